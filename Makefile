@@ -1,0 +1,46 @@
+# Switchboard developer commands. Every target prepares what it needs first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# Debian packages: to run on the simulated hat, and in addition for the tests
+# (reference DSP, speech and music for talk-off, a browser for the web UI).
+RUN_DEBS := python3-venv
+TEST_DEBS := libspandsp2 espeak-ng sox asterisk-moh-opsound-wav asterisk-core-sounds-en-wav chromium
+STAMP := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
+
+.PHONY: run test bench lint format typecheck clean debs-run debs-test
+
+run: $(STAMP)
+	@$(BIN)/switchboard run
+
+test: $(STAMP) debs-test
+	@$(BIN)/python -m pytest -n 2
+
+bench: $(STAMP) debs-test
+	@$(BIN)/python -m bench
+
+lint: $(STAMP)
+	@$(BIN)/ruff check .
+	@$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	@$(BIN)/ruff format .
+	@$(BIN)/ruff check --fix .
+
+typecheck: $(STAMP)
+	@$(BIN)/mypy
+
+debs-run:
+	@scripts/ensure-debian-packages $(RUN_DEBS)
+
+debs-test:
+	@scripts/ensure-debian-packages $(TEST_DEBS)
+
+$(STAMP): pyproject.toml | debs-run
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[dev]'
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache .mypy_cache
