@@ -1,0 +1,107 @@
+"""The `switchboard` command: the two processes, a launcher for both, and technician tools."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from firmware.paths import DataPaths
+
+DEFAULT_LISTEN = "127.0.0.1:8080"
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _build_parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "handler"):
+        parser.print_help()
+        return 2
+    logging.basicConfig(level=getattr(args, "log_level", "INFO"), format=LOG_FORMAT)
+    return int(args.handler(args) or 0)
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="switchboard", description="Small-office phone system on a Raspberry Pi hat."
+    )
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    engine = commands.add_parser("engine", help="run the call engine (owns the hat)")
+    _data_options(engine)
+    engine.add_argument(
+        "--hal",
+        choices=("sim", "hw"),
+        help="simulated or real hat (default: $SWITCHBOARD_HAL, else sim)",
+    )
+    engine.set_defaults(handler=_run_engine)
+
+    web = commands.add_parser("web", help="run the web UI (talks to the engine)")
+    _data_options(web)
+    web.add_argument("--listen", default=DEFAULT_LISTEN, help="HOST:PORT (default %(default)s)")
+    web.set_defaults(handler=_run_web)
+
+    run = commands.add_parser("run", help="run the engine and the web UI together")
+    _data_options(run)
+    run.add_argument("--listen", default=DEFAULT_LISTEN, help="HOST:PORT (default %(default)s)")
+    run.add_argument("--hal", choices=("sim", "hw"), help="simulated or real hat")
+    run.set_defaults(handler=_run_both)
+
+    config = commands.add_parser("config", help="check and inspect configuration files")
+    config_commands = config.add_subparsers(title="config commands", metavar="ACTION")
+    check = config_commands.add_parser("check", help="validate a configuration file")
+    check.add_argument("file", type=Path)
+    check.set_defaults(handler=_config_check)
+    return parser
+
+
+def _data_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--data", type=Path, help="data directory (default: $SWITCHBOARD_DATA or ./var)"
+    )
+    parser.add_argument("--log-level", default="INFO", choices=("DEBUG", "INFO", "WARNING"))
+
+
+def _run_engine(args: argparse.Namespace) -> int:
+    from firmware.engine.process import run_engine_process
+
+    return run_engine_process(DataPaths.resolve(args.data), hal=args.hal)
+
+
+def _run_web(args: argparse.Namespace) -> int:
+    from web_ui.process import run_web_process
+
+    return run_web_process(DataPaths.resolve(args.data), args.listen)
+
+
+def _run_both(args: argparse.Namespace) -> int:
+    from firmware.launcher import run_both
+
+    return run_both(DataPaths.resolve(args.data), args.listen, hal=args.hal)
+
+
+def _config_check(args: argparse.Namespace) -> int:
+    from firmware.config import ConfigError
+    from firmware.config.document import parse
+
+    try:
+        text = args.file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        print(f"{args.file}: cannot read: {error}", file=sys.stderr)
+        return 2
+    try:
+        parse(text)
+    except ConfigError as error:
+        for problem in error.errors:
+            print(problem, file=sys.stderr)
+        print(f"{args.file}: {len(error.errors)} problem(s)", file=sys.stderr)
+        return 1
+    print(f"{args.file}: valid")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

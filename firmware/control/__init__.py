@@ -1,0 +1,1 @@
+"""The engine's control API: JSON messages over a Unix socket, one per line."""

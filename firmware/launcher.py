@@ -1,0 +1,82 @@
+"""`switchboard run`: the engine and the web UI as two processes, stopped together.
+
+The children run in their own session so a Ctrl-C reaches only this launcher, which then
+stops them in order (web first, engine last) and waits for both.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+from firmware.paths import DataPaths
+
+STARTUP_TIMEOUT_S = 30.0
+STOP_TIMEOUT_S = 10.0
+POLL_INTERVAL_S = 0.1
+
+
+def run_both(paths: DataPaths, listen: str, *, hal: str | None = None) -> int:
+    data = ["--data", str(paths.root)]
+    engine_command = [sys.executable, "-m", "firmware", "engine", *data]
+    if hal:
+        engine_command += ["--hal", hal]
+    web_command = [sys.executable, "-m", "firmware", "web", *data, "--listen", listen]
+    engine = subprocess.Popen(engine_command, start_new_session=True)
+    web: subprocess.Popen[bytes] | None = None
+    url = f"http://{listen}/"
+    try:
+        if not _wait_for(lambda: paths.control_socket.exists(), engine):
+            print("switchboard: the engine did not start; see its log above", file=sys.stderr)
+            return 1
+        web = subprocess.Popen(web_command, start_new_session=True)
+        if not _wait_for(lambda: _answers(url), web):
+            print("switchboard: the web UI did not start; see its log above", file=sys.stderr)
+            return 1
+        print(f"\nSwitchboard is running: {url}  (Ctrl-C stops it)\n", flush=True)
+        while engine.poll() is None and web.poll() is None:
+            time.sleep(POLL_INTERVAL_S)
+        print("switchboard: a process stopped unexpectedly; stopping the other", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("\nswitchboard: stopping", flush=True)
+        return 0
+    finally:
+        for process in (web, engine):
+            if process is not None:
+                _stop(process)
+
+
+def _wait_for(ready, process: subprocess.Popen[bytes]) -> bool:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + STARTUP_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            return False
+        if ready():
+            return True
+        time.sleep(POLL_INTERVAL_S)
+    return False
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=1) as response:
+            return bool(response.status == 200)
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is not None:
+        return
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(STOP_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()

@@ -1,0 +1,46 @@
+import subprocess
+import sys
+
+from firmware.config.defaults import default_config
+from firmware.config.document import dump
+
+
+def run_check(path):
+    return subprocess.run(
+        [sys.executable, "-m", "firmware", "config", "check", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_config_check_lists_each_problem_as_path_and_reason_and_fails(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        dump(default_config())
+        .replace("extension: '102'", "extension: 'abc'")
+        .replace("timezone: UTC", "timezone: Atlantis/Central")
+    )
+    result = run_check(bad)
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        "system.timezone: unknown time zone 'Atlantis/Central'; use a name like Europe/Moscow",
+        "employees[1].extension: 'abc' must be 2 to 6 digits, e.g. 101",
+        f"{bad}: 2 problem(s)",
+    ]
+
+
+def test_config_check_accepts_a_valid_file(tmp_path):
+    good = tmp_path / "good.yaml"
+    good.write_text(dump(default_config()))
+    result = run_check(good)
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"{good}: valid"
+
+
+def test_config_check_reports_a_yaml_syntax_error_with_its_line(tmp_path):
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("system:\n  name: [unclosed\n")
+    result = run_check(broken)
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[0].startswith("line 3, column 1: YAML syntax:")

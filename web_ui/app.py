@@ -1,0 +1,73 @@
+"""The web process: pages and a small REST API, all through the engine's control API.
+
+It never touches hardware or writes under the data directory; a slow page or a crash here
+cannot drop a call because the engine is another process.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.templating import Jinja2Templates
+
+from firmware.control.client import ControlClient, ControlError, EngineUnavailable
+
+log = logging.getLogger(__name__)
+
+HERE = Path(__file__).parent
+SSE_KEEPALIVE_S = 15.0
+
+
+def create_app(socket_path: Path) -> Starlette:
+    templates = Jinja2Templates(directory=str(HERE / "templates"))
+
+    async def engine_request(op: str) -> object:
+        async with ControlClient(socket_path) as client:
+            return await client.request(op)
+
+    async def index(request: Request) -> Response:
+        try:
+            status = await engine_request("status")
+            problem = None
+        except (EngineUnavailable, ControlError) as error:
+            status, problem = {"ports": [], "system": {}}, str(error)
+        return templates.TemplateResponse(
+            request, "index.html", {"status": status, "problem": problem}
+        )
+
+    async def api_status(_request: Request) -> Response:
+        try:
+            return JSONResponse(await engine_request("status"))
+        except EngineUnavailable as error:
+            return JSONResponse({"error": str(error)}, status_code=503)
+
+    async def events(_request: Request) -> Response:
+        return StreamingResponse(_event_stream(socket_path), media_type="text/event-stream")
+
+    return Starlette(
+        routes=[
+            Route("/", index),
+            Route("/api/status", api_status),
+            Route("/api/events", events),
+            Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
+        ]
+    )
+
+
+async def _event_stream(socket_path: Path) -> AsyncIterator[str]:
+    """Server-sent events relaying the engine's live events to one browser tab."""
+    try:
+        async with ControlClient(socket_path) as client:
+            yield "retry: 2000\n\n"
+            async for message in client.events():
+                yield f"event: {message['event']}\ndata: {json.dumps(message['data'])}\n\n"
+    except EngineUnavailable as error:
+        yield f"event: engine\ndata: {json.dumps({'error': str(error)})}\n\n"
