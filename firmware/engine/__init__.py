@@ -1,0 +1,1 @@
+"""The call engine: media clock, channels and bridges, line supervision, call control."""
