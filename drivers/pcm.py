@@ -1,13 +1,21 @@
 """PCM highway: per-port frame queues over one timeslot each.
 
 `PcmSlot` is what a port uses: whole 160-sample G.711 frames in and out, with underrun and
-overrun counters. The highway packs the slots' bytes into the 2×32-bit words of the I2S
-device and back.
+overrun counters. `PcmHighway` packs the slots' bytes into the 2×32-bit words of the I2S
+device and back (`pack_timeslots`, `unpack_timeslots`), one 20 ms block per media tick.
 """
 
 from __future__ import annotations
 
+import logging
 from collections import deque
+from collections.abc import Iterable
+
+import numpy as np
+
+from drivers.hal.interfaces import PcmDevice
+
+log = logging.getLogger(__name__)
 
 FRAME_SAMPLES = 160  # 20 ms at 8 kHz
 MAX_QUEUED_FRAMES = 3  # beyond this the oldest frame is dropped and counted
@@ -49,3 +57,111 @@ class PcmSlot:
             return self._to_send.popleft()
         self.underruns += 1
         return bytes([self.idle_byte]) * FRAME_SAMPLES
+
+
+TIMESLOTS = 8  # 8-bit timeslots per 125 µs frame: 512 kHz bit clock / 8 kHz frame sync
+SLOTS_PER_WORD = 4  # each 32-bit I2S word carries four timeslots
+ULAW_SILENCE = 0xFF
+ALAW_SILENCE = 0xD5
+UNDRIVEN_BYTE = 0xFF  # an unused timeslot: nothing drives the data line
+_BYTE_SHIFTS = np.array([24, 16, 8, 0], dtype=np.uint32)  # timeslot t % 4 → bit position
+
+
+def idle_byte(law: str) -> int:
+    """The G.711 code for silence in `law` ("ulaw" or "alaw")."""
+    try:
+        return {"ulaw": ULAW_SILENCE, "alaw": ALAW_SILENCE}[law]
+    except KeyError:
+        raise ValueError(f"unknown G.711 law {law!r}: use 'ulaw' or 'alaw'") from None
+
+
+def pack_timeslots(timeslot_bytes: np.ndarray) -> np.ndarray:
+    """(frames, 8) uint8 timeslot bytes → (frames, 2) uint32 words of the I2S device.
+
+    Timeslot t goes to channel t // 4, bits 31−8·(t%4) … 24−8·(t%4): the first timeslot
+    after frame sync is the most significant byte of channel 0.
+    """
+    grouped = timeslot_bytes.astype(np.uint32).reshape(-1, 2, SLOTS_PER_WORD)
+    return np.bitwise_or.reduce(grouped << _BYTE_SHIFTS, axis=2)
+
+
+def unpack_timeslots(words: np.ndarray) -> np.ndarray:
+    """(frames, 2) uint32 I2S words → (frames, 8) uint8 timeslot bytes."""
+    shifted = words.astype(np.uint32)[:, :, None] >> _BYTE_SHIFTS
+    return (shifted & 0xFF).astype(np.uint8).reshape(-1, TIMESLOTS)
+
+
+class PcmHighway:
+    """All timeslots of the hat over one I2S device, exchanged one block at a time.
+
+    `exchange` is the media clock tick: it waits for the next captured block, hands each
+    slot its frame, and writes the frames the slots queued for sending. A malformed
+    (short, wrongly shaped) block from the device is counted and skipped, never raised.
+    """
+
+    def __init__(self, device: PcmDevice, slots: Iterable[PcmSlot]) -> None:
+        self.device = device
+        self._slots: dict[int, PcmSlot] = {}
+        for slot in slots:
+            if not 0 <= slot.timeslot < TIMESLOTS:
+                raise ValueError(f"timeslot {slot.timeslot} is outside 0..{TIMESLOTS - 1}")
+            if slot.timeslot in self._slots:
+                raise ValueError(f"timeslot {slot.timeslot} is given to two ports")
+            self._slots[slot.timeslot] = slot
+        self.blocks = 0  # blocks exchanged
+        self.malformed_blocks = 0  # device blocks of the wrong size or shape
+        self._outgoing = np.full((FRAME_SAMPLES, TIMESLOTS), UNDRIVEN_BYTE, dtype=np.uint8)
+
+    def slot(self, timeslot: int) -> PcmSlot:
+        try:
+            return self._slots[timeslot]
+        except KeyError:
+            raise KeyError(f"no port uses PCM timeslot {timeslot}") from None
+
+    @property
+    def slots(self) -> list[PcmSlot]:
+        return [self._slots[t] for t in sorted(self._slots)]
+
+    @property
+    def underruns(self) -> int:
+        return sum(slot.underruns for slot in self._slots.values())
+
+    @property
+    def overruns(self) -> int:
+        return sum(slot.overruns for slot in self._slots.values())
+
+    @property
+    def dropped_blocks(self) -> int:
+        """Blocks lost: malformed ones here plus those the device itself reports lost."""
+        return self.malformed_blocks + int(getattr(self.device, "dropped_blocks", 0))
+
+    def counters(self) -> dict[str, int]:
+        return {
+            "blocks": self.blocks,
+            "underruns": self.underruns,
+            "overruns": self.overruns,
+            "dropped_blocks": self.dropped_blocks,
+        }
+
+    async def exchange(self) -> None:
+        """One media clock tick: receive a block for every slot, send one from every slot."""
+        block = await self.device.read_block()
+        if block.shape == (FRAME_SAMPLES, 2):
+            received = unpack_timeslots(block.view(np.uint32) if block.dtype == np.int32 else block)
+            for timeslot, slot in self._slots.items():
+                slot.deliver(received[:, timeslot].tobytes())
+        else:
+            self.malformed_blocks += 1
+            log.warning("PCM block of shape %s dropped", block.shape)
+        for timeslot, slot in self._slots.items():
+            self._outgoing[:, timeslot] = np.frombuffer(slot.next_to_send(), dtype=np.uint8)
+        self.device.write_block(pack_timeslots(self._outgoing))
+        self.blocks += 1
+
+    async def run(self) -> None:
+        """Exchange blocks until cancelled (for hats whose engine has no clock loop of its own)."""
+        while True:
+            await self.exchange()
+
+    def close(self) -> None:
+        self.device.close()

@@ -1,0 +1,142 @@
+"""The simulated PCM highway as the Pi's I2S port sees it: a 2×32-bit, 8 kHz device.
+
+Every block period (20 ms on the aio clock, virtual or real) each fitted chip plays the
+bytes of its RX timeslot from the block the engine wrote last, and drives its TX timeslot
+with what it captured. The frame is modelled as the wire carries it: 64 bit clocks after
+frame sync, timeslot t in clocks 8t..8t+7, most significant bit first; the I2S receiver
+takes the first 32 clocks as the left (channel 0) word and the next 32 as the right word.
+Timeslots nobody drives read 0xFF (the data line is pulled up).
+
+A reader that falls behind gets the blocks still in the device buffer at once; blocks
+older than the buffer are lost and counted, as an ALSA capture overrun would lose them.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from drivers.hal.interfaces import PCM_BLOCK_FRAMES, PCM_CHANNELS, PCM_SAMPLE_RATE
+from firmware import aio
+
+if TYPE_CHECKING:
+    from drivers.sim.bus import ChipSocket
+
+log = logging.getLogger(__name__)
+
+TIMESLOTS = 8
+BITS_PER_TIMESLOT = 8
+BLOCK_S = PCM_BLOCK_FRAMES / PCM_SAMPLE_RATE  # 20 ms
+BUFFER_BLOCKS = 4  # device buffer: this many blocks wait for a late reader
+UNDRIVEN_BYTE = 0xFF
+_SILENCE = {"ulaw": 0xFF, "alaw": 0xD5}
+_EPSILON_BLOCKS = 1e-6  # absorbs float rounding of the clock at block boundaries
+
+
+def wire_to_words(timeslot_bytes: np.ndarray) -> np.ndarray:
+    """(frames, 8) timeslot bytes → (frames, 2) uint32 I2S words, via the bit stream."""
+    bits = np.unpackbits(timeslot_bytes.astype(np.uint8), axis=1)  # MSB first, wire order
+    halves = np.packbits(bits.reshape(-1, PCM_CHANNELS, 32), axis=2)  # (frames, 2, 4)
+    weights = np.array([1 << 24, 1 << 16, 1 << 8, 1], dtype=np.uint64)
+    return (halves.astype(np.uint64) @ weights).astype(np.uint32)
+
+
+def words_to_wire(words: np.ndarray) -> np.ndarray:
+    """(frames, 2) I2S words → (frames, 8) timeslot bytes as they go out on the wire."""
+    shifts = np.arange(31, -1, -1, dtype=np.uint32)
+    bits = ((words.astype(np.uint32)[:, :, None] >> shifts) & 1).astype(np.uint8)
+    return np.packbits(bits.reshape(-1, TIMESLOTS * BITS_PER_TIMESLOT), axis=1)
+
+
+class SimPcmDevice:
+    """`PcmDevice` of the simulated hat, paced by the aio clock."""
+
+    sample_rate = PCM_SAMPLE_RATE
+    channels = PCM_CHANNELS
+    block_frames = PCM_BLOCK_FRAMES
+
+    def __init__(self, sockets: Iterable[ChipSocket]) -> None:
+        self.sockets = sockets  # a live view: chips fitted later join the highway
+        self.blocks_captured = 0
+        self.dropped_blocks = 0  # captured blocks lost because nobody read them in time
+        self.playback_underruns = 0  # block periods with no block written for them
+        self.playback_overruns = 0  # written blocks discarded: written faster than played
+        self.slot_collisions = 0  # two chips driving the same timeslot
+        self.closed = False
+        self._next_index: int | None = None
+        self._written: deque[np.ndarray] = deque()
+        self._short_blocks = 0
+
+    def inject_short_block(self, count: int = 1) -> None:
+        """Fault: the next `count` reads return half a block (a glitch in the driver)."""
+        self._short_blocks += count
+
+    async def read_block(self) -> np.ndarray:
+        now_blocks = aio.monotonic() / BLOCK_S
+        passed = int(np.floor(now_blocks + _EPSILON_BLOCKS))  # boundaries already passed
+        if self._next_index is None:
+            self._next_index = passed + 1
+        late = passed - self._next_index
+        if late >= BUFFER_BLOCKS:
+            lost = late - BUFFER_BLOCKS + 1
+            self.dropped_blocks += lost
+            self._next_index += lost
+            log.warning("PCM capture overrun: %d blocks lost", lost)
+        wait_s = self._next_index * BLOCK_S - aio.monotonic()
+        if wait_s > _EPSILON_BLOCKS * BLOCK_S:
+            await aio.sleep(wait_s)
+        self._next_index += 1
+        block = self._run_block()
+        if self._short_blocks:
+            self._short_blocks -= 1
+            return block[: PCM_BLOCK_FRAMES // 2].copy()
+        return block
+
+    def write_block(self, block: np.ndarray) -> None:
+        if block.shape != (PCM_BLOCK_FRAMES, PCM_CHANNELS):
+            raise ValueError(
+                f"a playback block is ({PCM_BLOCK_FRAMES}, {PCM_CHANNELS}) words, got {block.shape}"
+            )
+        if len(self._written) >= BUFFER_BLOCKS:
+            self._written.popleft()
+            self.playback_overruns += 1
+        self._written.append(block.astype(np.uint32, copy=True))
+
+    def _run_block(self) -> np.ndarray:
+        """One block period on the highway: chips play what came in, drive what they capture."""
+        if self._written:
+            playback = words_to_wire(self._written.popleft())
+        else:
+            playback = None
+            self.playback_underruns += 1
+        capture = np.full((PCM_BLOCK_FRAMES, TIMESLOTS), UNDRIVEN_BYTE, dtype=np.uint8)
+        driven: set[int] = set()
+        for socket in list(self.sockets):
+            chip = socket.emulator
+            if chip is None or socket.in_reset:
+                continue
+            rx = chip.pcm_rx_timeslot
+            if rx is not None and 0 <= rx < TIMESLOTS:
+                if playback is None:
+                    data = bytes([_SILENCE.get(chip.law, 0xFF)]) * PCM_BLOCK_FRAMES
+                else:
+                    data = playback[:, rx].tobytes()
+                chip.pcm_playback(data)
+            tx = chip.pcm_tx_timeslot
+            if tx is not None and 0 <= tx < TIMESLOTS:
+                captured = np.frombuffer(chip.pcm_capture(PCM_BLOCK_FRAMES), dtype=np.uint8)
+                if tx in driven:
+                    self.slot_collisions += 1
+                    capture[:, tx] &= captured  # contention: a driven 0 wins
+                else:
+                    capture[:, tx] = captured
+                    driven.add(tx)
+        self.blocks_captured += 1
+        return wire_to_words(capture)
+
+    def close(self) -> None:
+        self.closed = True
