@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import numpy as np
 
@@ -109,6 +109,7 @@ class PcmHighway:
                 raise ValueError(f"timeslot {slot.timeslot} is given to two ports")
             self._slots[slot.timeslot] = slot
         self.blocks = 0  # blocks exchanged
+        self._tick_listeners: list[Callable[[], None]] = []
         self.malformed_blocks = 0  # device blocks of the wrong size or shape
         self._outgoing = np.full((FRAME_SAMPLES, TIMESLOTS), UNDRIVEN_BYTE, dtype=np.uint8)
 
@@ -143,6 +144,18 @@ class PcmHighway:
             "dropped_blocks": self.dropped_blocks,
         }
 
+    def add_tick_listener(self, listener: Callable[[], None]) -> None:
+        """Call `listener` every block, after the slots received and before they send.
+
+        This is how the engine ticks on the PCM clock: frames captured in a block can be
+        answered in the block written back the same tick.
+        """
+        self._tick_listeners.append(listener)
+
+    def remove_tick_listener(self, listener: Callable[[], None]) -> None:
+        if listener in self._tick_listeners:
+            self._tick_listeners.remove(listener)
+
     async def exchange(self) -> None:
         """One media clock tick: receive a block for every slot, send one from every slot."""
         block = await self.device.read_block()
@@ -153,6 +166,8 @@ class PcmHighway:
         else:
             self.malformed_blocks += 1
             log.warning("PCM block of shape %s dropped", block.shape)
+        for listener in list(self._tick_listeners):
+            listener()
         for timeslot, slot in self._slots.items():
             self._outgoing[:, timeslot] = np.frombuffer(slot.next_to_send(), dtype=np.uint8)
         self.device.write_block(pack_timeslots(self._outgoing))

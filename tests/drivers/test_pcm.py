@@ -193,3 +193,24 @@ def test_idle_byte_names_the_laws_it_knows():
     assert idle_byte("ulaw") == 0xFF and idle_byte("alaw") == 0xD5
     with pytest.raises(ValueError, match="'ulaw' or 'alaw'"):
         idle_byte("g722")
+
+
+def test_a_tick_listener_answers_captured_frames_in_the_block_written_back_that_tick():
+    chips, _, highway = eight_port_bus()
+    chips[2].capture_source = lambda n: bytes([0x42]) * n
+
+    def loop_back():
+        frame = highway.slot(2).receive()
+        if frame is not None:
+            highway.slot(2).send(frame)
+
+    highway.add_tick_listener(loop_back)
+
+    async def main():
+        await highway.exchange()
+        await highway.exchange()
+
+    aio.run(main(), virtual=True)
+    # Block 1 was captured and echoed within the same tick, so block 2 already plays it.
+    assert bytes(chips[2].played[FRAME_SAMPLES:]) == bytes([0x42]) * FRAME_SAMPLES
+    assert highway.slot(2).underruns == 0
