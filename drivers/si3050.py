@@ -100,7 +100,6 @@ DAA2_PDL = 0x10  # line side powered down
 # Register 12.
 LINE_SIDE_FDT = 0x40  # isolation link has frame lock
 # Register 16.
-INT1_OHS = 0x40
 INT1_RZ = 0x02
 INT1_RT = 0x01
 # Register 18.
@@ -232,10 +231,9 @@ class Si3050:
 
     def apply_termination(self, termination: DaaTermination) -> None:
         """Country settings: ringer, ring detector, DC and AC termination, on-hook speed."""
-        reg16 = (INT1_OHS if termination.ohs else 0) | (
-            INT1_RZ if termination.high_ringer_impedance else 0
-        )
-        reg16 |= INT1_RT if termination.rt else 0
+        reg16 = INT1_RZ if termination.high_ringer_impedance else 0
+        if termination.rt:
+            reg16 |= INT1_RT
         self.write(Reg.INTERNATIONAL1, reg16)
         if termination.full_wave_ring_detect:
             self.write(Reg.INTERNATIONAL3, INT3_RFWE)

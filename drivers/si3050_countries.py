@@ -50,7 +50,7 @@ class DaaTermination(BaseModel):
     dc_voltage_v: float
     min_loop_current_ma: int
     current_limit: bool
-    on_hook_speed: Literal["fast", "etsi", "spark_quench"]
+    on_hook_speed: Literal["fast", "etsi"]
     high_ringer_impedance: bool
     ring_threshold: Literal["normal", "high"]
     full_wave_ring_detect: bool
@@ -99,10 +99,6 @@ class DaaTermination(BaseModel):
     @property
     def mini(self) -> int:
         return MIN_LOOP_CURRENT_CODES[self.min_loop_current_ma]
-
-    @property
-    def ohs(self) -> bool:
-        return self.on_hook_speed == "spark_quench"
 
     @property
     def ohs2(self) -> bool:

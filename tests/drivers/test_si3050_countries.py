@@ -34,7 +34,7 @@ def test_physical_settings_map_to_the_register_fields(name, acim, dcv, mini, ili
     termination = load_termination(name)
     fields = (termination.acim, termination.dcv, termination.mini, termination.current_limit)
     assert fields == (acim, dcv, mini, ilim)
-    assert (termination.rt, termination.ohs2, termination.ohs) == (rt, ohs2, False)
+    assert (termination.rt, termination.ohs2) == (rt, ohs2)
 
 
 def test_common_names_are_accepted():
