@@ -53,6 +53,9 @@ class LineState(enum.Enum):
     CLEARED = "cleared"  # far end gone (loop or polarity signal), silence until release
 
 
+_DIALLING_STATES = (LineState.DIAL_TONE, LineState.DIALLING, LineState.RINGBACK)
+
+
 class VirtualExchangeLine:
     """The exchange behind one TelephoneLine; installs itself as exchange_source/sink."""
 
@@ -195,18 +198,21 @@ class VirtualExchangeLine:
             self._seize(now)
         elif down_at is not None:
             break_ms = (now - down_at) * 1000
-            if self.state in (LineState.DIAL_TONE, LineState.DIALLING) and (
-                PULSE_BREAK_MS[0] <= break_ms <= PULSE_BREAK_MS[1]
-            ):
+            dialling = self.state in _DIALLING_STATES
+            if dialling and PULSE_BREAK_MS[0] <= break_ms <= PULSE_BREAK_MS[1]:
                 self._pulses += 1
                 self._spawn("pulse", self._after(PULSE_DIGIT_END_MS / 1000, self._pulse_digit))
             else:
                 self._note(now, f"hook flash of {break_ms:.0f} ms")
+                if self.state in (LineState.DIALLING, LineState.RINGBACK):
+                    self._await_more_digits()
 
     def _daa_dropped(self, now: float) -> None:
         self._hook_down_at = now
         self._dtmf.reset()
         self._cancel("pulse")
+        if self.state in _DIALLING_STATES:
+            self._cancel("ringback", "answer")  # dialling goes on (a pulse) or the call ends
         if self.state is not LineState.RINGING and self.state is not LineState.IDLE:
             self._spawn("release", self._after(RELEASE_MS / 1000, self._release))
 
@@ -236,12 +242,16 @@ class VirtualExchangeLine:
         if self.state is LineState.DIAL_TONE:
             self._cancel("dial_timeout")
             self._play(None, now)
-        if self.state in (LineState.DIAL_TONE, LineState.DIALLING, LineState.RINGBACK):
+        if self.state in _DIALLING_STATES:
             if self.state is LineState.RINGBACK:
                 self._play(None, now)
             self.state = LineState.DIALLING
-            self._spawn("ringback", self._after(RINGBACK_AFTER_S, self._start_ringback))
-            self._spawn("answer", self._after(self.answer_after_s, self._auto_answer))
+            self._await_more_digits()
+
+    def _await_more_digits(self) -> None:
+        """(Re)start the wait after a digit: ringback, then the far end answers."""
+        self._spawn("ringback", self._after(RINGBACK_AFTER_S, self._start_ringback))
+        self._spawn("answer", self._after(self.answer_after_s, self._auto_answer))
 
     def _start_ringback(self, now: float) -> None:
         if self.state is LineState.DIALLING:
