@@ -37,6 +37,7 @@ LINK_LOST_REASON = (
 NO_INTERRUPT_POLL_MS = 40  # without an INT line, ring onsets are found by polling this often
 SEIZE_POLL_MS = 10
 PORT_INTERRUPTS = Interrupt.RING | Interrupt.POLARITY | Interrupt.FRAME_LOSS
+RING, POLARITY, FRAME_LOSS = int(Interrupt.RING), int(Interrupt.POLARITY), int(Interrupt.FRAME_LOSS)
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,7 @@ class FxoSettings:
     on_hook_monitor: bool = True  # line audio while on-hook: caller ID before the first ring
     tx_gain_db: float = 0
     rx_gain_db: float = 0
-    pcm_start_offset_bits: int = 0  # bit clocks before timeslot 0 on this hat's highway
+    pcm_start_count_offset: int = 0  # bit clocks before timeslot 0 on this hat's highway
     supervision_interval_ms: int = 100
     ring_validate_ms: int = 160
     ring_off_debounce_ms: int = 250
@@ -119,7 +120,7 @@ class FxoPort:
     async def start(self) -> None:
         """Detect and initialise the DAA; on a fault the port goes FAILED instead of raising."""
         settings = self.settings
-        start_count = TIMESLOT_BITS * self.timeslot + settings.pcm_start_offset_bits
+        start_count = TIMESLOT_BITS * self.timeslot + settings.pcm_start_count_offset
         try:
             termination = load_termination(settings.termination)
             low, high = termination.ring_frequency_hz
@@ -242,9 +243,9 @@ class FxoPort:
         try:
             while True:
                 interval_ms = self._poll_interval_ms()
-                if self.interrupt is not None:
+                if self.interrupt is not None and self._ring.state is RingState.IDLE:
                     await self.interrupt.wait_for_edge(Edge.FALLING, timeout_ms=interval_ms)
-                else:
+                else:  # sampling a ring anyway: a plain timer is cheaper than edge waits
                     await aio.sleep_ms(interval_ms)
                 self._service(aio.ticks_ms())
                 if self.health is Health.FAILED:
@@ -266,23 +267,24 @@ class FxoPort:
         return self.settings.supervision_interval_ms
 
     def _service(self, now: int) -> None:
-        sources = Interrupt(0)
+        sources = 0  # plain int: this runs every few ms while a ring is sampled
         if self.interrupt is None or not self.interrupt.read():  # INT is active low
-            sources = self.chip.interrupt_sources()
+            sources = int(self.chip.interrupt_sources())
             if sources:
-                self.chip.clear_interrupts(sources)
-        if sources & Interrupt.FRAME_LOSS and not self.chip.line_side_up():
+                self.chip.clear_interrupts(Interrupt(sources))
+        if sources & FRAME_LOSS and not self.chip.line_side_up():
             self._fail(LINK_LOST_REASON)
             return
-        if not self.seized and sources & Interrupt.RING:
-            self._ring.trigger(now)
-        if not self.seized and self._ring.state is not RingState.IDLE:
-            positive, negative = self.chip.ring_detector()
-            verdict = self._ring.feed(now, positive, negative)
-            if verdict is not None:
-                self._on_ring_verdict(verdict)
+        if not self.seized:
+            if sources & RING:
+                self._ring.trigger(now)
+            if self._ring.state is not RingState.IDLE:
+                positive, negative = self.chip.ring_detector()
+                verdict = self._ring.feed(now, positive, negative)
+                if verdict is not None:
+                    self._on_ring_verdict(verdict)
         due = aio.ticks_diff(now, self._next_supervision_ms) >= 0
-        if due or sources & Interrupt.POLARITY or self._supervisor.debouncing:
+        if due or sources & POLARITY or self._supervisor.debouncing:
             self._supervise(now)
 
     def _supervise(self, now: int) -> None:

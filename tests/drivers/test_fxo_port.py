@@ -23,9 +23,9 @@ INT_GPIO = 22
 class Rig:
     """One FXO port, its DAA emulator and the exchange line behind it."""
 
-    def __init__(self, *, interrupt: bool = True, fitted: bool = True, **settings):
+    def __init__(self, *, interrupt: bool = True, fitted: bool = True, offset: int = 0, **settings):
         self.line = TelephoneLine()
-        self.emulator = Si3050Emulator(self.line) if fitted else None
+        self.emulator = Si3050Emulator(self.line, start_count_offset=offset) if fitted else None
         self.socket = ChipSocket("fxo0", self.emulator)
         self.events = []  # (emitted at ms, PortEvent)
         settings.setdefault("law", "alaw")
@@ -175,6 +175,17 @@ def test_start_reports_the_chip_and_its_measurements():
     assert status.state == "idle"
     assert status.measurements == {"line_volts": 48.0, "loop_current_ma": 0.0}
     assert status.counters["rings"] == 0 and "pcm_underruns" in status.counters
+
+
+def test_the_port_programs_its_timeslot_and_law_including_the_hats_start_count_offset():
+    rig = Rig(offset=1, pcm_start_count_offset=1, law="ulaw")
+
+    async def main():
+        await rig.port.start()
+
+    run(main())
+    assert (rig.emulator.pcm_tx_timeslot, rig.emulator.pcm_rx_timeslot) == (TIMESLOT, TIMESLOT)
+    assert rig.emulator.law == "ulaw"
 
 
 def test_an_absent_chip_marks_the_port_failed_without_raising():
