@@ -60,11 +60,10 @@ class PcmSlot:
 
 
 TIMESLOTS = 8  # 8-bit timeslots per 125 µs frame: 512 kHz bit clock / 8 kHz frame sync
-SLOTS_PER_WORD = 4  # each 32-bit I2S word carries four timeslots
 ULAW_SILENCE = 0xFF
 ALAW_SILENCE = 0xD5
 UNDRIVEN_BYTE = 0xFF  # an unused timeslot: nothing drives the data line
-_BYTE_SHIFTS = np.array([24, 16, 8, 0], dtype=np.uint32)  # timeslot t % 4 → bit position
+_BIG_ENDIAN_WORD = np.dtype(">u4")
 
 
 def idle_byte(law: str) -> int:
@@ -79,16 +78,17 @@ def pack_timeslots(timeslot_bytes: np.ndarray) -> np.ndarray:
     """(frames, 8) uint8 timeslot bytes → (frames, 2) uint32 words of the I2S device.
 
     Timeslot t goes to channel t // 4, bits 31−8·(t%4) … 24−8·(t%4): the first timeslot
-    after frame sync is the most significant byte of channel 0.
+    after frame sync is the most significant byte of channel 0. Four consecutive bytes
+    read as one big-endian 32-bit word are exactly that.
     """
-    grouped = timeslot_bytes.astype(np.uint32).reshape(-1, 2, SLOTS_PER_WORD)
-    return np.bitwise_or.reduce(grouped << _BYTE_SHIFTS, axis=2)
+    grouped = np.ascontiguousarray(timeslot_bytes, dtype=np.uint8).reshape(-1, TIMESLOTS)
+    return grouped.view(_BIG_ENDIAN_WORD).astype(np.uint32)
 
 
 def unpack_timeslots(words: np.ndarray) -> np.ndarray:
     """(frames, 2) uint32 I2S words → (frames, 8) uint8 timeslot bytes."""
-    shifted = words.astype(np.uint32)[:, :, None] >> _BYTE_SHIFTS
-    return (shifted & 0xFF).astype(np.uint8).reshape(-1, TIMESLOTS)
+    big_endian = np.ascontiguousarray(words, dtype=_BIG_ENDIAN_WORD)
+    return big_endian.view(np.uint8).reshape(-1, TIMESLOTS)
 
 
 class PcmHighway:

@@ -12,7 +12,6 @@ import asyncio
 import threading
 
 from drivers.hal.interfaces import Edge
-from firmware import aio
 
 
 class EdgeLatch:
@@ -23,7 +22,7 @@ class EdgeLatch:
         self.edges_seen = 0  # every edge ever recorded, for status and tests
         self._pending: set[Edge] = set()
         self._lock = threading.Lock()
-        self._wakeup: asyncio.Event | None = None
+        self._waiters: set[asyncio.Future[None]] = set()
 
     def record(self, level: bool, *, pulse: bool = False) -> None:
         """The line now reads `level`.
@@ -41,9 +40,9 @@ class EdgeLatch:
             else:
                 return
             self.level = level
-            wakeup = self._wakeup
-        if wakeup is not None:
-            wakeup.set()
+            waiters = list(self._waiters)
+        for future in waiters:
+            _release(future)
 
     def _take(self, edge: Edge) -> bool:
         with self._lock:
@@ -64,22 +63,28 @@ class EdgeLatch:
                 return True
             if timeout_ms is not None and timeout_ms <= 0:
                 return False
-            if self._wakeup is None:
-                self._wakeup = asyncio.Event()
-            deadline = None if timeout_ms is None else aio.monotonic() + timeout_ms / 1000
+            loop = asyncio.get_running_loop()
+            deadline = None if timeout_ms is None else loop.time() + timeout_ms / 1000
             while True:
-                self._wakeup.clear()
+                future: asyncio.Future[None] = loop.create_future()
+                with self._lock:
+                    self._waiters.add(future)
+                timer = None if deadline is None else loop.call_at(deadline, _release, future)
+                try:
+                    await future
+                finally:
+                    if timer is not None:
+                        timer.cancel()
+                    with self._lock:
+                        self._waiters.discard(future)
                 if self._take(edge):
                     return True
-                if deadline is None:
-                    await self._wakeup.wait()
-                    continue
-                remaining_s = deadline - aio.monotonic()
-                if remaining_s <= 0:
+                if deadline is not None and loop.time() >= deadline:
                     return False
-                try:
-                    await asyncio.wait_for(self._wakeup.wait(), remaining_s)
-                except TimeoutError:
-                    return self._take(edge)
         finally:
             self._clear()
+
+
+def _release(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)

@@ -220,6 +220,7 @@ class SimulatedFactory:
         self.i2c_bus = i2c
         self.pcm_device = pcm
         self.gpio_lines: dict[int, SimGpioLine] = {}
+        self.hat: object | None = None  # the SimulatedHat this factory belongs to, if any
 
     def spi(self, bus: int, chip_select: int) -> SpiDevice:
         socket = self.sockets.get((bus, chip_select))

@@ -4,7 +4,8 @@ Every block period (20 ms on the aio clock, virtual or real) each fitted chip pl
 bytes of its RX timeslot from the block the engine wrote last, and drives its TX timeslot
 with what it captured. The frame is modelled as the wire carries it: 64 bit clocks after
 frame sync, timeslot t in clocks 8t..8t+7, most significant bit first; the I2S receiver
-takes the first 32 clocks as the left (channel 0) word and the next 32 as the right word.
+takes the first 32 clocks as the left (channel 0) word and the next 32 as the right word,
+so each word is the base-256 number its four timeslot bytes spell.
 Timeslots nobody drives read 0xFF (the data line is pulled up).
 
 A reader that falls behind gets the blocks still in the device buffer at once; blocks
@@ -37,19 +38,24 @@ _SILENCE = {"ulaw": 0xFF, "alaw": 0xD5}
 _EPSILON_BLOCKS = 1e-6  # absorbs float rounding of the clock at block boundaries
 
 
+_PLACE_VALUES = np.array([1 << 24, 1 << 16, 1 << 8, 1], dtype=np.int64)  # MSB first
+_PLACE_SHIFTS = np.array([24, 16, 8, 0], dtype=np.uint32)
+
+
 def wire_to_words(timeslot_bytes: np.ndarray) -> np.ndarray:
-    """(frames, 8) timeslot bytes → (frames, 2) uint32 I2S words, via the bit stream."""
-    bits = np.unpackbits(timeslot_bytes.astype(np.uint8), axis=1)  # MSB first, wire order
-    halves = np.packbits(bits.reshape(-1, PCM_CHANNELS, 32), axis=2)  # (frames, 2, 4)
-    weights = np.array([1 << 24, 1 << 16, 1 << 8, 1], dtype=np.uint64)
-    return (halves.astype(np.uint64) @ weights).astype(np.uint32)
+    """(frames, 8) timeslot bytes → (frames, 2) uint32 I2S words.
+
+    The receiver shifts 32 bit clocks into each word, most significant bit first, so the
+    k-th timeslot byte of a word lands at place value 256^(3 − k).
+    """
+    grouped = timeslot_bytes.astype(np.int64).reshape(-1, PCM_CHANNELS, 4)
+    return (grouped @ _PLACE_VALUES).astype(np.uint32)
 
 
 def words_to_wire(words: np.ndarray) -> np.ndarray:
     """(frames, 2) I2S words → (frames, 8) timeslot bytes as they go out on the wire."""
-    shifts = np.arange(31, -1, -1, dtype=np.uint32)
-    bits = ((words.astype(np.uint32)[:, :, None] >> shifts) & 1).astype(np.uint8)
-    return np.packbits(bits.reshape(-1, TIMESLOTS * BITS_PER_TIMESLOT), axis=1)
+    digits = (words.astype(np.uint32)[:, :, None] >> _PLACE_SHIFTS) & 0xFF
+    return digits.astype(np.uint8).reshape(-1, TIMESLOTS)
 
 
 class SimPcmDevice:
