@@ -36,6 +36,7 @@ LINK_LOST_REASON = (
 )
 NO_INTERRUPT_POLL_MS = 40  # without an INT line, ring onsets are found by polling this often
 SEIZE_POLL_MS = 10
+SUPERVISION_SLACK_MS = 2  # a supervision tick this close is due (the ms clock rounds down)
 PORT_INTERRUPTS = Interrupt.RING | Interrupt.POLARITY | Interrupt.FRAME_LOSS
 RING, POLARITY, FRAME_LOSS = int(Interrupt.RING), int(Interrupt.POLARITY), int(Interrupt.FRAME_LOSS)
 
@@ -242,7 +243,7 @@ class FxoPort:
     async def _run(self) -> None:
         try:
             while True:
-                interval_ms = self._poll_interval_ms()
+                interval_ms = self._poll_interval_ms(aio.ticks_ms())
                 if self.interrupt is not None and self._ring.state is RingState.IDLE:
                     await self.interrupt.wait_for_edge(Edge.FALLING, timeout_ms=interval_ms)
                 else:  # sampling a ring anyway: a plain timer is cheaper than edge waits
@@ -256,15 +257,16 @@ class FxoPort:
             log.exception("FXO port %d supervision stopped", self.index)
             self._fail(f"internal error in line supervision: {error}")
 
-    def _poll_interval_ms(self) -> int:
+    def _poll_interval_ms(self, now: int) -> int:
         ring_ms = self._ring.poll_interval_ms
         if ring_ms is not None:
             return ring_ms
         if self._supervisor.debouncing:
             return FAST_POLL_MS
+        until_supervision = aio.ticks_diff(self._next_supervision_ms, now)
         if self.interrupt is None:
-            return min(NO_INTERRUPT_POLL_MS, self.settings.supervision_interval_ms)
-        return self.settings.supervision_interval_ms
+            until_supervision = min(NO_INTERRUPT_POLL_MS, until_supervision)
+        return max(SUPERVISION_SLACK_MS, until_supervision)
 
     def _service(self, now: int) -> None:
         sources = 0  # plain int: this runs every few ms while a ring is sampled
@@ -283,7 +285,7 @@ class FxoPort:
                 verdict = self._ring.feed(now, positive, negative)
                 if verdict is not None:
                     self._on_ring_verdict(verdict)
-        due = aio.ticks_diff(now, self._next_supervision_ms) >= 0
+        due = aio.ticks_diff(now, self._next_supervision_ms) > -SUPERVISION_SLACK_MS
         if due or sources & POLARITY or self._supervisor.debouncing:
             self._supervise(now)
 
