@@ -45,7 +45,8 @@ DEFAULT_OVERLAY = "switchboard-hat"  # the firmware loads <name>.dtbo at boot
 # Our custom atom: magic, format version, then the port table (see encode_port_table).
 PORT_TABLE_MAGIC = b"SWBD"
 PORT_TABLE_VERSION = 1
-PORT_TABLE_HEADER = struct.Struct("<4sBBBB")  # magic, version, spi bus, reset gpio, ports
+# magic, version, SPI bus, RESET GPIO, PCM start offset (bit clocks), port count
+PORT_TABLE_HEADER = struct.Struct("<4sBBBBB")
 PORT_ENTRY = struct.Struct("<BBBBBB")  # index, kind, chip, chip select, timeslot, int gpio
 NO_INTERRUPT = 0xFF
 _UUID_NAMESPACE = uuid.UUID("6f1b0e4c-3a57-5b8e-9d2a-53574244e11a")
@@ -287,7 +288,8 @@ def gpio_map_for(layout: HatLayout) -> GpioMap:
 def encode_port_table(layout: HatLayout) -> bytes:
     """Our custom atom, version 1.
 
-    Header: b"SWBD", version, SPI bus, RESET GPIO, port count; then the serial and the
+    Header: b"SWBD", version, SPI bus, RESET GPIO, the PCM start offset (bit clocks from
+    frame sync to timeslot 0 as the hat is wired), port count; then the serial and the
     product name, each as a length byte and UTF-8 text; then 6 bytes per port: index,
     kind (0 FXS, 1 FXO), chip (1 Si3215, 2 Si3050), chip select, timeslot and INT GPIO
     (0xFF when the port has none).
@@ -302,6 +304,7 @@ def encode_port_table(layout: HatLayout) -> bytes:
             PORT_TABLE_VERSION,
             layout.spi_bus,
             layout.reset_gpio,
+            layout.pcm_start_offset,
             len(layout.ports),
         )
     )
@@ -324,14 +327,19 @@ def is_port_table(data: bytes) -> bool:
 
 def decode_port_table(data: bytes, name: str = "") -> HatLayout:
     """The layout our custom atom describes, checked for consistency."""
-    if len(data) < PORT_TABLE_HEADER.size or not is_port_table(data):
+    version_at = len(PORT_TABLE_MAGIC)
+    if len(data) <= version_at or not is_port_table(data):
         raise EepromError(f"hat EEPROM port table is missing its header: {_REFLASH}")
-    _magic, version, spi_bus, reset_gpio, port_count = PORT_TABLE_HEADER.unpack_from(data)
-    if version != PORT_TABLE_VERSION:
+    if data[version_at] != PORT_TABLE_VERSION:
         raise EepromError(
-            f"hat EEPROM port table is format version {version}; this firmware reads version "
-            f"{PORT_TABLE_VERSION}: update the firmware"
+            f"hat EEPROM port table is format version {data[version_at]}; this firmware reads "
+            f"version {PORT_TABLE_VERSION}: update the firmware"
         )
+    if len(data) < PORT_TABLE_HEADER.size:
+        raise EepromError(f"hat EEPROM port table header is truncated: {_REFLASH}")
+    _magic, _version, spi_bus, reset_gpio, pcm_offset, port_count = PORT_TABLE_HEADER.unpack_from(
+        data
+    )
     try:
         offset = PORT_TABLE_HEADER.size
         serial, offset = _read_text(data, offset)
@@ -359,6 +367,7 @@ def decode_port_table(data: bytes, name: str = "") -> HatLayout:
             reset_gpio=reset_gpio,
             spi_bus=spi_bus,
             serial=serial,
+            pcm_start_offset=pcm_offset,
         )
     except ValueError as error:
         raise EepromError(f"hat EEPROM port table is inconsistent ({error}): {_REFLASH}") from error

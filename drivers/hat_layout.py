@@ -14,6 +14,7 @@ from enum import Enum
 from drivers.ports import PortKind
 
 PCM_TIMESLOTS = 8  # 512 kHz bit clock / 8 kHz frame sync / 8 bits per timeslot
+TIMESLOT_BITS = 8
 MAX_PORTS = PCM_TIMESLOTS  # one timeslot per chip
 
 # BCM GPIO numbers (not header pin numbers) of the reference wiring.
@@ -77,6 +78,7 @@ class HatLayout:
     reset_gpio: int = RESET_GPIO
     spi_bus: int = 0
     serial: str = ""  # filled in per board when the EEPROM image is made
+    pcm_start_offset: int = 0  # bit clocks between frame sync and timeslot 0 on this hat
 
     def __post_init__(self) -> None:
         problems = self.problems()
@@ -102,6 +104,11 @@ class HatLayout:
             duplicates = sorted({v for v in values if values.count(v) > 1})
             if duplicates:
                 found.append(f"{what} used twice: {', '.join(map(str, duplicates))}")
+        if not 0 <= self.pcm_start_offset < TIMESLOT_BITS:
+            found.append(
+                f"PCM start offset {self.pcm_start_offset} is outside 0..{TIMESLOT_BITS - 1} "
+                "bit clocks"
+            )
         if self.reset_gpio in (p.interrupt_gpio for p in self.ports):
             found.append(f"RESET GPIO {self.reset_gpio} is also a port's interrupt line")
         return found

@@ -237,3 +237,10 @@ def test_corrupted_emulator_contents_fail_the_crc_when_read():
     eeprom.corrupt(offset=60)
     with pytest.raises(EepromError, match="CRC"):
         parse_image(read_eeprom(SimI2cBus(0, {EEPROM_I2C_ADDRESS: eeprom})))
+
+
+def test_the_pcm_start_offset_of_a_hat_survives_the_image():
+    layout = dataclasses.replace(REFERENCE_LAYOUT, serial="SB-1", pcm_start_offset=1)
+    assert parse_image(build_image(layout)).layout.pcm_start_offset == 1
+    with pytest.raises(ValueError, match=r"PCM start offset 8 is outside 0\.\.7"):
+        dataclasses.replace(REFERENCE_LAYOUT, pcm_start_offset=8)
