@@ -13,7 +13,8 @@ coupling time constant: a polarity reversal shows as one pulse of one sign, not 
 Interrupts (ring, polarity, frame loss) latch in register 4 when the line changes, are
 masked by register 3, drive the INT pin while register 2 enables it, and clear when 0 is
 written to their bit. Audio goes through the chip's own G.711 model
-(`drivers.sim.codec.ChipCodec`) with the gains of registers 38–41.
+(`drivers.sim.codec.ChipCodec`) with the gains of registers 38–41. Every register access
+is logged in `transactions` (the oldest half is dropped past TRANSACTION_LOG_LIMIT).
 
 Fault injection:
 - `line_side_never_powers_up = True` before initialisation: the isolation link never
@@ -52,6 +53,7 @@ SYSTEM_REVISION = 0x5  # register 11 bits 3:0
 LINE_SIDE_ID = 0x3  # Si3019, register 11 bits 7:4 once the link is up
 LINE_SIDE_REVISION = 0x6  # register 13 bits 5:2
 DEFAULT_POWER_UP_DELAY_S = 0.06
+TRANSACTION_LOG_LIMIT = 100_000  # older half dropped beyond this (long simulated runs)
 
 # Register bits the emulator acts on.
 SR = 0x80  # register 1
@@ -141,6 +143,8 @@ class Si3050Emulator:
         if not self._selected:
             return MISO_IDLE
         now = self.clock()
+        if len(self.transactions) >= TRANSACTION_LOG_LIMIT:
+            del self.transactions[: TRANSACTION_LOG_LIMIT // 2]
         if self._reading:
             value = self._read(self._register, now)
             self.transactions.append(Transaction(now, "read", self._register, value))

@@ -467,3 +467,12 @@ def test_another_channel_id_is_ignored_and_broadcast_writes_reach_every_chip():
         return silent, ours, Si3050(chip.spi, channel_id=2).read(30)
 
     assert run(main()) == (0xFF, 0x03, 0x05)
+
+
+def test_the_transaction_log_stays_bounded_in_long_runs(monkeypatch):
+    monkeypatch.setattr("drivers.sim.si3050.TRANSACTION_LOG_LIMIT", 100)
+    _, emulator, chip = make_daa()
+    for _ in range(250):
+        chip.read(2)
+    assert 50 <= len(emulator.transactions) <= 100
+    assert emulator.transactions[-1].register == 2
