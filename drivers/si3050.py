@@ -260,8 +260,8 @@ class Si3050:
                 break
             if aio.ticks_diff(aio.ticks_ms(), started) >= timeout_ms:
                 raise LineSideError(
-                    f"no line-side device after {timeout_ms} ms: "
-                    "check the isolation capacitors / line side"
+                    "no line-side device: check the isolation capacitors / line side "
+                    f"(the isolation link did not come up within {timeout_ms} ms)"
                 )
             await aio.sleep_ms(LINE_SIDE_POLL_MS)
         self.identity = Si3050Identity(

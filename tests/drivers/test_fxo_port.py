@@ -212,10 +212,9 @@ def test_a_line_side_that_never_powers_up_fails_the_port_with_a_readable_reason(
 
     status = run(main())
     assert status.health is Health.FAILED
-    assert (
-        status.reason
-        == "no line-side device after 2000 ms: check the isolation capacitors / line side"
-    )
+    reason = status.reason
+    assert reason.startswith("no line-side device: check the isolation capacitors / line side")
+    assert "2000 ms" in reason
     assert status.chip.startswith("Si3050 rev E")
     assert rig.kinds() == [EventKind.FAILED]
 
