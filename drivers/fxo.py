@@ -43,6 +43,8 @@ RING, POLARITY, FRAME_LOSS = int(Interrupt.RING), int(Interrupt.POLARITY), int(I
 
 @dataclass(frozen=True)
 class FxoSettings:
+    """Per-port settings; times in ms. The first seven come from the port configuration."""
+
     law: str = "ulaw"
     termination: str = "TBR21"  # a name from drivers/si3050_countries.yaml
     disconnect_loop_drop_ms: int = 300
@@ -65,6 +67,8 @@ class FxoSeizeError(RuntimeError):
 
 
 class FxoPort:
+    """One exchange line: events to the shared sink, G.711 frames through its PCM slot."""
+
     kind = PortKind.FXO
 
     def __init__(
