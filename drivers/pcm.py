@@ -13,12 +13,16 @@ from collections.abc import Callable, Iterable
 
 import numpy as np
 
+from drivers.hal.errors import HalError
 from drivers.hal.interfaces import PcmDevice
+from firmware import aio
 
 log = logging.getLogger(__name__)
 
 FRAME_SAMPLES = 160  # 20 ms at 8 kHz
 MAX_QUEUED_FRAMES = 3  # beyond this the oldest frame is dropped and counted
+BLOCK_MS = 20  # one frame of FRAME_SAMPLES at 8 kHz
+LOG_EVERY_ERRORS = 1000  # repeated errors are logged once per this many
 
 
 class PcmSlot:
@@ -111,6 +115,8 @@ class PcmHighway:
         self.blocks = 0  # blocks exchanged
         self._tick_listeners: list[Callable[[], None]] = []
         self.malformed_blocks = 0  # device blocks of the wrong size or shape
+        self.device_errors = 0  # reads or writes the device failed
+        self.listener_errors = 0  # tick listeners that raised
         self._outgoing = np.full((FRAME_SAMPLES, TIMESLOTS), UNDRIVEN_BYTE, dtype=np.uint8)
 
     def slot(self, timeslot: int) -> PcmSlot:
@@ -142,6 +148,7 @@ class PcmHighway:
             "underruns": self.underruns,
             "overruns": self.overruns,
             "dropped_blocks": self.dropped_blocks,
+            "device_errors": self.device_errors,
         }
 
     def add_tick_listener(self, listener: Callable[[], None]) -> None:
@@ -167,16 +174,31 @@ class PcmHighway:
             self.malformed_blocks += 1
             log.warning("PCM block of shape %s dropped", block.shape)
         for listener in list(self._tick_listeners):
-            listener()
+            try:
+                listener()
+            except Exception:  # one broken listener must not stop the master clock
+                self.listener_errors += 1
+                if self.listener_errors == 1 or self.listener_errors % LOG_EVERY_ERRORS == 0:
+                    log.exception("PCM tick listener failed (%d so far)", self.listener_errors)
         for timeslot, slot in self._slots.items():
             self._outgoing[:, timeslot] = np.frombuffer(slot.next_to_send(), dtype=np.uint8)
         self.device.write_block(pack_timeslots(self._outgoing))
         self.blocks += 1
 
     async def run(self) -> None:
-        """Exchange blocks until cancelled (for hats whose engine has no clock loop of its own)."""
+        """Exchange blocks until cancelled: the hat's media clock.
+
+        A device error is logged and retried a block later, so a glitch in the audio
+        device does not stop the clock for good.
+        """
         while True:
-            await self.exchange()
+            try:
+                await self.exchange()
+            except HalError as error:
+                self.device_errors += 1
+                if self.device_errors == 1 or self.device_errors % LOG_EVERY_ERRORS == 0:
+                    log.error("PCM device error (%d so far): %s", self.device_errors, error)
+                await aio.sleep_ms(BLOCK_MS)
 
     def close(self) -> None:
         self.device.close()

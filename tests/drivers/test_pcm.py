@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 
+from drivers.hal.errors import HalError
 from drivers.pcm import (
     FRAME_SAMPLES,
     PcmHighway,
@@ -214,3 +215,50 @@ def test_a_tick_listener_answers_captured_frames_in_the_block_written_back_that_
     # Block 1 was captured and echoed within the same tick, so block 2 already plays it.
     assert bytes(chips[2].played[FRAME_SAMPLES:]) == bytes([0x42]) * FRAME_SAMPLES
     assert highway.slot(2).underruns == 0
+
+
+def test_a_failing_tick_listener_is_counted_and_the_clock_keeps_running():
+    _, _, highway = eight_port_bus()
+    heard = []
+
+    def broken():
+        raise RuntimeError("engine bug")
+
+    highway.add_tick_listener(broken)
+    highway.add_tick_listener(lambda: heard.append(aio.ticks_ms()))
+
+    async def main():
+        for _ in range(3):
+            await highway.exchange()
+
+    aio.run(main(), virtual=True)
+    assert highway.listener_errors == 3
+    assert heard == [20, 40, 60]
+
+
+class FlakyDevice(SimPcmDevice):
+    """Fails its second read, as an audio device does when ALSA reports an error."""
+
+    def __init__(self):
+        super().__init__([])
+        self.reads = 0
+
+    async def read_block(self):
+        self.reads += 1
+        if self.reads == 2:
+            raise HalError("PCM device 'switchboard' stopped: input overflow")
+        return await super().read_block()
+
+
+def test_the_clock_survives_a_device_error_and_counts_it():
+    device = FlakyDevice()
+    highway = PcmHighway(device, [PcmSlot(0, 0xFF)])
+
+    async def main():
+        clock = aio.create_task(highway.run())
+        await aio.sleep(1.0)
+        clock.cancel()
+
+    aio.run(main(), virtual=True)
+    assert highway.device_errors == 1
+    assert highway.blocks >= 48
