@@ -332,13 +332,16 @@ class Si3215:
         self.write(r.INTERRUPT_ENABLE_2, 0xFF)
         self.write(r.INTERRUPT_ENABLE_3, 0x00)
 
-    def read_interrupts(self) -> InterruptStatus:
-        """Read and clear the three interrupt status registers."""
+    def read_interrupts(self, *, all_registers: bool = False) -> InterruptStatus:
+        """Read and clear the interrupt status: register 19, the only one enabled, or all."""
+        registers = (r.INTERRUPT_STATUS_1, r.INTERRUPT_STATUS_2, r.INTERRUPT_STATUS_3)
         values = []
-        for register in (r.INTERRUPT_STATUS_1, r.INTERRUPT_STATUS_2, r.INTERRUPT_STATUS_3):
-            value = self.read(register)
-            if value:
-                self.write(register, value)
+        for register in registers:
+            value = 0
+            if all_registers or register == r.INTERRUPT_STATUS_2:
+                value = self.read(register)
+                if value:
+                    self.write(register, value)
             values.append(value)
         return InterruptStatus(*values)
 

@@ -24,7 +24,8 @@ time-dependent register at the moment it is read, on `clock` (virtual time in te
 
 It drives the `FxsLoop`: linefeed, battery, the ring frequency and amplitude decoded from
 the oscillator words the driver programmed, and the message-waiting lamp (a high-voltage
-trapezoid on a ringing linefeed).
+trapezoid on a ringing linefeed). Every register access is logged in `transactions`
+(indirect accesses too, flagged), the older half dropped beyond `max_transactions`.
 
 Fault injection (attributes and methods; all default to a healthy chip):
 - `battery_ramps = False`: the DC-DC converter never brings the battery up.
@@ -91,6 +92,7 @@ class Si3215Emulator:
     dcdc_calibration_s = 0.02
     linefeed_lag_s = 0.001
     indirect_busy_polls = 1
+    max_transactions = 200_000  # the log drops its older half beyond this (long simulations)
 
     def __init__(
         self,
@@ -191,6 +193,8 @@ class Si3215Emulator:
             return 0x00
         command, self._command = self._command, None
         register = command & 0x7F
+        if len(self.transactions) >= self.max_transactions:
+            del self.transactions[: self.max_transactions // 2]  # a long run keeps the recent half
         if command & 0x80:
             value = self._read(register, now)
             self.transactions.append(Transaction(now, "read", register, value))
@@ -203,6 +207,7 @@ class Si3215Emulator:
         """What the chip sends: the mouthpiece while the loop carries audio, else silence."""
         now = self.clock()
         self._settle(now)
+        self.loop.battery_volts = self.battery.at(now)
         codec = self._codecs[self.law]
         if not (self.pcm_enabled and self._loop_closed and self._lf_actual is not Linefeed.RINGING):
             return bytes([codec.silence_byte]) * count
@@ -407,7 +412,6 @@ class Si3215Emulator:
             if self._lf_actual.value in self.power_alarm_states:
                 self.power_alarms += 1
                 self._trip_power_alarm(1, due)
-        self.loop.battery_volts = self.battery.at(now)
 
     def _apply_to_loop(self, now: float) -> None:
         """Push the linefeed, ringing and battery to the loop, then re-evaluate the hook."""
