@@ -12,6 +12,8 @@ are separated while a dropout of one frame does not split a digit.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from drivers.sim.world.levels import DBM0_MEAN_SQUARE, SAMPLE_RATE_HZ
@@ -30,34 +32,30 @@ _FREQUENCIES_HZ = np.array(DTMF_ROWS_HZ + DTMF_COLUMNS_HZ)
 _BASIS = np.exp(-2j * np.pi * np.outer(np.arange(FRAME_SAMPLES), _FREQUENCIES_HZ) / SAMPLE_RATE_HZ)
 _MIN_TONE_POWER = DBM0_MEAN_SQUARE * 10 ** (MIN_TONE_DBM0 / 10)
 _SILENT_PEAK = np.sqrt(2 * _MIN_TONE_POWER)  # a block quieter than this holds no digit
+_MARGIN = 10 ** (GROUP_MARGIN_DB / 10)
+_TWIST = 10 ** (MAX_TWIST_DB / 10)
+_POWER_SCALE = 2 / FRAME_SAMPLES**2  # |X|² of a frame's DFT → power of that sine
 
 
-def frame_keys(frames: np.ndarray) -> list[str | None]:
-    """The key each frame (rows of FRAME_SAMPLES samples) votes for, or None."""
-    spectra = frames @ _BASIS
-    # Power of a sine component from its DFT value: 2|X|²/N².
-    tone_power = 2 * np.abs(spectra) ** 2 / FRAME_SAMPLES**2
-    frame_power = np.mean(frames * frames, axis=1)
-    rows, columns = tone_power[:, :4], tone_power[:, 4:]
-    row, column = rows.argmax(axis=1), columns.argmax(axis=1)
-    index = np.arange(len(frames))
-    row_power, column_power = rows[index, row], columns[index, column]
-    margin = 10 ** (GROUP_MARGIN_DB / 10)
-    rows_sorted, columns_sorted = np.sort(rows, axis=1), np.sort(columns, axis=1)
-    twist = 10 ** (MAX_TWIST_DB / 10)
-    valid = (
-        (row_power >= _MIN_TONE_POWER)
-        & (column_power >= _MIN_TONE_POWER)
-        & (row_power >= margin * rows_sorted[:, -2])
-        & (column_power >= margin * columns_sorted[:, -2])
-        & (column_power <= twist * row_power)
-        & (row_power <= twist * column_power)
-        & (row_power + column_power >= MIN_PAIR_SHARE * frame_power)
-    )
-    return [
-        DTMF_KEYS[r][c] if ok else None
-        for ok, r, c in zip(valid.tolist(), row.tolist(), column.tolist(), strict=True)
-    ]
+@functools.cache
+def _frame_index(frame_count: int) -> np.ndarray:
+    """Sample indices of `frame_count` overlapping frames (rows) in a buffer."""
+    return np.arange(frame_count)[:, None] * HOP_SAMPLES + np.arange(FRAME_SAMPLES)
+
+
+def frame_key(tone_power: list[float], frame_power: float) -> str | None:
+    """The key one frame votes for, from the power at the 8 keypad frequencies."""
+    rows, columns = tone_power[:4], tone_power[4:]
+    row_power, column_power = max(rows), max(columns)
+    if row_power < _MIN_TONE_POWER or column_power < _MIN_TONE_POWER:
+        return None
+    if row_power + column_power < MIN_PAIR_SHARE * frame_power:
+        return None
+    if column_power > _TWIST * row_power or row_power > _TWIST * column_power:
+        return None
+    if sorted(rows)[-2] * _MARGIN > row_power or sorted(columns)[-2] * _MARGIN > column_power:
+        return None
+    return DTMF_KEYS[rows.index(row_power)][columns.index(column_power)]
 
 
 class DtmfDecoder:
@@ -81,17 +79,19 @@ class DtmfDecoder:
 
     def feed(self, samples: np.ndarray) -> str:
         """Consume a block of int16 samples; return keys that started in it."""
-        data = np.concatenate((self._pending, np.asarray(samples, dtype=np.float64)))
+        data = np.concatenate((self._pending, samples))
         frame_count = max(0, (len(data) - FRAME_SAMPLES) // HOP_SAMPLES + 1)
         self._pending = data[frame_count * HOP_SAMPLES :]
         if frame_count == 0:
             return ""
-        used = data[: (frame_count - 1) * HOP_SAMPLES + FRAME_SAMPLES]
-        if np.max(np.abs(used)) < _SILENT_PEAK:
+        if np.abs(data).max() < _SILENT_PEAK:
             keys: list[str | None] = [None] * frame_count
         else:
-            frames = np.lib.stride_tricks.sliding_window_view(used, FRAME_SAMPLES)[::HOP_SAMPLES]
-            keys = frame_keys(frames)
+            frames = data[_frame_index(frame_count)]
+            spectra = frames @ _BASIS
+            power = (spectra.real**2 + spectra.imag**2) * _POWER_SCALE
+            energy = np.einsum("ij,ij->i", frames, frames) / FRAME_SAMPLES
+            keys = [frame_key(p, e) for p, e in zip(power.tolist(), energy.tolist(), strict=True)]
         return "".join(key for key in map(self._step, keys) if key)
 
     def _step(self, key: str | None) -> str | None:

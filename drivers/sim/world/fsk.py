@@ -14,14 +14,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import signal
 
 from drivers.sim.world.levels import SAMPLE_RATE_HZ, sine_peak
 
 BAUD = 1200
 SAMPLES_PER_BIT = SAMPLE_RATE_HZ / BAUD
 CENTRE_HZ = 1700.0
-_LOWPASS = signal.firwin(31, 1100, fs=SAMPLE_RATE_HZ)
+LOWPASS_TAPS = 31
+LOWPASS_CUTOFF_HZ = 1100.0
+
+
+def _lowpass() -> np.ndarray:
+    """Windowed-sinc low-pass FIR (Hamming), unity gain at DC."""
+    n = np.arange(LOWPASS_TAPS) - (LOWPASS_TAPS - 1) / 2
+    taps = np.sinc(2 * LOWPASS_CUTOFF_HZ / SAMPLE_RATE_HZ * n) * np.hamming(LOWPASS_TAPS)
+    return taps / taps.sum()
+
+
+_LOWPASS = _lowpass()
 _SMOOTHING = np.ones(3) / 3
 MIN_MARK_RUN_BITS = 20  # marks that must precede the first character of a message
 
@@ -64,7 +74,7 @@ def instantaneous_frequency(samples: np.ndarray) -> np.ndarray:
     baseband = np.asarray(samples, dtype=np.float64) * np.exp(
         -2j * np.pi * CENTRE_HZ * n / SAMPLE_RATE_HZ
     )
-    baseband = signal.lfilter(_LOWPASS, 1.0, baseband)
+    baseband = np.convolve(baseband, _LOWPASS)[: len(baseband)]
     step = np.angle(baseband[1:] * np.conj(baseband[:-1]))
     offset = np.concatenate(([0.0], step)) * SAMPLE_RATE_HZ / (2 * np.pi)
     return np.convolve(offset, _SMOOTHING, mode="same")

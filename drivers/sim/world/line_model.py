@@ -3,7 +3,7 @@
 A two-to-four-wire hybrid never matches the line exactly, so part of what the DAA sends
 comes straight back in what it receives. The model is a bulk delay followed by a
 dispersive response: the band-pass shape of line transformers and the feed bridge
-(a 2nd-order high-pass at 250 Hz and a resonant 2nd-order low-pass near 3.3 kHz) plus a
+(a 2nd-order high-pass at 250 Hz and a slightly resonant 2nd-order low-pass at 3.3 kHz) plus a
 weaker, later reflection from an impedance step further down the cable. The response is
 scaled so its mean power gain over 300–3400 Hz equals the configured echo return loss.
 Noise is white Gaussian at a fixed level while the line has battery.
@@ -11,8 +11,9 @@ Noise is white Gaussian at a fixed level while the line has battery.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
-from scipy import signal
 
 from drivers.sim.world.levels import DBM0_MEAN_SQUARE, SAMPLE_RATE_HZ
 from drivers.sim.world.timeline import ClipMixer
@@ -23,21 +24,44 @@ REFLECTION_GAIN = -0.2
 VOICE_BAND_HZ = (300.0, 3400.0)
 
 
+def _biquad(kind: str, corner_hz: float, q: float) -> tuple[np.ndarray, np.ndarray]:
+    """2nd-order high- or low-pass section (bilinear transform, prewarped corner)."""
+    w0 = 2 * math.pi * corner_hz / SAMPLE_RATE_HZ
+    alpha = math.sin(w0) / (2 * q)
+    cos_w0 = math.cos(w0)
+    if kind == "lowpass":
+        b = np.array([(1 - cos_w0) / 2, 1 - cos_w0, (1 - cos_w0) / 2])
+    else:
+        b = np.array([(1 + cos_w0) / 2, -(1 + cos_w0), (1 + cos_w0) / 2])
+    a = np.array([1 + alpha, -2 * cos_w0, 1 - alpha])
+    return b / a[0], a / a[0]
+
+
+def _filtered(signal: np.ndarray, b: np.ndarray, a: np.ndarray) -> np.ndarray:
+    """Direct-form filtering; only used once, on a 128-sample impulse."""
+    out = np.zeros(len(signal))
+    for n in range(len(signal)):
+        acc = sum(b[k] * signal[n - k] for k in range(3) if n - k >= 0)
+        acc -= sum(a[k] * out[n - k] for k in (1, 2) if n - k >= 0)
+        out[n] = acc
+    return out
+
+
 def hybrid_response(return_loss_db: float) -> np.ndarray:
     """Echo impulse response (without the bulk delay) with the given echo return loss."""
     impulse = np.zeros(RESPONSE_TAPS)
     impulse[0] = 1.0
     reflection = round(REFLECTION_DELAY_MS * SAMPLE_RATE_HZ / 1000)
     impulse[reflection] = REFLECTION_GAIN
-    high_b, high_a = signal.butter(2, 250, "highpass", fs=SAMPLE_RATE_HZ)
-    low_b, low_a = signal.cheby1(2, 1.0, 3300, "lowpass", fs=SAMPLE_RATE_HZ)
-    response = signal.lfilter(low_b, low_a, signal.lfilter(high_b, high_a, impulse))
+    response = _filtered(impulse, *_biquad("highpass", 250, 0.707))
+    response = _filtered(response, *_biquad("lowpass", 3300, 0.9))
     return response * 10 ** (-return_loss_db / 20) / np.sqrt(voice_band_gain(response))
 
 
 def voice_band_gain(response: np.ndarray) -> float:
     """Mean power gain of an impulse response over 300–3400 Hz."""
-    frequencies, gain = signal.freqz(response, worN=2048, fs=SAMPLE_RATE_HZ)
+    gain = np.fft.rfft(response, 4096)
+    frequencies = np.fft.rfftfreq(4096, 1 / SAMPLE_RATE_HZ)
     band = (frequencies >= VOICE_BAND_HZ[0]) & (frequencies <= VOICE_BAND_HZ[1])
     return float(np.mean(np.abs(gain[band]) ** 2))
 
