@@ -20,11 +20,10 @@ from typing import Any
 import numpy as np
 
 from drivers.sim.analog import TelephoneLine
-from drivers.sim.world.analysis import Hearing
 from drivers.sim.world.dtmf import DtmfDecoder
 from drivers.sim.world.levels import to_int16
 from drivers.sim.world.line_model import HybridEcho, LineNoise
-from drivers.sim.world.listening import DEFAULT_ONSET_DBM0, Ear
+from drivers.sim.world.listening import Ear, Listener
 from drivers.sim.world.mouth import Mouth, Utterance
 from drivers.sim.world.ringing import InboundCall, RingPlan
 from drivers.sim.world.signals import TonePlayer, ToneSpecLike
@@ -56,7 +55,7 @@ class LineState(enum.Enum):
 _DIALLING_STATES = (LineState.DIAL_TONE, LineState.DIALLING, LineState.RINGBACK)
 
 
-class VirtualExchangeLine:
+class VirtualExchangeLine(Listener):
     """The exchange behind one TelephoneLine; installs itself as exchange_source/sink."""
 
     def __init__(
@@ -160,21 +159,6 @@ class VirtualExchangeLine:
     def say(self, what: Utterance, level_dbm0: float = -10) -> None:
         """The far-end party speaks (heard by the DAA while connected)."""
         self._far_mouth.say(what, level_dbm0, sample_index(self._clock()))
-
-    def earpiece(self, seconds: float = 1.0) -> np.ndarray:
-        """The last `seconds` of what the DAA sent while off-hook."""
-        return self._ear.samples(seconds)
-
-    def hears(self, seconds: float = 1.0) -> Hearing:
-        return self._ear.hears(seconds)
-
-    def level_at(self, freq_hz: float, seconds: float = 1.0) -> float:
-        return self._ear.level_at(freq_hz, seconds)
-
-    def first_heard(
-        self, freq_hz: float, after: float, threshold_dbm0: float = DEFAULT_ONSET_DBM0
-    ) -> float | None:
-        return self._ear.first_heard(freq_hz, after, threshold_dbm0)
 
     # Line supervision ---------------------------------------------------------------------
 

@@ -70,3 +70,27 @@ class Ear:
         start = max(start, oldest)
         found = onset_index(self.recording.read(start, end), frequency_hz, threshold_dbm0)
         return None if found is None else sample_time(start + found)
+
+
+class Listener:
+    """What a party can be asked about the audio reaching its ear (kept in `_ear`)."""
+
+    _ear: Ear
+
+    def earpiece(self, seconds: float = 1.0) -> np.ndarray:
+        """The last `seconds` of audio heard during the current listening period."""
+        return self._ear.samples(seconds)
+
+    def hears(self, seconds: float = 1.0) -> Hearing:
+        """Dominant frequencies, levels and the recognised tone of the last `seconds`."""
+        return self._ear.hears(seconds)
+
+    def level_at(self, freq_hz: float, seconds: float = 1.0) -> float:
+        """Level (dBm0) of the component at `freq_hz` over the last `seconds`."""
+        return self._ear.level_at(freq_hz, seconds)
+
+    def first_heard(
+        self, freq_hz: float, after: float, threshold_dbm0: float = DEFAULT_ONSET_DBM0
+    ) -> float | None:
+        """Virtual time the component at `freq_hz` was first heard after `after`."""
+        return self._ear.first_heard(freq_hz, after, threshold_dbm0)

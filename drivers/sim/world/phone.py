@@ -16,10 +16,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from drivers.sim.analog import FxsLoop
-from drivers.sim.world.analysis import Hearing
 from drivers.sim.world.cid import CallerIdDisplay
 from drivers.sim.world.cid_format import DisplayedCallerId
-from drivers.sim.world.listening import DEFAULT_ONSET_DBM0, Ear
+from drivers.sim.world.listening import Ear, Listener
 from drivers.sim.world.mouth import Mouth, Utterance
 from drivers.sim.world.signals import ToneSpecLike, dtmf_audio
 from drivers.sim.world.timeline import BlockCursor, sample_index
@@ -48,7 +47,7 @@ class RingInterval:
         return None if self.end_s is None else self.end_s - self.start_s
 
 
-class VirtualPhone:
+class VirtualPhone(Listener):
     """The telephone on one FxsLoop; installs itself as the loop's phone_source/phone_sink."""
 
     def __init__(
@@ -218,23 +217,6 @@ class VirtualPhone:
             if index + 1 < len(closed):
                 durations.append(round((closed[index + 1].start_s - ring.end_s) * 1000))
         return durations
-
-    # Earpiece analysis -------------------------------------------------------------------
-
-    def earpiece(self, seconds: float = 1.0) -> np.ndarray:
-        """The last `seconds` of what the earpiece played during this off-hook period."""
-        return self._ear.samples(seconds)
-
-    def hears(self, seconds: float = 1.0) -> Hearing:
-        return self._ear.hears(seconds)
-
-    def level_at(self, freq_hz: float, seconds: float = 1.0) -> float:
-        return self._ear.level_at(freq_hz, seconds)
-
-    def first_heard(
-        self, freq_hz: float, after: float, threshold_dbm0: float = DEFAULT_ONSET_DBM0
-    ) -> float | None:
-        return self._ear.first_heard(freq_hz, after, threshold_dbm0)
 
     # Caller-ID display -------------------------------------------------------------------
 
