@@ -83,13 +83,14 @@ class VirtualPhone(Listener):
         now = self._clock()
         if off_hook != self.loop.off_hook:
             self.hook_log.append((now, off_hook))
-            if off_hook:
-                self._display.finish()
-                self._ear.start_listening(sample_index(now))
         self.loop.set_hook(off_hook, now)
 
     def off_hook(self, *, bounce_ms: float = 0) -> None:
         """Lift the handset now; with `bounce_ms` the contacts chatter before settling."""
+        if not self.loop.off_hook:
+            # A new call: the display shows what it has, the earpiece starts a new record.
+            self._display.finish()
+            self._ear.start_listening(sample_index(self._clock()))
         self._move_hook(True, bounce_ms)
         log.info("%s off-hook", self.name)
 

@@ -187,6 +187,22 @@ def test_display_shows_message_waiting_from_fsk():
     assert aio.run(main(), virtual=True) == (False, True)
 
 
+def test_earpiece_keeps_the_whole_call_across_pulse_dialling():
+    async def main():
+        loop = powered_loop()
+        phone = VirtualPhone(loop)
+        phone.off_hook()
+        pump = aio.create_task(pump_slic(loop, 3.0, play=tone((425.0,), -10, 3.0)))
+        await aio.sleep(0.5)
+        await phone.dial_pulse("2", interdigit_ms=300)
+        await pump
+        return phone
+
+    phone = aio.run(main(), virtual=True)
+    assert len(phone.earpiece(10)) == 3 * 8000
+    assert phone.hears(2.0).frequencies == pytest.approx((425.0,), abs=1)
+
+
 def test_pulse_dialling_breaks_the_loop_with_the_dial_timing():
     async def main():
         loop = powered_loop()
