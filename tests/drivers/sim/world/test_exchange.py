@@ -8,7 +8,7 @@ from drivers.sim.world import LineState, VirtualExchangeLine
 from firmware import aio
 from firmware.countries import load_country
 from tests.drivers.sim.world import spandsp_ref as ref
-from tests.drivers.sim.world.analog_peers import component_dbm0, pump_daa
+from tests.drivers.sim.world.analog_peers import component_dbm0, pump_daa, tone
 
 RU = load_country("RU").tones
 US = load_country("US").tones
@@ -336,3 +336,21 @@ def test_ringing_a_busy_line_is_refused():
             await VirtualExchangeLine(TelephoneLine(), tones=RU).ring("1", standard="v21")
 
     aio.run(main(), virtual=True)
+
+
+def test_far_end_hears_what_the_daa_sends_and_when():
+    async def main():
+        line = TelephoneLine()
+        exchange = VirtualExchangeLine(line, tones=RU)
+        line.set_hook(True, aio.monotonic())
+        exchange.answer()
+        await pump_daa(line, 1.0)
+        started = aio.monotonic()
+        await pump_daa(line, 2.0, send=tone((1000.0,), -18, 2.0))
+        return exchange, started
+
+    exchange, started = aio.run(main(), virtual=True)
+    assert exchange.level_at(1000.0, seconds=1.0) == pytest.approx(-18, abs=0.3)
+    assert exchange.hears(1.0).frequencies == pytest.approx((1000.0,), abs=1)
+    heard = exchange.first_heard(1000.0, after=0.0)
+    assert heard is not None and started + 0.02 <= heard <= started + 0.031
