@@ -103,7 +103,11 @@ class FxsPort:
 
     # --- lifecycle --------------------------------------------------------------------
     async def start(self) -> None:
-        """Detect and initialise the chip; on a chip fault the port is FAILED, not raised."""
+        """Detect and initialise the chip; on a chip fault the port is FAILED, not raised.
+
+        The chip must come out of a reset (the hat pulses RESET before starting ports):
+        detection checks its reset values.
+        """
         settings = self.settings
         self._health, self._reason = Health.ALARM, "starting"
         try:
@@ -112,7 +116,10 @@ class FxsPort:
             self._chip.setup_pcm(settings.law, self.timeslot, settings.pcm_start_count_offset)
             self._chip.enable_interrupts()
             if not await self._line.apply_idle(off_hook=False):
-                raise Si3215Error("the linefeed never reached its idle state")
+                raise Si3215Error(
+                    "the linefeed would not power up (power alarm at once): check the line "
+                    "for a short circuit"
+                )
         except Si3215Error as error:
             self._fail(f"port {self.index}: {error}")
             return
