@@ -62,6 +62,7 @@ def test_port_starts_idle_with_its_measurements():
         ("calibration", "calibration did not finish within 2000 ms, twice"),
         ("battery", "battery reached only"),
         ("leak", "short or leak on the line"),
+        ("alarm", "would not power up"),
     ],
 )
 def test_chip_faults_leave_the_port_failed_with_a_readable_reason(fault, reason):
@@ -73,6 +74,8 @@ def test_chip_faults_leave_the_port_failed_with_a_readable_reason(fault, reason)
             rig.emulator.battery_ramps = False
         elif fault == "leak":
             rig.emulator.loop_leak = True
+        elif fault == "alarm":
+            rig.emulator.power_alarm_states = {Linefeed.FORWARD_ACTIVE.value}
         await rig.start()  # never raises for chip faults
         rig.port.ring([1000, 4000])  # ignored, no crash
         await aio.sleep(1)
