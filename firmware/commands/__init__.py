@@ -1,0 +1,1 @@
+"""Subcommands of `switchboard`, one module per command group; firmware.cli wires them."""
