@@ -1,0 +1,352 @@
+"""DTMF receiver meeting ITU-T Q.24 with the AT&T parameters.
+
+Eight narrow-band analysers (voice.tones.bank: a 25 ms Hann window every 2.5 ms tick)
+measure each DTMF frequency's amplitude and actual frequency. A tick shows a digit when,
+for the strongest row tone and the strongest column tone:
+
+- each tone is at least MIN_TONE_DBM0 (accept −25 dBm0, reject −55 dBm0),
+- twist (high − low) lies within −NORMAL_TWIST_DB … +REVERSE_TWIST_DB (accept −8/+4 dB),
+- each measured frequency is within FREQUENCY_TOLERANCE of nominal (accept ±1.5 %,
+  reject ±3.5 %: the decision sits between),
+- the two tones carry MIN_PURITY of the power in REFERENCE_BAND_HZ (speech and music spread
+  their power over the band; dial tone lies below it and does not count),
+- each tone stands GROUP_PEAK_DB above the other tones of its group.
+
+A digit starts once START_TICKS ticks showed it, its tones have been heard for MIN_HEARD_MS,
+and over the last START_TICKS ticks their measured frequencies held steady (within
+MAX_DRIFT) and they carried MIN_CORE_PURITY of the band's power (median): a 40 ms tone
+always qualifies, a 23 ms tone never does, and the harmonics of speech and music rarely do.
+It ends after END_TICKS ticks without it (a 40 ms pause always gives more, a 10 ms drop-out
+fewer). Start and end positions are where the tones' envelopes crossed half their steady
+amplitude, corrected for the analysers' delay.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+from numpy.typing import ArrayLike, NDArray
+
+from voice.dtmf_tx import COLUMN_FREQUENCIES_HZ, KEYPAD, ROW_FREQUENCIES_HZ
+from voice.level import SAMPLE_RATE_HZ, amplitude_to_dbm0, dbm0_to_amplitude
+from voice.tones.bank import Ticks, ToneBank
+
+log = logging.getLogger(__name__)
+
+TICK_SAMPLES = 20  # 2.5 ms
+WINDOW_SAMPLES = 200  # 25 ms: the closest DTMF pair (73 Hz apart) leaks in at −27 dB
+REFERENCE_BAND_HZ = (600.0, 3600.0)
+MIN_TONE_DBM0 = -33.0
+REVERSE_TWIST_DB = 5.0  # high group louder
+NORMAL_TWIST_DB = 9.0  # low group louder
+FREQUENCY_TOLERANCE = 0.02  # relative
+MIN_PURITY = 0.85
+GROUP_PEAK_DB = 12.0
+FREQUENCY_SMOOTHING_TICKS = 4
+MAX_GAIN_CORRECTION = 4.0  # never undo more than 12 dB of window loss
+START_TICKS = 7
+# Heard from the onset to the centre of the latest window: a 40 ms tone reaches ~34 ms
+# before its last window stops showing it, a 23 ms tone at most ~17 ms.
+MIN_HEARD_MS = 26
+MIN_HEARD_SAMPLES = MIN_HEARD_MS * SAMPLE_RATE_HZ // 1000
+MAX_DRIFT = 0.008  # relative change of a measured frequency over the last START_TICKS ticks
+MIN_CORE_PURITY = 0.95  # median purity over those ticks: a real digit's core is nearly pure
+BRIDGED_GAP_TICKS = 2  # a start may count across gaps this short (noise at the tone's onset)
+END_TICKS = 10
+HISTORY_TICKS = 48  # ticks kept between blocks for the envelope searches
+FLUSH_SAMPLES = 800  # silence that closes any digit in progress
+HALF = 0.5
+
+_FREQUENCIES = ROW_FREQUENCIES_HZ + COLUMN_FREQUENCIES_HZ
+_NO_DIGIT = -1
+
+
+@dataclass(frozen=True)
+class DtmfEvent:
+    """A digit started (`end_sample is None`) or ended.
+
+    Sample positions count from the receiver's first sample. `detected_sample` is when the
+    receiver decided; `low_dbm0`/`high_dbm0` are the measured tone levels.
+    """
+
+    digit: str
+    start_sample: int
+    end_sample: int | None
+    detected_sample: int
+    low_dbm0: float
+    high_dbm0: float
+    sample_rate: int = SAMPLE_RATE_HZ
+
+    @property
+    def ended(self) -> bool:
+        return self.end_sample is not None
+
+    @property
+    def start_ms(self) -> float:
+        return self.start_sample * 1000 / self.sample_rate
+
+    @property
+    def end_ms(self) -> float | None:
+        return None if self.end_sample is None else self.end_sample * 1000 / self.sample_rate
+
+    @property
+    def duration_ms(self) -> float | None:
+        if self.end_sample is None:
+            return None
+        return (self.end_sample - self.start_sample) * 1000 / self.sample_rate
+
+    @property
+    def twist_db(self) -> float:
+        return self.high_dbm0 - self.low_dbm0
+
+
+class DtmfReceiver:
+    """Decodes DTMF digits from int16 audio fed in blocks of any length.
+
+    `feed()` returns events in order: for each digit one event when it starts (for low
+    latency: the engine stops dial tone then) and one when it ends, carrying the duration.
+    Results do not depend on how the audio is split into blocks.
+    """
+
+    def __init__(self, sample_rate: int = SAMPLE_RATE_HZ) -> None:
+        if sample_rate != SAMPLE_RATE_HZ:
+            raise ValueError(f"the DTMF receiver works at {SAMPLE_RATE_HZ} Hz, not {sample_rate}")
+        self.sample_rate = sample_rate
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget everything: the next sample fed is sample 0."""
+        self._bank = ToneBank(
+            _FREQUENCIES,
+            WINDOW_SAMPLES,
+            TICK_SAMPLES,
+            reference_band_hz=REFERENCE_BAND_HZ,
+            sample_rate=self.sample_rate,
+        )
+        self._delay = self._bank.half_rise_samples
+        channels = len(_FREQUENCIES)
+        # The last HISTORY_TICKS ticks: analyser outputs, corrected amplitudes, deviations.
+        self._z = np.zeros((channels, HISTORY_TICKS), dtype=np.complex128)
+        self._amplitude = np.zeros((channels, HISTORY_TICKS))
+        self._deviation = np.zeros((channels, HISTORY_TICKS))
+        self._power = np.ones(HISTORY_TICKS)  # reference power
+        self._first = -HISTORY_TICKS  # tick number of column 0 of those arrays
+        self._candidate = _NO_DIGIT  # digit being confirmed before it starts
+        self._candidate_ticks = 0  # ticks that showed it
+        self._candidate_first = 0  # the first of them
+        self._candidate_onset: int | None = None  # sample where its tones began
+        self._candidate_started = False  # it already produced a start event
+        self._gap = 0  # ticks since the candidate last showed
+        self._active = _NO_DIGIT  # digit in progress
+        self._active_start = 0  # its start sample
+        self._last_match = 0  # last tick that showed it
+        self._plateau = np.zeros(2)  # its row and column amplitudes
+
+    @property
+    def digit_in_progress(self) -> str | None:
+        return None if self._active == _NO_DIGIT else _digit(self._active)
+
+    @property
+    def position(self) -> int:
+        """Samples fed so far."""
+        return self._bank.position
+
+    def feed(self, samples: ArrayLike) -> list[DtmfEvent]:
+        """Take a block of int16 audio (any length); return the digit starts and ends in it."""
+        x = np.asarray(samples, dtype=np.float64).ravel()
+        ticks = self._bank.process(x)
+        if ticks.count == 0:
+            return []
+        self._first = ticks.first - HISTORY_TICKS
+        self._z = np.concatenate((self._z, ticks.z), axis=1)
+        codes = self._classify(ticks)
+        events = self._track(codes, ticks.first)
+        self._z = self._z[:, -HISTORY_TICKS:]
+        self._amplitude = self._amplitude[:, -HISTORY_TICKS:]
+        self._deviation = self._deviation[:, -HISTORY_TICKS:]
+        self._power = self._power[-HISTORY_TICKS:]
+        return events
+
+    def flush(self) -> list[DtmfEvent]:
+        """Feed enough silence to close a digit still in progress (end of a recording)."""
+        return self.feed(np.zeros(FLUSH_SAMPLES))
+
+    def _classify(self, ticks: Ticks) -> NDArray[np.int64]:
+        """Measure the new ticks (kept in the history arrays) and return the digit code
+        (row·4 + column) each shows, or _NO_DIGIT."""
+        count = ticks.count
+        z = self._z[:, -(count + FREQUENCY_SMOOTHING_TICKS + 1) :]
+        # Frequency error from the phase turn between ticks, smoothed over a few ticks.
+        turn = np.cumsum(z[:, 1:] * np.conj(z[:, :-1]), axis=1)
+        smoothed = (turn[:, FREQUENCY_SMOOTHING_TICKS:] - turn[:, :-FREQUENCY_SMOOTHING_TICKS])[
+            :, -count:
+        ]
+        offset_hz = np.angle(smoothed) / (2 * np.pi * self._bank.tick_s)
+        deviation = offset_hz / np.asarray(_FREQUENCIES)[:, None]
+        # Raw amplitudes pick the strongest tones; reported amplitudes undo the window's loss
+        # at the measured offset.
+        raw = 2 * np.abs(z[:, -count:])
+        amplitude = raw / np.maximum(self._bank.gain(offset_hz), 1 / MAX_GAIN_CORRECTION)
+        self._amplitude = np.concatenate((self._amplitude, amplitude), axis=1)
+        self._deviation = np.concatenate((self._deviation, deviation), axis=1)
+        self._power = np.concatenate((self._power, ticks.power))
+
+        every = np.arange(count)
+        row = np.argmax(raw[:4], axis=0)
+        column = 4 + np.argmax(raw[4:], axis=0)
+        low, high = amplitude[row, every], amplitude[column, every]
+        rows, columns = np.sort(raw[:4], axis=0), np.sort(raw[4:], axis=0)
+        peak = 10 ** (GROUP_PEAK_DB / 20)
+        valid = (
+            (np.minimum(low, high) >= dbm0_to_amplitude(MIN_TONE_DBM0))
+            & (high >= low * 10 ** (-NORMAL_TWIST_DB / 20))
+            & (high <= low * 10 ** (REVERSE_TWIST_DB / 20))
+            & ((low**2 + high**2) / 2 >= MIN_PURITY * ticks.power)
+            & (np.abs(deviation[row, every]) <= FREQUENCY_TOLERANCE)
+            & (np.abs(deviation[column, every]) <= FREQUENCY_TOLERANCE)
+            & (rows[-1] >= peak * rows[-2])
+            & (columns[-1] >= peak * columns[-2])
+        )
+        return np.where(valid, row * 4 + column - 4, _NO_DIGIT)
+
+    def _track(self, codes: NDArray[np.int64], first: int) -> list[DtmfEvent]:
+        """Run the start/end decisions over the new ticks, one run of equal codes at a time."""
+        events: list[DtmfEvent] = []
+        change = np.flatnonzero(np.diff(codes)) + 1
+        bounds = np.concatenate(([0], change, [codes.size]))
+        for begin, end in itertools.pairwise(bounds):
+            code = int(codes[begin])
+            tick, stop = first + int(begin), first + int(end)
+            qualified_at = self._qualify(code, tick, stop)
+            earliest = tick
+            if self._active != _NO_DIGIT:
+                if code == self._active:
+                    self._note_match(tick, stop)
+                    continue
+                end_tick = self._last_match + END_TICKS
+                if end_tick >= stop:
+                    continue
+                events.append(self._end(end_tick))
+                earliest = end_tick
+            if qualified_at is not None:
+                start_tick = max(earliest, qualified_at)
+                events.append(self._start(code, start_tick))
+                self._note_match(start_tick, stop)
+        return events
+
+    def _qualify(self, code: int, tick: int, stop: int) -> int | None:
+        """Count a run of equal ticks towards a start; the first tick the digit may start at."""
+        length = stop - tick
+        if code == _NO_DIGIT:
+            self._gap += length
+            if self._gap > BRIDGED_GAP_TICKS:
+                self._candidate, self._candidate_ticks = _NO_DIGIT, 0
+            return None
+        if code != self._candidate:
+            self._candidate, self._candidate_ticks = code, 0
+            self._candidate_first, self._candidate_onset = tick, None
+            self._candidate_started = False
+        before = self._candidate_ticks
+        self._candidate_ticks += length
+        self._gap = 0
+        if self._candidate_started or self._candidate_ticks < START_TICKS:
+            return None
+        counted = tick + max(0, START_TICKS - before - 1)
+        if self._candidate_onset is None:
+            self._candidate_onset = self._onset(code, counted)
+        # The first tick whose window centre lies MIN_HEARD_SAMPLES after the onset.
+        heard = self._candidate_onset + MIN_HEARD_SAMPLES + self._delay + 1
+        earliest = max(counted, -(-heard // TICK_SAMPLES) - 1)
+        if earliest >= stop:
+            return None
+        # ... and over the START_TICKS up to it, steady frequencies and a pure core.
+        channels = [code // 4, 4 + code % 4]
+        span = slice(earliest - START_TICKS + 1 - self._first, stop - self._first)
+        windows = sliding_window_view(self._deviation[channels, span], START_TICKS, axis=1)
+        drift = np.max(np.ptp(windows, axis=2), axis=0)
+        tone_power = np.sum(self._amplitude[channels, span] ** 2, axis=0) / 2
+        purity = tone_power / np.maximum(self._power[span], np.finfo(float).tiny)
+        core = np.median(sliding_window_view(purity, START_TICKS), axis=1)
+        good = np.flatnonzero((drift <= MAX_DRIFT) & (core >= MIN_CORE_PURITY))
+        return earliest + int(good[0]) if good.size else None
+
+    def _channels(self, code: int) -> NDArray[np.float64]:
+        """Corrected amplitudes of a digit's row and column tones over the kept ticks."""
+        return self._amplitude[[code // 4, 4 + code % 4]]
+
+    def _note_match(self, tick: int, stop: int) -> None:
+        pair = self._channels(self._active)[:, tick - self._first : stop - self._first]
+        self._plateau = np.maximum(self._plateau, pair.max(axis=1))
+        self._last_match = stop - 1
+
+    @staticmethod
+    def _tick_end(tick: int) -> int:
+        return (tick + 1) * TICK_SAMPLES - 1
+
+    def _crossing(self, envelope: NDArray[np.float64], before: int) -> float:
+        """Sample where `envelope` (one value per kept tick) crosses HALF after tick `before`."""
+        a, b = envelope[before - self._first], envelope[before + 1 - self._first]
+        fraction = 0.0 if a == b else min(1.0, max(0.0, (HALF - a) / (b - a)))
+        return self._tick_end(before) + fraction * TICK_SAMPLES
+
+    def _onset(self, code: int, tick: int) -> int:
+        """Sample where the digit's tones began: where both envelopes last rose through half
+        their level at `tick`, less the analysers' delay."""
+        pair = self._channels(code)
+        envelope = np.min(pair / pair[:, tick - self._first, None], axis=0)
+        below = np.flatnonzero(envelope[: tick - self._first] < HALF)
+        if below.size:
+            edge = self._crossing(envelope, self._first + int(below[-1]))
+        else:
+            edge = float(self._tick_end(self._candidate_first))
+        return max(0, round(edge) - self._delay)
+
+    def _start(self, code: int, start_tick: int) -> DtmfEvent:
+        self._active = code
+        self._candidate_started = True
+        self._active_start = self._candidate_onset or 0
+        self._plateau = self._channels(code)[:, start_tick - self._first].copy()
+        self._last_match = start_tick
+        low, high = _levels(self._plateau)
+        log.debug("DTMF %s started at sample %d", _digit(code), self._active_start)
+        return DtmfEvent(
+            _digit(code), self._active_start, None, self._tick_end(start_tick), low, high
+        )
+
+    def _end(self, end_tick: int) -> DtmfEvent:
+        code = self._active
+        envelope = np.min(self._channels(code) / self._plateau[:, None], axis=0)
+        after = envelope[self._last_match + 1 - self._first : end_tick + 1 - self._first]
+        below = np.flatnonzero(after < HALF)
+        if below.size:
+            edge = self._crossing(envelope, self._last_match + int(below[0]))
+        else:
+            edge = float(self._tick_end(self._last_match))
+        end_sample = max(self._active_start + 1, round(edge) - self._delay)
+        low, high = _levels(self._plateau)
+        self._active = _NO_DIGIT
+        log.debug("DTMF %s ended at sample %d", _digit(code), end_sample)
+        return DtmfEvent(
+            _digit(code), self._active_start, end_sample, self._tick_end(end_tick), low, high
+        )
+
+
+def _levels(pair: NDArray[np.float64]) -> tuple[float, float]:
+    """Reported tone levels, to 0.01 dB (finer digits depend on how blocks were split)."""
+    low, high = (round(amplitude_to_dbm0(float(a)), 2) for a in pair)
+    return low, high
+
+
+def _digit(code: int) -> str:
+    return KEYPAD[code // 4][code % 4]
+
+
+def decode(samples: ArrayLike) -> str:
+    """All digits in a recording, in order (a digit still sounding at the end counts)."""
+    receiver = DtmfReceiver()
+    events = receiver.feed(samples) + receiver.flush()
+    return "".join(event.digit for event in events if event.ended)

@@ -1,0 +1,1 @@
+"""Call-progress tones: the shared narrow-band analyser bank, generator and detector."""

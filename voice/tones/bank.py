@@ -1,0 +1,155 @@
+"""A bank of narrow-band tone analysers shared by the DTMF, call-progress and fax-tone detectors.
+
+Every `tick_samples` the bank takes the last `window_samples` of the signal, weights them
+with a Hann window and correlates them with a complex oscillator at each analysed frequency
+(a sliding, windowed single-bin DFT). For each frequency and tick this gives `z`:
+
+- a sine of peak amplitude A at the analysed frequency gives |z| = A/2; a sine off by
+  Δf gives A/2 · gain(Δf) (`gain` is the window's response, used to undo that loss),
+- the phase of z turns by 2π·Δf·tick/fs from one tick to the next, so consecutive ticks
+  measure the frequency error: this is what lets a detector accept a tone 1.5 % off and
+  reject one 3.5 % off, which no practical bandwidth alone can,
+- the power of the same windowed signal within `reference_band_hz` (from its spectrum) is
+  the reference a detector compares tone power with; the band can leave out dial tone.
+
+The window has no negative weights, so envelopes rise and fall without ringing, and a tone's
+edge crosses half amplitude exactly half a window after it reaches the analyser.
+Oscillators are indexed by absolute sample number and the bank keeps the last window of
+signal between calls, so the ticks do not depend on how the signal is split into blocks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+
+import numpy as np
+from numpy.typing import NDArray
+
+from voice.level import SAMPLE_RATE_HZ
+
+GAIN_TABLE_STEP_HZ = 0.25
+GAIN_TABLE_SPAN_HZ = 500.0  # beyond this every window in use has negligible response
+
+
+@cache
+def _oscillator_table(sample_rate: int) -> NDArray[np.complex128]:
+    """exp(−j·2π·k/fs) for k in 0…fs−1: one cycle sampled at every integer phase step."""
+    return np.exp(-2j * np.pi * np.arange(sample_rate) / sample_rate)
+
+
+@cache
+def _hann(window_samples: int) -> NDArray[np.float64]:
+    """Hann window without its zero end points, normalised to unit sum."""
+    window = np.hanning(window_samples + 2)[1:-1]
+    return np.asarray(window / window.sum())
+
+
+@cache
+def _gain_table(window_samples: int, sample_rate: int) -> NDArray[np.float64]:
+    """|window response| every GAIN_TABLE_STEP_HZ from 0 to GAIN_TABLE_SPAN_HZ."""
+    span = np.arange(0.0, GAIN_TABLE_SPAN_HZ, GAIN_TABLE_STEP_HZ)
+    offsets = np.arange(window_samples)
+    steering = np.exp(-2j * np.pi * np.outer(span, offsets) / sample_rate)
+    return np.asarray(np.abs(steering @ _hann(window_samples)))
+
+
+@dataclass(frozen=True)
+class Ticks:
+    """Analyser outputs for the ticks completed by one block.
+
+    `z[k, t]` is analyser k at tick `first + t`; `power[t]` the reference mean square
+    (a sine of amplitude A inside the reference band gives A²/2, like |z| gives A/2).
+    Tick t covers the window of samples ending at `(t + 1) · tick_samples − 1`.
+    """
+
+    first: int
+    z: NDArray[np.complex128]
+    power: NDArray[np.float64]
+
+    @property
+    def count(self) -> int:
+        return int(self.power.size)
+
+
+class ToneBank:
+    """Windowed single-bin DFTs at `frequencies_hz`, evaluated every `tick_samples`.
+
+    Frequencies are rounded to whole hertz, far finer than any tolerance in use.
+    The reference power counts only what lies within `reference_band_hz` (low, high).
+    """
+
+    def __init__(
+        self,
+        frequencies_hz: Sequence[float],
+        window_samples: int,
+        tick_samples: int,
+        *,
+        reference_band_hz: tuple[float, float] = (0.0, SAMPLE_RATE_HZ / 2),
+        sample_rate: int = SAMPLE_RATE_HZ,
+    ) -> None:
+        if tick_samples < 1 or window_samples < 2:
+            raise ValueError("tick_samples must be ≥ 1 and window_samples ≥ 2")
+        nyquist = sample_rate / 2
+        self.frequencies = np.array([round(f) for f in frequencies_hz], dtype=np.int64)
+        if np.any(self.frequencies <= 0) or np.any(self.frequencies >= nyquist):
+            raise ValueError(f"frequencies must lie in 0…{nyquist} Hz, got {frequencies_hz}")
+        self.sample_rate = sample_rate
+        self.tick_samples = tick_samples
+        self.window_samples = window_samples
+        self.tick_s = tick_samples / sample_rate
+        self._window = _hann(window_samples)
+        offsets = np.arange(window_samples)
+        table = _oscillator_table(sample_rate)
+        # kernel[i, k] = w[i]·exp(−jω_k·i): the part of each correlation fixed by the window.
+        self._kernel = (
+            self._window[:, None] * table[(offsets[:, None] * self.frequencies) % sample_rate]
+        )
+        self._table = table
+        self._fft_size = 1 << (window_samples - 1).bit_length()
+        bins = np.fft.rfftfreq(self._fft_size, 1 / sample_rate)
+        low, high = reference_band_hz
+        self._band = (bins >= low) & (bins <= high)
+        # Parseval: one-sided spectrum power of a windowed sine is A²/4 · fft_size · Σw².
+        self._band_scale = 2.0 / (self._fft_size * float(np.sum(self._window**2)))
+        self._x = np.zeros(window_samples - 1)  # the signal before the next block
+        self._position = 0
+        # A tone's edge reaches half amplitude when it passes the window's centre.
+        self.half_rise_samples = (window_samples - 1) // 2
+        self._gain_table = _gain_table(window_samples, sample_rate)
+
+    @property
+    def position(self) -> int:
+        """Samples processed so far."""
+        return self._position
+
+    def gain(self, offset_hz: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Window response for a sine `offset_hz` away from an analysed frequency (1 at 0 Hz)."""
+        index = np.abs(offset_hz) / GAIN_TABLE_STEP_HZ
+        return np.interp(index, np.arange(self._gain_table.size), self._gain_table, right=0.0)
+
+    def process(self, x: NDArray[np.float64]) -> Ticks:
+        """Run a block through the bank; return the ticks that ended inside it."""
+        n = x.size
+        start = self._position
+        first_end = (self.tick_samples - 1 - start) % self.tick_samples
+        ends = np.arange(first_end, n, self.tick_samples)
+        first_tick = (start + first_end + 1) // self.tick_samples - 1
+        history = self.window_samples - 1
+        signal = np.concatenate((self._x, x))
+        self._x = signal[n:]
+        self._position += n
+        if ends.size == 0:
+            empty = np.zeros((self.frequencies.size, 0), dtype=np.complex128)
+            return Ticks(first_tick, empty, np.zeros(0))
+        # Window for a tick ending at local sample e covers signal[e : e + window] here.
+        rows = ends[:, None] + np.arange(self.window_samples)[None, :]
+        frames = signal[rows]
+        correlation = frames @ self._kernel  # (ticks, frequencies)
+        window_start = start + ends - history  # absolute number of each window's first sample
+        phase = (self.frequencies[:, None] * (window_start % self.sample_rate)) % self.sample_rate
+        z = self._table[phase] * correlation.T
+        spectrum = np.fft.rfft(frames * self._window, n=self._fft_size, axis=1)[:, self._band]
+        power = np.sum(spectrum.real**2 + spectrum.imag**2, axis=1) * self._band_scale
+        return Ticks(first_tick, z, power)
