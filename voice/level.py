@@ -95,7 +95,9 @@ class SilenceEvent:
     """The signal became silent (`silent=True`) or active at `sample`.
 
     `sample` counts from the detector's first sample and marks where the quiet or loud stretch
-    began; `detected_sample` is when the detector could say so (after the hangover for silence).
+    began (a quiet stretch begins once the envelope has decayed below the threshold, a few
+    envelope time constants after the sound stopped); `detected_sample` is when the detector
+    could say so (after the hangover for silence).
     """
 
     silent: bool
