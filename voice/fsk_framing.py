@@ -1,0 +1,206 @@
+"""Asynchronous (start/stop) character framing on top of `voice.fsk` soft decisions.
+
+Caller-ID data is sent as 8-bit characters, least significant bit first, each between a
+space start bit and a mark stop bit, with any amount of mark between characters. The framer
+finds the mark-to-space edge of a start bit (to a fraction of a sample), samples the ten
+bit centres from there and reports the character with the number of mark bits before it.
+
+It has two modes. Hunting, it looks (vectorised, with no per-character work) for the first
+start bit that follows at least `min_idle_bits` of unbroken mark: the start of a message
+after its mark period, never a character of the alternating seizure or of noise. Once it
+has found one it frames every character until told to `hunt()` again or the carrier drops.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+DATA_BITS = 8
+CHARACTER_BITS = 1 + DATA_BITS + 1  # start, data, stop
+
+
+@dataclass(frozen=True)
+class AsyncChar:
+    """One received character."""
+
+    value: int
+    sample: float  # absolute sample position of the start bit's leading edge
+    idle_bits: float  # mark bits between the previous character (or carrier up) and this one
+    framing_error: bool  # the stop bit was space
+
+
+@dataclass(frozen=True)
+class CarrierDrop:
+    """The carrier went away at `sample` (absolute) while characters were being framed."""
+
+    sample: int
+
+
+FramerEvent = AsyncChar | CarrierDrop
+
+
+class AsyncFramer:
+    """Soft decisions and carrier flags in, characters and carrier drops out."""
+
+    def __init__(self, samples_per_bit: float, min_idle_bits: float) -> None:
+        self.samples_per_bit = samples_per_bit
+        self.min_idle_bits = min_idle_bits
+        self._span = int(np.ceil((CHARACTER_BITS - 0.5) * samples_per_bit)) + 2
+        self.reset()
+
+    def reset(self) -> None:
+        # One silent sample before the stream, so every sample has a predecessor.
+        self._decision = np.zeros(1)
+        self._carrier = np.zeros(1, dtype=bool)
+        self._base = -1  # absolute index of _decision[0]
+        self._pos = 0  # absolute index where the search for the next start edge resumes
+        self._idle_from: float | None = None  # framing: where the current mark run began
+        self._hunting = True
+        self._run_start = 0  # hunting: absolute start of the mark run ending at _pos
+        self._end = 0
+
+    @property
+    def hunting(self) -> bool:
+        return self._hunting
+
+    def hunt(self) -> None:
+        """Stop framing every character; wait for the next long mark run instead."""
+        if not self._hunting:
+            self._hunting = True
+            self._run_start = self._pos
+
+    def push(self, decision: np.ndarray, carrier: np.ndarray) -> list[FramerEvent]:
+        """Feed one block of demodulator output; return the events completed by it."""
+        self._decision = np.concatenate((self._decision, decision))
+        self._carrier = np.concatenate((self._carrier, carrier))
+        self._end += decision.size
+        events: list[FramerEvent] = []
+        while self._hunt_step(events) if self._hunting else self._frame_step(events):
+            pass
+        keep_from = max(self._pos - 1, self._base)
+        cut = keep_from - self._base
+        if cut > 0:
+            self._decision = self._decision[cut:]
+            self._carrier = self._carrier[cut:]
+            self._base = keep_from
+        return events
+
+    def _hunt_step(self, events: list[FramerEvent]) -> bool:
+        rel = self._pos - self._base
+        d = self._decision
+        if rel >= d.size:
+            return False
+        mark = (d > 0.0) & self._carrier
+        # Length of the mark run ending just before each sample from rel on.
+        index = np.arange(rel - 1, d.size - 1)
+        breaks = np.where(mark[rel - 1 : d.size - 1], -1, index)
+        last_break = np.maximum.accumulate(breaks)
+        run_start = np.where(last_break >= 0, last_break + 1, self._run_start - self._base)
+        run_start = np.maximum(run_start, self._run_start - self._base)
+        positions = np.arange(rel, d.size)
+        run_length = positions - run_start
+        minimum = self.min_idle_bits * self.samples_per_bit
+        space = (d[rel:] <= 0.0) & self._carrier[rel:]
+        candidates = np.flatnonzero(space & mark[rel - 1 : d.size - 1] & (run_length >= minimum))
+        if candidates.size == 0:
+            self._run_start = int(run_start[-1]) + self._base if d.size > rel else self._run_start
+            if not mark[-1]:
+                self._run_start = self._end
+            self._pos = self._end
+            return False
+        first = self._base + rel + int(candidates[0])
+        start = self._find_start(first, first + 1)
+        if start is None:
+            # A glitch, not a start bit: the mark run ends here; look further on.
+            self._pos = first + 1
+            self._run_start = self._pos
+            return True
+        edge, ready = start
+        if not ready:
+            self._pos = first
+            self._run_start = int(run_start[candidates[0]]) + self._base
+            return False
+        self._idle_from = float(run_start[candidates[0]] + self._base)
+        self._hunting = False
+        self._read_character(edge, events)
+        return True
+
+    def _frame_step(self, events: list[FramerEvent]) -> bool:
+        """Advance by one character, carrier drop or wait; False when more input is needed."""
+        rel = self._pos - self._base
+        if rel >= self._decision.size:
+            return False
+        carrier = self._carrier[rel:]
+        off = np.flatnonzero(~carrier)
+        limit = int(off[0]) if off.size else carrier.size
+        start = self._find_start(self._pos, self._pos + limit)
+        if start is None:
+            if off.size:
+                self._pos += limit
+                events.append(CarrierDrop(sample=self._pos))
+                self._hunting = True
+                self._run_start = self._pos
+                return True
+            self._pos = self._end
+            return False
+        edge, ready = start
+        if not ready:
+            self._pos = int(np.ceil(edge))
+            return False
+        self._read_character(edge, events)
+        return True
+
+    def _find_start(self, lo: int, hi: int) -> tuple[float, bool] | None:
+        """First mark-to-space edge at a sample in [lo, hi) (absolute) whose start-bit
+        centre is still space.
+
+        Returns the refined edge position (absolute) and whether the whole character is
+        already buffered, or None if no edge qualifies.
+        """
+        d = self._decision
+        lo_rel, hi_rel = lo - self._base, hi - self._base
+        first = max(lo_rel, 1)
+        if first >= hi_rel:
+            return None
+        candidates = np.flatnonzero((d[first:hi_rel] <= 0.0) & (d[first - 1 : hi_rel - 1] > 0.0))
+        if candidates.size == 0:
+            return None
+        candidates += first
+        before = d[candidates - 1]
+        after = d[candidates]
+        edges = candidates - 1 + before / (before - after)
+        centres = edges + 0.5 * self.samples_per_bit
+        available = centres < d.size - 1
+        start_values = np.interp(centres, np.arange(d.size), d)
+        valid = np.flatnonzero((start_values <= 0.0) | ~available)
+        if valid.size == 0:
+            return None
+        edge = float(edges[int(valid[0])])
+        ready = edge + self._span < d.size
+        return edge + self._base, ready
+
+    def _read_character(self, edge: float, events: list[FramerEvent]) -> None:
+        spb = self.samples_per_bit
+        centres = edge - self._base + (np.arange(CHARACTER_BITS) + 0.5) * spb
+        d = self._decision
+        values = np.interp(centres, np.arange(d.size), d)
+        touched = np.concatenate((np.floor(centres), np.ceil(centres))).astype(np.int64)
+        if not np.all(self._carrier[touched]):
+            # The carrier stops inside this character: let the carrier logic report it.
+            self._pos = int(np.ceil(edge)) + 1
+            return
+        bits = values[1 : 1 + DATA_BITS] > 0.0
+        value = int(np.dot(bits, 1 << np.arange(DATA_BITS)))
+        idle_from = self._idle_from if self._idle_from is not None else edge
+        events.append(
+            AsyncChar(
+                value=value,
+                sample=edge,
+                idle_bits=max(0.0, (edge - idle_from) / spb),
+                framing_error=bool(values[-1] <= 0.0),
+            )
+        )
+        self._idle_from = edge + CHARACTER_BITS * spb
+        self._pos = int(np.floor(self._base + centres[-1])) + 1
