@@ -20,12 +20,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import signal
 
-log = logging.getLogger(__name__)
+from voice.level import SAMPLE_RATE_HZ, dbm0_to_amplitude, dbm0_to_power
 
-SAMPLE_RATE_HZ = 8000
-# 0 dBm0 is a sine of this peak amplitude in 16-bit linear PCM (G.711: 3.14 dBm0 at full scale).
-DBM0_SINE_PEAK = 32768.0 * 10.0 ** (-3.14 / 20.0)
-DBM0_SINE_POWER = DBM0_SINE_PEAK**2 / 2.0
+log = logging.getLogger(__name__)
 
 DEFAULT_LEVEL_DBM0 = -13.0
 CARRIER_ON_DBM0 = -43.0
@@ -53,16 +50,6 @@ BELL202 = FskSpec("Bell 202", mark_hz=1200, space_hz=2200, baud=1200)
 V23 = FskSpec("V.23", mark_hz=1300, space_hz=2100, baud=1200)
 
 
-def dbm0_to_peak(level_dbm0: float) -> float:
-    """Peak amplitude of a sine at `level_dbm0`."""
-    return DBM0_SINE_PEAK * 10.0 ** (level_dbm0 / 20.0)
-
-
-def dbm0_to_power(level_dbm0: float) -> float:
-    """Mean square (linear PCM units²) of a sine at `level_dbm0`."""
-    return DBM0_SINE_POWER * 10.0 ** (level_dbm0 / 10.0)
-
-
 class FskModulator:
     """Continuous-phase FSK: bits in, int16 audio out, phase and bit timing carried over.
 
@@ -72,7 +59,7 @@ class FskModulator:
 
     def __init__(self, spec: FskSpec, level_dbm0: float = DEFAULT_LEVEL_DBM0) -> None:
         self.spec = spec
-        self.amplitude = dbm0_to_peak(level_dbm0)
+        self.amplitude = dbm0_to_amplitude(level_dbm0)
         if self.amplitude > 32767.0:
             raise ValueError(f"FSK level {level_dbm0} dBm0 does not fit 16-bit audio")
         self._bits_sent = 0

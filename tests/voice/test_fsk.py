@@ -5,8 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from voice.fsk import BELL202, DBM0_SINE_POWER, V23, FskDemodulator, FskModulator, FskSpec
+from voice.fsk import BELL202, V23, FskDemodulator, FskModulator, FskSpec
 from voice.fsk_framing import AsyncChar, AsyncFramer, CarrierDrop
+
+DBM0_SINE_POWER = (32768 * 10 ** (-3.14 / 20)) ** 2 / 2  # mean square of a 0 dBm0 sine
 
 FS = 8000
 

@@ -14,8 +14,9 @@ import logging
 
 import numpy as np
 
-from voice.fsk import SAMPLE_RATE_HZ, FskDemodulator
+from voice.fsk import FskDemodulator
 from voice.fsk_framing import AsyncChar, AsyncFramer, CarrierDrop
+from voice.level import SAMPLE_RATE_HZ
 
 from .fsk_encoder import modem_for
 from .messages import SUPPORTED_TYPES, MalformedMessage, checksum_ok, parse_frame

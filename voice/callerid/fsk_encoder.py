@@ -10,15 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from voice.fsk import (
-    BELL202,
-    DEFAULT_LEVEL_DBM0,
-    SAMPLE_RATE_HZ,
-    V23,
-    FskModulator,
-    FskSpec,
-    dbm0_to_peak,
-)
+from voice.fsk import BELL202, DEFAULT_LEVEL_DBM0, V23, FskModulator, FskSpec
+from voice.level import SAMPLE_RATE_HZ, dbm0_to_amplitude
 
 from .messages import caller_id_frame
 from .model import CallerId, CallerIdStandard
@@ -80,7 +73,7 @@ def dt_as_alert(
     """The ETSI dual-tone alerting signal, each tone at `level_dbm0`, ramped in and out."""
     count = round(duration_ms * SAMPLE_RATE_HZ / 1000.0)
     t = np.arange(count) / SAMPLE_RATE_HZ
-    amplitude = dbm0_to_peak(level_dbm0)
+    amplitude = dbm0_to_amplitude(level_dbm0)
     tone = amplitude * (np.sin(2 * np.pi * DT_AS_HZ[0] * t) + np.sin(2 * np.pi * DT_AS_HZ[1] * t))
     return np.round(_ramped(tone)).astype(np.int16)
 
