@@ -1,0 +1,137 @@
+"""DTMF caller ID as audio: the encoder and the streaming decoder.
+
+The decoder runs the system's DTMF receiver (`voice.dtmf_rx`) with SENSITIVITY_GAIN_DB of
+extra gain applied in floating point (nothing clips), because caller ID arrives on-hook
+through the whole line loss and must be read down to −35 dBm0, below what a dialling
+receiver needs to accept. Digits are collected from a start digit (A, B or D, or a plain
+digit for the bare `<number>#` form) to the terminator (C or #).
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+
+from voice.dtmf_rx import DtmfReceiver
+from voice.dtmf_tx import DtmfGenerator
+from voice.level import SAMPLE_RATE_HZ
+
+from .dtmf_format import (
+    TERMINATORS,
+    DtmfFormat,
+    MalformedDtmfMessage,
+    dtmf_string,
+    parse_dtmf_string,
+)
+from .model import CallerId, CallerIdResult, CallerIdStandard, DecodeStatus
+
+log = logging.getLogger(__name__)
+
+DIGIT_ON_MS = 70.0
+DIGIT_OFF_MS = 70.0
+DEFAULT_LEVEL_DBM0 = -7.0  # low-group tone
+DEFAULT_TWIST_DB = 2.0
+SENSITIVITY_GAIN_DB = 12.0
+MAX_DIGIT_GAP_MS = 1000.0  # a longer silence abandons a message in progress
+MAX_MESSAGE_DIGITS = 40
+
+
+def encode_dtmf(
+    caller_id: CallerId,
+    fmt: DtmfFormat = DtmfFormat.A_C,
+    *,
+    level_dbm0: float = DEFAULT_LEVEL_DBM0,
+    twist_db: float = DEFAULT_TWIST_DB,
+    on_ms: float = DIGIT_ON_MS,
+    off_ms: float = DIGIT_OFF_MS,
+) -> np.ndarray:
+    """Complete int16 audio sending `caller_id` as DTMF digits in `fmt`."""
+    generator = DtmfGenerator(on_ms=on_ms, off_ms=off_ms, level_dbm0=level_dbm0, twist_db=twist_db)
+    return generator.signal(dtmf_string(caller_id, fmt))
+
+
+class DtmfCallerIdDecoder:
+    """Streaming DTMF caller-ID decoder: audio in, messages out."""
+
+    standard = CallerIdStandard.DTMF
+
+    def __init__(self) -> None:
+        self._gain = 10.0 ** (SENSITIVITY_GAIN_DB / 20.0)
+        self._max_gap = round(MAX_DIGIT_GAP_MS * SAMPLE_RATE_HZ / 1000.0)
+        self._receiver = DtmfReceiver()
+        self.reset()
+
+    def reset(self) -> None:
+        self._receiver.reset()
+        self._digits = ""
+        self._last_digit_at = 0
+        self.last_format: DtmfFormat | None = None
+
+    def feed(self, samples: np.ndarray) -> list[CallerIdResult]:
+        """Process a block of any length; return the messages completed within it."""
+        results: list[CallerIdResult] = []
+        events = self._receiver.feed(np.asarray(samples, dtype=np.float64) * self._gain)
+        for event in events:
+            if event.ended:
+                continue
+            if self._digits and event.start_sample - self._last_digit_at > self._max_gap:
+                self._abandon(results, event.start_sample)
+            self._last_digit_at = event.start_sample
+            self._on_digit(event.digit, event.start_sample, results)
+        idle = self._receiver.position - self._last_digit_at
+        if self._digits and self._receiver.digit_in_progress is None and idle > self._max_gap:
+            self._abandon(results, self._receiver.position)
+        return results
+
+    def _on_digit(self, digit: str, sample: int, results: list[CallerIdResult]) -> None:
+        if not self._digits:
+            if digit in TERMINATORS or digit == "*":
+                return  # not the start of a caller-ID message
+            self._digits = digit
+            return
+        self._digits += digit
+        if digit in TERMINATORS:
+            results.append(self._finish(sample))
+        elif len(self._digits) > MAX_MESSAGE_DIGITS:
+            log.info("DTMF caller ID longer than %d digits dropped", MAX_MESSAGE_DIGITS)
+            self._digits = ""
+
+    def _finish(self, sample: int) -> CallerIdResult:
+        digits, self._digits = self._digits, ""
+        raw = digits.encode("ascii")
+        try:
+            caller_id, fmt = parse_dtmf_string(digits)
+        except MalformedDtmfMessage as error:
+            log.info("DTMF caller ID malformed: %s", error)
+            return CallerIdResult(
+                standard=self.standard,
+                status=DecodeStatus.MALFORMED,
+                raw=raw,
+                detail=str(error),
+                sample=sample,
+            )
+        self.last_format = fmt
+        return CallerIdResult(
+            standard=self.standard,
+            status=DecodeStatus.OK,
+            caller_id=caller_id,
+            raw=raw,
+            detail=fmt.value if fmt is not None else "<number>#",
+            sample=sample,
+        )
+
+    def _abandon(self, results: list[CallerIdResult], sample: int) -> None:
+        digits, self._digits = self._digits, ""
+        if len(digits) < 2:
+            return  # a lone digit is not a message
+        log.info("DTMF caller ID %r stopped before its terminator", digits)
+        results.append(
+            CallerIdResult(
+                standard=self.standard,
+                status=DecodeStatus.TRUNCATED,
+                raw=digits.encode("ascii"),
+                detail="no terminator before the digits stopped",
+                sample=sample,
+            )
+        )

@@ -1,0 +1,78 @@
+"""One caller-ID front end that finds the standard from the audio itself.
+
+It runs the Bell 202, V.23 and DTMF decoders side by side on the same audio. Either FSK
+demodulator reads the other modem's signal too (1300/2100 Hz fall on the same sides of the
+Bell discriminator as 1200/2200 Hz, and the other way round), so an FSK message is kept
+only from the decoder whose modem matches the mark tone measured before the message:
+nearer 1200 Hz is Bell 202, nearer 1300 Hz is V.23. DTMF messages need no arbitration.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+import numpy as np
+
+from voice.fsk import BELL202, V23
+
+from .dtmf_codec import DtmfCallerIdDecoder
+from .fsk_decoder import FskCallerIdDecoder
+from .model import CallerIdResult, CallerIdStandard
+
+log = logging.getLogger(__name__)
+
+MARK_BOUNDARY_HZ = (BELL202.mark_hz + V23.mark_hz) / 2.0
+
+
+class CallerIdReceiver:
+    """Feed line audio (any block length); get caller-ID results tagged with their standard.
+
+    `standards` limits the decoders that run (all three by default); with a single FSK
+    standard its messages are taken without arbitration.
+    """
+
+    def __init__(self, standards: Iterable[CallerIdStandard] | None = None) -> None:
+        chosen = set(CallerIdStandard) if standards is None else set(standards)
+        if not chosen:
+            raise ValueError("a caller-ID receiver needs at least one standard")
+        self.standards = frozenset(chosen)
+        self._fsk = [
+            FskCallerIdDecoder(standard)
+            for standard in (CallerIdStandard.BELL202, CallerIdStandard.ETSI_FSK)
+            if standard in chosen
+        ]
+        self._dtmf = DtmfCallerIdDecoder() if CallerIdStandard.DTMF in chosen else None
+        self.detected: CallerIdStandard | None = None  # standard of the last good message
+
+    def reset(self) -> None:
+        for decoder in self._fsk:
+            decoder.reset()
+        if self._dtmf is not None:
+            self._dtmf.reset()
+        self.detected = None
+
+    def feed(self, samples: np.ndarray) -> list[CallerIdResult]:
+        """Process a block; return the results completed in it, in the order they ended."""
+        block = np.asarray(samples)
+        results: list[CallerIdResult] = []
+        for decoder in self._fsk:
+            results.extend(r for r in decoder.feed(block) if self._keep(r))
+        if self._dtmf is not None:
+            results.extend(self._dtmf.feed(block))
+        results.sort(key=lambda result: result.sample)
+        for result in results:
+            if result.ok:
+                self.detected = result.standard
+                log.info("caller ID received in %s", result.standard.description)
+        return results
+
+    def _keep(self, result: CallerIdResult) -> bool:
+        if len(self._fsk) < 2 or result.mark_hz is None:
+            return len(self._fsk) < 2 or result.standard is CallerIdStandard.BELL202
+        heard = (
+            CallerIdStandard.BELL202
+            if result.mark_hz < MARK_BOUNDARY_HZ
+            else CallerIdStandard.ETSI_FSK
+        )
+        return result.standard is heard
