@@ -14,7 +14,9 @@ from bench.spandsp_adsi import (
     AdsiTransmitter,
     available,
 )
+from firmware.countries import load_country
 from tests.voice.test_callerid_line import impair
+from voice.callerid import encode_caller_id
 from voice.callerid.dtmf_codec import encode_dtmf
 from voice.callerid.dtmf_format import DtmfFormat
 from voice.callerid.fsk_encoder import encode_fsk
@@ -139,3 +141,13 @@ def test_results_do_not_depend_on_block_size(block: int) -> None:
 def test_line_noise_gives_no_caller_id() -> None:
     noise = np.random.default_rng(9).standard_normal(8000 * 10) * 1000
     assert receive(noise.astype(np.int16)) == []
+
+
+@pytest.mark.parametrize("country", ["US", "RU", "GB", "DE", "UA"])
+def test_each_country_profile_standard_round_trips(country: str) -> None:
+    standard = CallerIdStandard(load_country(country).caller_id.standard)
+    cid = CallerId(number="5551234")
+    line = impair(
+        encode_caller_id(cid, standard), level=-20, snr_db=20, rng=np.random.default_rng(10)
+    )
+    assert [(r.standard, r.caller_id) for r in receive(line)] == [(standard, cid)]
