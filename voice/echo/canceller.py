@@ -1,0 +1,372 @@
+"""Line echo canceller for FXO ports: what we send to the line comes back through the
+2-wire/4-wire hybrid; this removes it from what we receive.
+
+Structure (per 20 ms block of 160 samples):
+
+- Two models of the echo path (`voice.echo.mdf`): a background filter that adapts every
+  block the far end is active and no double talk is seen, and a foreground filter that
+  makes the output. The background is copied into the foreground only while it cancels
+  better; if it gets worse (it adapted on near-end speech the detector missed) it is reset
+  from the foreground. So double talk can slow learning but never spoil the output.
+- A Geigel double-talk detector on what the foreground model leaves: a residual above half
+  the far-end peak of the last tail can't be echo (the hybrid loses at least 6 dB), so
+  adaptation stops, with a hangover. Testing the residual rather than the raw near end
+  keeps low-loss hybrids, whose echo peaks can reach half the far end, from stalling it.
+- A non-linear processor: during far-end single talk it replaces the residual echo with
+  comfort noise matched to the line's background; near-end speech (Geigel, or a residual
+  well above what the echo model leaves) opens it at once.
+- A modem bypass (`disable_for_modem`, for 2100 Hz with phase reversals): the near end
+  passes untouched until both directions have been quiet for MODEM_RELEASE_MS.
+
+Any block length is accepted: the output for each sample uses the model as it stood at the
+start of its 160-sample block, so results do not depend on how the audio is split (to
+floating-point rounding). Aligned 160-sample frames take the fast path.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import signal
+
+from voice.level import SAMPLE_RATE_HZ, dbm0_to_amplitude, dbm0_to_power
+
+from .comfort import ComfortNoise
+from .mdf import FarEndSpectra, PartitionedFilter
+
+log = logging.getLogger(__name__)
+
+FRAME_SAMPLES = 160
+DEFAULT_TAIL_MS = 64
+MAX_TAIL_MS = 256
+
+STEP = 1.5  # background step, normalised per frequency bin over all partitions
+NORMALISER_FLOOR_DB = -6.0  # weaker bins adapt as if they were this far below the mean
+REGULARISATION_DBM0 = -70.0
+ADAPT_MIN_DBM0 = -55.0  # far-end block level below which the model learns nothing
+GEIGEL_RATIO = 0.5  # near-end above half the far-end peak: double talk (hybrid ERL ≥ 6 dB)
+NEAR_MIN_DBM0 = -45.0  # near-end peaks below this (as a sine) never count as talk
+FAR_ACTIVE_DBM0 = -45.0  # far-end peaks above this (as a sine) make the NLP consider echo
+HANGOVER_MS = 40.0
+TWO_PATH_SMOOTHING = 0.5
+COPY_RATIO = 0.8  # background replaces foreground when its error is this much smaller
+RESET_RATIO = 4.0  # background restarts from foreground when its error is this much larger
+RESIDUAL_MARGIN = 4.0  # residual envelope this far above the learnt echo residual = talk
+RESIDUAL_RISE_PER_BLOCK = 10.0 ** (0.5 / 20.0)
+RESIDUAL_ENVELOPE_MS = 4.0
+NLP_RAMP_STEP = 1.0 / 8.0  # NLP gain change per sample: a full swing takes 1 ms
+ERLE_SMOOTHING = 0.9
+CONVERGED_DB = 6.0  # below this (foreground cancellation in any far-end block) keep learning
+MODEM_RELEASE_MS = 250.0
+MODEM_QUIET_DBM0 = -36.0
+
+
+@dataclass(frozen=True)
+class EchoStats:
+    """What the canceller is doing, for status pages and tests."""
+
+    erle_db: float  # echo return loss enhancement of the linear canceller (0 until measured)
+    double_talk: bool
+    nlp_active: bool
+    bypassed: bool  # disabled for a modem/fax call
+
+
+class EchoCanceller:
+    """Line echo canceller: `process(far_end, near_end) -> near_end without the echo`.
+
+    far end = what we send to the line; near end = what comes back from it. Both int16 at
+    8 kHz, equal lengths, any length per call. `tail_ms` is the longest echo the model
+    covers (delay plus dispersion of the hybrid), 64 ms by default, 128 ms for long lines.
+    """
+
+    def __init__(
+        self,
+        tail_ms: float = DEFAULT_TAIL_MS,
+        *,
+        nlp: bool = True,
+        comfort_noise: bool = True,
+        seed: int = 0x5EED,
+    ) -> None:
+        if not 0 < tail_ms <= MAX_TAIL_MS:
+            raise ValueError(f"echo tail must be 1..{MAX_TAIL_MS} ms, got {tail_ms}")
+        self.tail_ms = tail_ms
+        self.nlp_enabled = nlp
+        self.comfort_noise_enabled = comfort_noise
+        block = FRAME_SAMPLES
+        self.block = block
+        self.partitions = math.ceil(tail_ms * SAMPLE_RATE_HZ / 1000.0 / block)
+        self._spectra = FarEndSpectra(block, self.partitions)
+        self._background = PartitionedFilter(block, self.partitions)
+        self._foreground = PartitionedFilter(block, self.partitions)
+        self._comfort = ComfortNoise(block, seed)
+        self._regularisation = 2 * block * dbm0_to_power(REGULARISATION_DBM0)
+        self._adapt_min_power = dbm0_to_power(ADAPT_MIN_DBM0)
+        self._near_min_peak = dbm0_to_amplitude(NEAR_MIN_DBM0)
+        self._far_active_peak = dbm0_to_amplitude(FAR_ACTIVE_DBM0)
+        self._hangover = round(HANGOVER_MS * SAMPLE_RATE_HZ / 1000.0)
+        self._modem_release = round(MODEM_RELEASE_MS * SAMPLE_RATE_HZ / 1000.0)
+        self._modem_quiet_power = dbm0_to_power(MODEM_QUIET_DBM0)
+        envelope = 1.0 - math.exp(-1.0 / (RESIDUAL_ENVELOPE_MS * SAMPLE_RATE_HZ / 1000.0))
+        self._envelope_ba = (np.array([envelope]), np.array([1.0, envelope - 1.0]))
+        self.reset()
+
+    # --- public API -------------------------------------------------------------------
+
+    def reset(self) -> None:
+        """Forget the echo path and every measurement (a new call on the line)."""
+        self._spectra.reset()
+        self._background.reset()
+        self._foreground.reset()
+        self._comfort.reset()
+        block = self.block
+        self._fill = 0
+        self._far = np.zeros(block)
+        self._near = np.zeros(block)
+        self._echo = np.zeros(block)  # foreground estimate for the current block
+        self._pending_spectrum: np.ndarray | None = None
+        self._block_peaks = np.zeros(self.partitions)  # far-end |peak| of recent blocks
+        self._position = 0  # samples processed since reset
+        self._talk_until = -1  # double talk holds until this sample (exclusive)
+        self._geigel_in_block = False
+        self._talk_in_block = False
+        self._envelope_state = np.zeros(1)
+        self._nlp_gain = 1.0
+        self._noise_block: np.ndarray | None = np.zeros(block)
+        self._residual_ratio = 1.0  # residual envelope / far-end peak in single talk
+        self._background_error = 0.0
+        self._foreground_error = 0.0
+        self._near_power = 0.0
+        self._error_power = 0.0
+        self._near_energy_all = 0.0  # smoothed over every far-active block, talk or not
+        self._converged = False
+        self._error_energy_all = 0.0
+        self._bypassed = False
+        self._quiet_samples = 0
+        self._nlp_active = False
+
+    def disable_for_modem(self) -> None:
+        """Pass the near end through untouched (2100 Hz answer tone with phase reversals).
+
+        The canceller re-enables itself once both directions have been below
+        MODEM_QUIET_DBM0 for MODEM_RELEASE_MS, or when `enable()` is called.
+        """
+        if not self._bypassed:
+            log.info("echo canceller disabled for a modem/fax call")
+        self._bypassed = True
+        self._quiet_samples = 0
+
+    def enable(self) -> None:
+        """Cancel echo again after `disable_for_modem()`."""
+        if self._bypassed:
+            log.info("echo canceller re-enabled")
+        self._bypassed = False
+
+    @property
+    def erle_db(self) -> float:
+        """Echo return loss enhancement of the linear canceller, smoothed, in dB."""
+        if self._near_power <= 0.0 or self._error_power <= 0.0:
+            return 0.0
+        return 10.0 * math.log10(self._near_power / self._error_power)
+
+    @property
+    def stats(self) -> EchoStats:
+        return EchoStats(
+            erle_db=self.erle_db,
+            double_talk=self._position < self._talk_until,
+            nlp_active=self._nlp_active,
+            bypassed=self._bypassed,
+        )
+
+    def echo_path(self) -> np.ndarray:
+        """The current echo path model as an impulse response (taps at 8 kHz)."""
+        return self._foreground.impulse_response()
+
+    def process(self, far_end: np.ndarray, near_end: np.ndarray) -> np.ndarray:
+        """Remove the echo of `far_end` from `near_end`; returns int16 of the same length."""
+        far = np.asarray(far_end, dtype=np.float64).ravel()
+        near = np.asarray(near_end, dtype=np.float64).ravel()
+        if far.size != near.size:
+            raise ValueError(
+                f"far-end and near-end blocks differ in length ({far.size} vs {near.size})"
+            )
+        out = np.empty(far.size)
+        done = 0
+        while done < far.size:
+            if self._fill == 0:
+                self._start_block()
+            take = min(far.size - done, self.block - self._fill)
+            start, stop = self._fill, self._fill + take
+            self._far[start:stop] = far[done : done + take]
+            self._near[start:stop] = near[done : done + take]
+            out[done : done + take] = self._output(start, stop)
+            self._fill = stop
+            done += take
+            if self._fill == self.block:
+                self._finish_block()
+                self._fill = 0
+        return np.clip(np.round(out), -32768, 32767).astype(np.int16)
+
+    # --- per sample: the output ----------------------------------------------------------
+
+    def _start_block(self) -> None:
+        if self._noise_block is None and self.comfort_noise_enabled:
+            self._comfort.skip_block()
+        self._noise_block = None  # made on first need: most blocks never suppress
+        self._geigel_in_block = False
+        self._talk_in_block = False
+        self._pending_spectrum = None
+
+    def _output(self, start: int, stop: int) -> np.ndarray:
+        """Output samples [start, stop) of the current block."""
+        near = self._near[start:stop]
+        if self._bypassed:
+            self._echo[start:stop] = 0.0
+            return near.copy()
+        spectrum = self._spectra.spectrum_of(self._far[:stop])
+        if stop == self.block:
+            self._pending_spectrum = spectrum
+        echo = self._foreground.estimate(self._spectra.with_newest(spectrum))[start:stop]
+        self._echo[start:stop] = echo
+        error = near - echo
+        residual = np.abs(error)
+        far_peak = np.maximum.accumulate(np.abs(self._far[:stop]))[start:]
+        np.maximum(far_peak, self._block_peaks.max(), out=far_peak)
+        audible = residual > self._near_min_peak
+        geigel = (residual > GEIGEL_RATIO * far_peak) & audible
+        envelope, self._envelope_state = signal.lfilter(
+            *self._envelope_ba, residual, zi=self._envelope_state
+        )
+        expected = far_peak * (RESIDUAL_MARGIN * self._residual_ratio)
+        np.maximum(expected, RESIDUAL_MARGIN * self._noise_amplitude(), out=expected)
+        talk = geigel | ((envelope > expected) & audible)
+        offsets = np.arange(start, stop)
+        hits = np.flatnonzero(talk)
+        if hits.size:
+            self._geigel_in_block |= bool(geigel.any())
+            self._talk_in_block = True
+            marks = np.full(stop - start, self._talk_until - self._hangover - 1 - self._position)
+            marks[hits] = offsets[hits]
+            holding = offsets <= np.maximum.accumulate(marks) + self._hangover
+            self._talk_until = self._position + int(offsets[hits[-1]]) + self._hangover + 1
+        else:
+            holding = offsets < self._talk_until - self._position
+        if not self.nlp_enabled:
+            return error
+        suppress = (far_peak > self._far_active_peak) & ~holding
+        self._nlp_active = bool(suppress[-1])
+        gain = self._ramp(suppress)
+        if gain is None:
+            return error
+        return gain * error + (1.0 - gain) * self._comfort_noise()[start:stop]
+
+    def _ramp(self, suppress: np.ndarray) -> np.ndarray | None:
+        """NLP gain per sample, moving NLP_RAMP_STEP per sample towards 0 (suppress) or 1.
+
+        The step is a power of two, so the gain takes exact values and the result does not
+        depend on where blocks were split. None means a gain of 1 throughout.
+        """
+        if self._nlp_gain >= 1.0 and not suppress.any():
+            return None
+        gain = np.empty(suppress.size)
+        changes = np.flatnonzero(suppress[1:] != suppress[:-1]) + 1
+        bounds = [0, *changes.tolist(), suppress.size]
+        level = self._nlp_gain
+        for begin, end in itertools.pairwise(bounds):
+            steps = np.arange(1, end - begin + 1) * NLP_RAMP_STEP
+            run = level - steps if suppress[begin] else level + steps
+            np.clip(run, 0.0, 1.0, out=run)
+            gain[begin:end] = run
+            level = float(run[-1])
+        self._nlp_gain = level
+        return gain
+
+    def _comfort_noise(self) -> np.ndarray:
+        if self._noise_block is None:
+            if self.comfort_noise_enabled:
+                self._noise_block = self._comfort.next_block()
+            else:
+                self._noise_block = np.zeros(self.block)
+        return self._noise_block
+
+    def _noise_amplitude(self) -> float:
+        return math.sqrt(2.0 * self._comfort.floor_power)
+
+    # --- per block: learning -------------------------------------------------------------
+
+    def _finish_block(self) -> None:
+        far, near = self._far, self._near
+        spectrum = self._pending_spectrum
+        if spectrum is None:
+            spectrum = self._spectra.spectrum_of(far)
+        far_power = float(np.dot(far, far)) / self.block
+        near_power = float(np.dot(near, near)) / self.block
+        self._spectra.push(spectrum, far)
+        self._block_peaks[1:] = self._block_peaks[:-1]
+        self._block_peaks[0] = float(np.max(np.abs(far)))
+        self._position += self.block
+        if self._bypassed:
+            self._watch_modem_release(far_power, near_power)
+            return
+        foreground_error = near - self._echo
+        far_active = far_power > self._adapt_min_power
+        double_talk = self._geigel_in_block or self._position < self._talk_until
+        self._comfort.observe(foreground_error, far_active, self._talk_in_block)
+        if not far_active:
+            return
+        stacked = self._spectra.spectra
+        background_error = near - self._background.estimate(stacked)
+        smoothing = ERLE_SMOOTHING
+        self._near_energy_all = smoothing * self._near_energy_all + (1 - smoothing) * near_power
+        foreground_power = float(np.dot(foreground_error, foreground_error)) / self.block
+        self._error_energy_all = (
+            smoothing * self._error_energy_all + (1 - smoothing) * foreground_power
+        )
+        if self._near_energy_all > self._error_energy_all * 10.0 ** (CONVERGED_DB / 10):
+            self._converged = True  # latched: double talk later must not reopen learning
+        # Until the model first explains the near end, the Geigel test cannot tell echo from
+        # talk (the residual is the whole echo): learn regardless until then.
+        if not self._geigel_in_block or not self._converged:
+            power = np.sum(stacked.real**2 + stacked.imag**2, axis=0)
+            power = np.maximum(power, 10.0 ** (NORMALISER_FLOOR_DB / 10.0) * power.mean())
+            self._background.adapt(stacked, background_error, power + self._regularisation, STEP)
+        if not double_talk or not self._converged:
+            # In double talk the error is mostly speech: a model that "cancels" some of
+            # it is not a better echo model, so the foreground only changes in single talk.
+            self._compare_paths(background_error, foreground_error)
+        if not double_talk:
+            self._learn_residual(foreground_error, near_power)
+
+    def _compare_paths(self, background_error: np.ndarray, foreground_error: np.ndarray) -> None:
+        smoothing = TWO_PATH_SMOOTHING
+        background = float(np.dot(background_error, background_error))
+        foreground = float(np.dot(foreground_error, foreground_error))
+        self._background_error = smoothing * self._background_error + (1 - smoothing) * background
+        self._foreground_error = smoothing * self._foreground_error + (1 - smoothing) * foreground
+        if self._background_error < COPY_RATIO * self._foreground_error:
+            self._foreground.copy_from(self._background)
+            self._foreground_error = self._background_error
+        elif self._background_error > RESET_RATIO * self._foreground_error:
+            log.debug("echo canceller background model diverged; restarting it")
+            self._background.copy_from(self._foreground)
+            self._background_error = self._foreground_error
+
+    def _learn_residual(self, error: np.ndarray, near_power: float) -> None:
+        error_power = float(np.dot(error, error)) / error.size
+        smoothing = ERLE_SMOOTHING
+        self._near_power = smoothing * self._near_power + (1 - smoothing) * near_power
+        self._error_power = smoothing * self._error_power + (1 - smoothing) * error_power
+        far_peak = float(self._block_peaks.max())
+        if far_peak <= 0.0:
+            return
+        ratio = float(np.max(np.abs(error))) / far_peak
+        self._residual_ratio = min(ratio, self._residual_ratio * RESIDUAL_RISE_PER_BLOCK, 1.0)
+
+    def _watch_modem_release(self, far_power: float, near_power: float) -> None:
+        quiet = max(far_power, near_power) < self._modem_quiet_power
+        self._quiet_samples = self._quiet_samples + self.block if quiet else 0
+        if self._quiet_samples >= self._modem_release:
+            self.enable()

@@ -1,0 +1,83 @@
+"""Background-noise estimate and comfort noise for the echo canceller's NLP.
+
+When the non-linear processor removes residual echo it must not leave dead silence (the
+caller would think the line dropped), so it puts in noise that matches the line's own
+background in level and spectrum. The estimate follows the quietest recent blocks of the
+canceller's output (it falls at once, rises slowly), and the spectrum is learnt from
+blocks near that floor. Noise is synthesised a block at a time from that spectrum with
+random phases, square-root-Hann windowed and overlap-added (hop = one block).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+NOISE_RISE_PER_BLOCK = 10.0 ** (0.06 / 10.0)  # the floor may rise 3 dB/s (0.06 dB a block)
+NOISE_BLOCK_MARGIN = 10.0 ** (3.0 / 10.0)  # blocks within 3 dB of the floor shape the spectrum
+SPECTRUM_SMOOTHING = 0.9
+# Random-phase synthesis with a √Hann window at 50 % overlap halves the power of the
+# analysed spectrum (see the module docstring); this restores it.
+SYNTHESIS_GAIN = np.sqrt(2.0)
+
+
+class ComfortNoise:
+    """Tracks the line's background noise and generates matching noise blocks."""
+
+    def __init__(self, block: int, seed: int = 0x5EED) -> None:
+        self.block = block
+        self._window = np.sqrt(np.hanning(2 * block + 1)[:-1])  # periodic √Hann
+        self._window_energy = float(np.sum(self._window**2))
+        self._rng = np.random.default_rng(seed)
+        self._seed = seed
+        self.reset()
+
+    def reset(self) -> None:
+        self._rng = np.random.default_rng(self._seed)
+        self.floor_power = 0.0  # mean square of the background, 0 = not yet known
+        self._spectrum = np.zeros(self.block + 1)  # expected |FFT(window · noise)|²
+        self._previous = np.zeros(self.block)  # previous output block, for analysis
+        self._tail = np.zeros(self.block)  # second half of the last synthesised frame
+
+    def observe(self, output: np.ndarray, far_active: bool, near_talk: bool) -> None:
+        """Learn from one block of the canceller's linear output."""
+        power = float(np.dot(output, output)) / output.size
+        frame = np.concatenate((self._previous, output))
+        self._previous = output.astype(np.float64, copy=True)
+        if far_active or near_talk:
+            # Residual echo or speech is not background; only let the floor fall.
+            if 0.0 < power < self.floor_power:
+                self.floor_power = power
+            return
+        if self.floor_power == 0.0 or power < self.floor_power:
+            self.floor_power = power
+        else:
+            self.floor_power = min(power, self.floor_power * NOISE_RISE_PER_BLOCK)
+        if power <= self.floor_power * NOISE_BLOCK_MARGIN:
+            spectrum = np.abs(np.fft.rfft(self._window * frame)) ** 2
+            if not self._spectrum.any():
+                self._spectrum = spectrum
+            else:
+                self._spectrum = (
+                    SPECTRUM_SMOOTHING * self._spectrum + (1.0 - SPECTRUM_SMOOTHING) * spectrum
+                )
+
+    def skip_block(self) -> None:
+        """A block passed without comfort noise: the next one starts afresh."""
+        self._tail[:] = 0.0
+
+    def next_block(self) -> np.ndarray:
+        """The next `block` samples of comfort noise (float, continuous across calls)."""
+        if not self._spectrum.any():
+            return np.zeros(self.block)
+        total = float(self._spectrum.sum())
+        # Scale the learnt shape to the current floor (the floor reacts faster).
+        expected = self.floor_power * self._window_energy * (self.block + 1)
+        magnitude = np.sqrt(self._spectrum * (expected / total / 2.0))
+        # Complex Gaussian bins: random phase and the Rayleigh magnitudes of real noise
+        # (E|z|² = 2 for unit normal parts, hence the 1/2 above).
+        bins = self._rng.standard_normal((2, self.block + 1))
+        spectrum = magnitude * (bins[0] + 1j * bins[1])
+        frame = np.fft.irfft(spectrum, 2 * self.block) * self._window * SYNTHESIS_GAIN
+        out = self._tail + frame[: self.block]
+        self._tail = frame[self.block :].copy()
+        return out
