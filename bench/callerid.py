@@ -1,0 +1,153 @@
+"""Cost of caller-ID reception per channel-second, ours and spandsp's adsi_rx.
+
+Each row decodes a few seconds of line audio in 20 ms frames: a message in the named
+standard with line noise around it, or idle line noise alone (what a port's receiver
+hears most of the time while it waits for caller ID).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+from bench import spandsp_adsi
+from voice.callerid import (
+    CallerId,
+    CallerIdReceiver,
+    CallerIdStandard,
+    CallTime,
+    DtmfCallerIdDecoder,
+    FskCallerIdDecoder,
+    encode_caller_id,
+)
+
+FS = 8000
+FRAME = 160
+REPEATS = 3
+DBM0_POWER = (32768 * 10 ** (-3.14 / 20)) ** 2 / 2
+CALLER = CallerId(number="6135551234", name="SMITH JOHN", time=CallTime(11, 30, 14, 5))
+
+SPANDSP_CODE = {
+    CallerIdStandard.BELL202: spandsp_adsi.ADSI_STANDARD_CLASS,
+    CallerIdStandard.ETSI_FSK: spandsp_adsi.ADSI_STANDARD_CLIP,
+    CallerIdStandard.DTMF: spandsp_adsi.ADSI_STANDARD_CLIP_DTMF,
+}
+
+
+def _line(audio: np.ndarray, seconds: float = 3.0) -> np.ndarray:
+    rng = np.random.default_rng(1)
+    n = round(seconds * FS)
+    line = rng.standard_normal(n) * np.sqrt(DBM0_POWER * 10 ** (-50 / 10))
+    start = FS // 4
+    line[start : start + audio.size] += audio[: n - start]
+    return np.round(line).astype(np.int16)
+
+
+def _time_frames(
+    feed: Callable[[np.ndarray], object], make: Callable[[], None], audio: np.ndarray
+) -> float:
+    """Best wall time per channel-second (us) of feeding `audio` in 20 ms frames."""
+    best = float("inf")
+    for _ in range(REPEATS):
+        make()
+        start = time.perf_counter()
+        for i in range(0, audio.size, FRAME):
+            feed(audio[i : i + FRAME])
+        best = min(best, time.perf_counter() - start)
+    return best / (audio.size / FS) * 1e6
+
+
+def _ours(decoder_factory: Callable[[], object], audio: np.ndarray) -> float:
+    holder: list[object] = []
+
+    def make() -> None:
+        holder[:] = [decoder_factory()]
+
+    def feed(block: np.ndarray) -> object:
+        return holder[0].feed(block)  # type: ignore[attr-defined]
+
+    return _time_frames(feed, make, audio)
+
+
+def _spandsp(standard: CallerIdStandard, audio: np.ndarray) -> float | None:
+    if not spandsp_adsi.available():
+        return None
+    holder: list[spandsp_adsi.AdsiReceiver] = []
+
+    def make() -> None:
+        holder[:] = [spandsp_adsi.AdsiReceiver(SPANDSP_CODE[standard])]
+
+    def feed(block: np.ndarray) -> object:
+        return holder[0].feed(block)
+
+    return _time_frames(feed, make, audio)
+
+
+def _row(name: str, ours: float, theirs: float | None, note: str) -> dict:
+    if theirs:
+        note += f"; ours/spandsp = {ours / theirs:.1f}x"
+    return {
+        "name": name,
+        "ours_us_per_channel_s": round(ours, 1),
+        "spandsp_us_per_channel_s": None if theirs is None else round(theirs, 1),
+        "note": note,
+    }
+
+
+def run() -> list[dict]:
+    """Benchmark rows: name, ours_us_per_channel_s, spandsp_us_per_channel_s, note."""
+    rows = []
+    idle = _line(np.zeros(0, dtype=np.int16))
+    for standard in CallerIdStandard:
+        message = _line(
+            encode_caller_id(
+                CALLER if standard is not CallerIdStandard.DTMF else CallerId(number="6135551234"),
+                standard,
+            )
+        )
+
+        def factory(standard: CallerIdStandard = standard) -> object:
+            if standard is CallerIdStandard.DTMF:
+                return DtmfCallerIdDecoder()
+            return FskCallerIdDecoder(standard)
+
+        for label, audio, note in (
+            ("message", message, "3 s of line, -50 dBm0 noise, a message at -13 dBm0"),
+            ("idle line", idle, "3 s of line, -50 dBm0 noise only"),
+        ):
+            rows.append(
+                _row(
+                    f"caller ID {standard.value} decoder, {label}",
+                    _ours(factory, audio),
+                    _spandsp(standard, audio),
+                    note,
+                )
+            )
+    for label, audio in (
+        ("Bell 202 message", _line(encode_caller_id(CALLER, CallerIdStandard.BELL202))),
+        ("idle line", idle),
+    ):
+        rows.append(
+            _row(
+                f"caller ID auto-detecting receiver, {label}",
+                _ours(CallerIdReceiver, audio),
+                None,
+                "Bell 202 + V.23 + DTMF decoders side by side; spandsp has no equivalent",
+            )
+        )
+    return rows
+
+
+def main() -> None:
+    for row in run():
+        theirs = row["spandsp_us_per_channel_s"]
+        print(
+            f"{row['name']:<46} ours {row['ours_us_per_channel_s']:>8.1f} us/ch-s   "
+            f"spandsp {'-' if theirs is None else f'{theirs:.1f}':>8} us/ch-s   {row['note']}"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,140 @@
+"""ctypes binding for spandsp's line echo canceller (echo_can_init / echo_can_update).
+
+spandsp's canceller takes one sample per call, so driving it from Python costs one
+ctypes call per sample; `call_overhead_us()` measures that overhead on a trivial libc
+function so a benchmark can report spandsp's own cost separately. Debian's 0.0.6 build of
+echo_can_update prints two debug lines to stdout for every sample; `process()` sends the
+C library's stdout to /dev/null while it runs (the printing still costs time).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cache
+
+import numpy as np
+
+from bench.spandsp import load_library
+
+ECHO_CAN_USE_ADAPTION = 0x01
+ECHO_CAN_USE_NLP = 0x02
+ECHO_CAN_USE_CNG = 0x04
+ECHO_CAN_USE_CLIP = 0x08
+ECHO_CAN_USE_TX_HPF = 0x20
+ECHO_CAN_USE_RX_HPF = 0x40
+DEFAULT_MODE = ECHO_CAN_USE_ADAPTION | ECHO_CAN_USE_NLP | ECHO_CAN_USE_CNG
+
+
+@cache
+def _bound() -> ctypes.CDLL | None:
+    lib = load_library()
+    if lib is None:
+        return None
+    lib.echo_can_init.argtypes = [ctypes.c_int, ctypes.c_int]
+    lib.echo_can_init.restype = ctypes.c_void_p
+    lib.echo_can_free.argtypes = [ctypes.c_void_p]
+    lib.echo_can_free.restype = ctypes.c_int
+    lib.echo_can_flush.argtypes = [ctypes.c_void_p]
+    lib.echo_can_flush.restype = None
+    lib.echo_can_update.argtypes = [ctypes.c_void_p, ctypes.c_int16, ctypes.c_int16]
+    lib.echo_can_update.restype = ctypes.c_int16
+    return lib
+
+
+def available() -> bool:
+    """True when libspandsp2 is installed."""
+    return _bound() is not None
+
+
+class SpandspEchoCanceller:
+    """spandsp's echo canceller with `taps` coefficients (8 per millisecond of tail)."""
+
+    def __init__(self, taps: int, mode: int = DEFAULT_MODE) -> None:
+        lib = _bound()
+        if lib is None:
+            raise RuntimeError("libspandsp2 is not installed (apt-get install libspandsp2)")
+        self._lib = lib
+        self._state = lib.echo_can_init(taps, mode)
+        if not self._state:
+            raise RuntimeError("echo_can_init failed")
+
+    def close(self) -> None:
+        if self._state:
+            self._lib.echo_can_free(self._state)
+            self._state = None
+
+    def __del__(self) -> None:
+        self.close()
+
+    def process(self, far_end: np.ndarray, near_end: np.ndarray) -> np.ndarray:
+        """Cancel the echo of `far_end` (sent) in `near_end` (received), sample by sample."""
+        update = self._lib.echo_can_update
+        state = self._state
+        pairs = zip(far_end.tolist(), near_end.tolist(), strict=True)
+        with c_stdout_silenced():
+            out = [update(state, tx, rx) for tx, rx in pairs]
+        return np.array(out, dtype=np.int16)
+
+
+@cache
+def _libc() -> ctypes.CDLL:
+    return ctypes.CDLL(ctypes.util.find_library("c"))
+
+
+@contextmanager
+def c_stdout_silenced() -> Iterator[None]:
+    """Send what C code writes to stdout (file descriptor 1) to /dev/null meanwhile."""
+    libc = _libc()
+    libc.fflush(None)
+    saved = os.dup(1)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 1)
+        yield
+    finally:
+        libc.fflush(None)
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(devnull)
+
+
+@cache
+def debug_print_us() -> float:
+    """Microseconds the build's two debug lines per sample cost in C (to /dev/null).
+
+    Timed as two printf calls through ctypes, minus two ctypes call overheads.
+    """
+    libc = _libc()
+    libc.printf.restype = ctypes.c_int
+    first, second = b"echo is %d\n", b"Narrowband score %4d %5d at %d\n"
+    values = (np.arange(5000) - 2500).tolist()
+    best = float("inf")
+    with c_stdout_silenced():
+        for _ in range(3):
+            start = time.perf_counter()
+            for v in values:
+                libc.printf(first, ctypes.c_int(v))
+                libc.printf(second, ctypes.c_int(0), ctypes.c_int(0), ctypes.c_int(v))
+            best = min(best, time.perf_counter() - start)
+    return max(best / len(values) * 1e6 - 2 * call_overhead_us(), 0.0)
+
+
+@cache
+def call_overhead_us() -> float:
+    """Microseconds one ctypes call of the same shape costs on this machine (libc abs)."""
+    libc = _libc()
+    libc.abs.argtypes = [ctypes.c_int]
+    libc.abs.restype = ctypes.c_int
+    values = (np.arange(20000) - 10000).tolist()
+    best = float("inf")
+    for _ in range(5):
+        start = time.perf_counter()
+        for v in values:
+            libc.abs(v)
+        best = min(best, time.perf_counter() - start)
+    return best / len(values) * 1e6
