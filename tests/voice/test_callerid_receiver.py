@@ -151,3 +151,16 @@ def test_each_country_profile_standard_round_trips(country: str) -> None:
         encode_caller_id(cid, standard), level=-20, snr_db=20, rng=np.random.default_rng(10)
     )
     assert [(r.standard, r.caller_id) for r in receive(line)] == [(standard, cid)]
+
+
+def test_results_summarise_the_detected_standard_and_caller() -> None:
+    cid = CallerId(number="6135551234", name="SMITH JOHN", time=TIME)
+    line = impair(encode_fsk(cid, BELL), level=-20, snr_db=20, rng=np.random.default_rng(11))
+    (result,) = receive(line)
+    assert result.summary() == (
+        'Bell 202 FSK (Telcordia GR-30): 6135551234 "SMITH JOHN" 04-01 09:00'
+    )
+    private = CallerIdResult(DTMF, DecodeStatus.OK, CallerId(number_absence=Absence.PRIVATE))
+    assert private.summary().endswith(": withheld number")
+    broken = CallerIdResult(ETSI, DecodeStatus.CHECKSUM_ERROR)
+    assert broken.summary() == "V.23 FSK (ETSI EN 300 659): checksum error"

@@ -141,3 +141,30 @@ class CallerIdResult:
     @property
     def ok(self) -> bool:
         return self.status is DecodeStatus.OK
+
+    def summary(self) -> str:
+        """One line for a log or the CLI: the standard heard, then the caller or the fault."""
+        if self.caller_id is None:
+            return f"{self.standard.description}: {self.status.value}"
+        cid = self.caller_id
+        parts: list[str] = []
+        if cid.number is not None:
+            parts.append(cid.number)
+        elif cid.number_absence is not None:
+            parts.append(_ABSENCE_WORDS[cid.number_absence] + " number")
+        if cid.name is not None:
+            parts.append(f'"{cid.name}"')
+        elif cid.name_absence is not None:
+            parts.append(_ABSENCE_WORDS[cid.name_absence] + " name")
+        if cid.time is not None:
+            t = cid.time
+            parts.append(f"{t.month:02d}-{t.day:02d} {t.hour:02d}:{t.minute:02d}")
+        if cid.message_waiting is not None:
+            waiting = "messages waiting" if cid.message_waiting else "no messages waiting"
+            if cid.message_count is not None:
+                waiting += f" ({cid.message_count})"
+            parts.append(waiting)
+        return f"{self.standard.description}: {' '.join(parts)}"
+
+
+_ABSENCE_WORDS = {Absence.UNAVAILABLE: "unavailable", Absence.PRIVATE: "withheld"}
