@@ -10,6 +10,7 @@ takes milliseconds of real time. Outside that loop time is real.
 from __future__ import annotations
 
 import asyncio
+import functools
 import selectors
 import time
 from collections.abc import Awaitable, Callable, Coroutine
@@ -84,12 +85,13 @@ async def wait_for_ms(awaitable: Awaitable[T], timeout_ms: float) -> T:
     return await asyncio.wait_for(awaitable, timeout_ms / 1000)
 
 
-async def to_thread(function: Callable[..., T], *args: Any) -> T:
+async def to_thread(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """Run blocking work (disk, SMTP) in a thread without stalling the loop.
 
     On a virtual-time loop the work takes no virtual time: the clock waits for it.
     """
-    return await asyncio.get_running_loop().run_in_executor(None, function, *args)
+    call = functools.partial(function, *args, **kwargs) if kwargs else function
+    return await asyncio.get_running_loop().run_in_executor(None, call, *() if kwargs else args)
 
 
 def run(

@@ -1,0 +1,244 @@
+"""The engine: configuration, the hat, line supervision, the media clock and the control API.
+
+`Engine.start()` loads the configuration, starts the hat (real or simulated: the HAL
+factory decides), gives every port its line supervision and channel, ticks the media on the
+PCM clock and serves the control API. Port events are logged one line each and dispatched
+to line supervision; status changes are pushed to control API subscribers.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from drivers.fxo import FxoPort, FxoSettings
+from drivers.fxs import FxsPort, FxsSettings
+from drivers.hal.factory import HalFactory
+from drivers.hat import Hat, HatSettings
+from drivers.ports import EventKind, PortEvent
+from firmware import aio
+from firmware.config import Config, ConfigStore
+from firmware.config.schema import FxoPortConfig, FxsPortConfig
+from firmware.control.server import ControlServer
+from firmware.countries import load_country
+from firmware.engine import control_api
+from firmware.engine.calls import CallManager
+from firmware.engine.context import EngineContext
+from firmware.engine.fxo_line import FxoLine
+from firmware.engine.fxs_line import FxsLine
+from firmware.engine.history import CallRecord, HistoryWriter
+from firmware.engine.port_channel import PortChannel
+from firmware.engine.status import port_row
+from firmware.paths import DataPaths
+
+log = logging.getLogger(__name__)
+
+VERSION = "0.1.0"
+
+
+def hat_settings(config: Config) -> HatSettings:
+    """Driver settings from the country profile and the per-port configuration."""
+    country = load_country(config.system.country)
+    fxs = FxsSettings.from_profile(country)
+    fxo = FxoSettings(law=country.g711_law, termination=country.fxo.termination)
+    overrides: dict[int, FxsSettings | FxoSettings] = {}
+    for port in config.hat.ports:
+        if isinstance(port, FxsPortConfig):
+            overrides[port.port] = FxsSettings.from_profile(
+                country, loop_current_ma=port.loop_current_ma
+            )
+        elif isinstance(port, FxoPortConfig):
+            overrides[port.port] = FxoSettings(
+                law=country.g711_law,
+                termination=country.fxo.termination,
+                disconnect_loop_drop_ms=port.disconnect.loop_drop_ms,
+            )
+    return HatSettings(fxs=fxs, fxo=fxo, ports=overrides)
+
+
+class Engine:
+    def __init__(
+        self, paths: DataPaths, factory: HalFactory, *, serve_control: bool = True
+    ) -> None:
+        self.paths = paths
+        self.factory = factory
+        self.store = ConfigStore(paths.config_dir)
+        self.serve_control = serve_control
+        self.config: Config
+        self.hat: Hat | None = None
+        self.channels: list[PortChannel] = []
+        self.lines: dict[int, FxsLine | FxoLine] = {}
+        self.control = ControlServer(paths.control_socket)
+        self._events: aio.Queue[PortEvent] = aio.Queue()
+        self._dispatcher: aio.Task[None] | None = None
+        self._pending_writes: set[aio.Task[None]] = set()
+        self.hardware_settings_changed = False
+
+    async def start(self) -> None:
+        self.config = await aio.to_thread(self.store.load, fall_back=True)
+        log.info(
+            "engine: starting, %s (%s), data in %s",
+            self.config.system.name,
+            self.config.system.country,
+            self.paths.root,
+        )
+        self.history = HistoryWriter(self.paths.history_db)
+        self.calls = CallManager(record_call=self._record_call)
+        self.context = EngineContext(
+            self.config,
+            self.calls,
+            save_config=self._save_from_feature_code,
+            on_endpoint_change=self._publish_line,
+        )
+        self.hat = await Hat.start(self.factory, hat_settings(self.config), self._events.put_nowait)
+        for index, port in sorted(self.hat.ports.items()):
+            self._attach(index, port)
+        self.hat.highway.add_tick_listener(self._tick)
+        self._dispatcher = aio.create_task(self._dispatch_events())
+        if self.serve_control:
+            control_api.register(self.control, self)
+            await self.control.start()
+        for status in self.hat.status():
+            log.info(
+                "port %d: %s %s %s%s",
+                status.index,
+                status.kind.value.upper(),
+                status.chip,
+                status.health.value,
+                f" ({status.reason})" if status.reason else "",
+            )
+        log.info("engine: ready")
+
+    async def stop(self) -> None:
+        log.info("engine: stopping")
+        if self.serve_control:
+            await self.control.stop()
+        if self._dispatcher is not None:
+            self._dispatcher.cancel()
+        for call in list(self.calls.calls):
+            self.calls.end(call, "system_shutdown", hung_up_by="system")
+        if self._pending_writes:
+            await aio.gather(*self._pending_writes, return_exceptions=True)
+        if self.hat is not None:
+            await self.hat.stop()
+        self.history.close()
+        log.info("engine: stopped")
+
+    # Configuration.
+    async def save_config(self, document: Config | str | dict[str, Any]) -> Config:
+        """Validate, persist and apply; raises ConfigError leaving everything as it was."""
+        config = await aio.to_thread(self.store.save, document)
+        self._apply(config)
+        return config
+
+    def _apply(self, config: Config) -> None:
+        old = self.config
+        self.config = config
+        self.context.apply(config)
+        if hat_settings(config) != hat_settings(old):
+            self.hardware_settings_changed = True
+            log.warning("config: port hardware settings change at the next engine restart")
+        log.info("config: applied (%s)", config.system.name)
+        self.control.publish("config", {"name": config.system.name})
+        for line in self.lines.values():
+            self._publish_line(line)
+
+    def _save_from_feature_code(self, config: Config) -> None:
+        self._apply(config)
+        task = aio.create_task(self._persist(config))
+        self._pending_writes.add(task)
+        task.add_done_callback(self._pending_writes.discard)
+
+    async def _persist(self, config: Config) -> None:
+        try:
+            await aio.to_thread(self.store.save, config)
+        except Exception:
+            log.exception("config: could not save a feature-code change")
+
+    # Status.
+    def status(self) -> dict[str, Any]:
+        assert self.hat is not None
+        rows = [
+            port_row(port_status, self.lines.get(port_status.index), self.context)
+            for port_status in self.hat.status()
+        ]
+        return {
+            "system": {
+                "name": self.config.system.name,
+                "country": self.config.system.country,
+                "version": VERSION,
+                "restart_required": self.hardware_settings_changed,
+            },
+            "ports": rows,
+            "calls": len(self.calls.calls),
+            "pcm": self.hat.highway.counters() if hasattr(self.hat.highway, "counters") else {},
+        }
+
+    def _publish_line(self, line: FxsLine | FxoLine) -> None:
+        if self.hat is None or not self.serve_control:
+            return
+        port = self.hat.ports.get(line.port.index)
+        if port is not None:
+            self.control.publish("port", port_row(port.status(), line, self.context))
+
+    # Ports and media.
+    def _attach(self, index: int, port: object) -> None:
+        if isinstance(port, FxsPort):
+            channel = PortChannel(f"FXS/{index}", port, echo_cancel=False)
+            self.lines[index] = self.context.fxs_lines[index] = FxsLine(port, channel, self.context)
+        elif isinstance(port, FxoPort):
+            channel = PortChannel(f"FXO/{index}", port, echo_cancel=True)
+            self.lines[index] = self.context.fxo_lines[index] = FxoLine(port, channel, self.context)
+            channel.country_tones = self.context.country.tones
+        else:
+            return
+        self.channels.append(channel)
+
+    def _tick(self) -> None:
+        """One media clock tick: frames in, bridges mixed, frames out."""
+        for channel in self.channels:
+            channel.pull()
+        for call in self.calls.calls:
+            call.bridge.mix()
+        for channel in self.channels:
+            channel.push()
+
+    async def _dispatch_events(self) -> None:
+        while True:
+            event = await self._events.get()
+            try:
+                self._dispatch(event)
+            except Exception:
+                log.exception("port %d: handling %s failed", event.port, event.kind.value)
+
+    def _dispatch(self, event: PortEvent) -> None:
+        detail = f" {event.digit}" if event.digit else ""
+        detail += f" ({event.detail})" if event.detail else ""
+        log.info("port %d: %s%s", event.port, event.kind.value, detail)
+        line = self.lines.get(event.port)
+        kind = event.kind
+        if isinstance(line, FxsLine):
+            if kind is EventKind.OFF_HOOK:
+                line.off_hook()
+            elif kind is EventKind.ON_HOOK:
+                line.on_hook()
+            elif kind is EventKind.FLASH:
+                line.flash()
+            elif kind is EventKind.PULSE_DIGIT and event.digit:
+                line.digit(event.digit)
+        elif isinstance(line, FxoLine):
+            if kind is EventKind.RING_START:
+                line.ring_started()
+            elif kind is EventKind.RING_STOP:
+                line.ring_stopped()
+            elif kind is EventKind.POLARITY:
+                line.polarity_reversed()
+            elif kind is EventKind.LOOP_DROP:
+                line.loop_dropped()
+        if line is not None:
+            self._publish_line(line)
+
+    def _record_call(self, record: CallRecord) -> None:
+        task = aio.create_task(self.history.record(record))
+        self._pending_writes.add(task)
+        task.add_done_callback(self._pending_writes.discard)

@@ -1,0 +1,356 @@
+"""Call control: calls between endpoints, independent of what kind of endpoint they are.
+
+A `Call` is a set of parties sharing one bridge (two for a plain call, more for a
+conference) plus the endpoints it is offered to while it alerts. Endpoints (an FXS phone's
+line supervision, an exchange line's, later SIP) implement `Endpoint`; analog details such
+as ring cadences, hook flash or caller-ID modems stay inside them. Call control decides who
+is offered a call, who is bridged with whom, and writes the history row when a call ends.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from enum import Enum
+from typing import Protocol
+
+from firmware import aio
+from firmware.engine.history import CallRecord, LegRecord
+from firmware.engine.media import Bridge, Channel
+from firmware.engine.sources import SampleSource, hold_music
+
+log = logging.getLogger(__name__)
+
+
+class Indication(Enum):
+    """What an originating endpoint should play to its user while a call is set up."""
+
+    RINGBACK = "ringback"
+    BUSY = "busy"
+    CONGESTION = "congestion"
+    INVALID_NUMBER = "invalid_number"
+    ALL_LINES_BUSY = "all_lines_busy"
+
+
+class CallState(Enum):
+    ALERTING = "alerting"
+    CONNECTED = "connected"
+    ENDED = "ended"
+
+
+@dataclass(frozen=True)
+class Party:
+    number: str
+    name: str = ""
+
+
+class Endpoint(Protocol):
+    name: str  # e.g. "FXS/0"
+    channel: Channel
+    party: Party  # who is at this endpoint (extension, or the line's own number)
+
+    def offer(self, call: Call) -> bool:
+        """Start alerting for `call`; False if this endpoint cannot take it now."""
+        ...
+
+    def withdraw(self, call: Call) -> None:
+        """`call` stops alerting here (answered elsewhere, or the caller gave up)."""
+        ...
+
+    def progress(self, call: Call, indication: Indication) -> None:
+        """Tell the originator how set-up is going."""
+        ...
+
+    def connected(self, call: Call) -> None:
+        """`call` was answered (or this endpoint joined it): its audio is bridged."""
+        ...
+
+    def released(self, call: Call) -> None:
+        """The other parties left `call`; it is over for this endpoint."""
+        ...
+
+
+class Call:
+    _ids = itertools.count(1)
+
+    def __init__(self, direction: str, caller: Party, dialled: str, origin: Endpoint) -> None:
+        self.id = f"C{next(Call._ids):05d}-{int(aio.wall_time())}"
+        self.direction = direction  # internal / inbound / outbound
+        self.caller = caller
+        self.dialled = dialled
+        self.parties: list[Endpoint] = [origin]
+        self.alerting: list[Endpoint] = []
+        self.state = CallState.ALERTING
+        self.bridge = Bridge()
+        self.held_by: Endpoint | None = None
+        self.line_port: int | None = None
+        now = aio.wall_time()
+        self.record = CallRecord(
+            call_id=self.id,
+            direction=direction,
+            from_number=caller.number,
+            from_name=caller.name,
+            to_number=dialled,
+            started_at=now,
+        )
+        self._legs: dict[str, LegRecord] = {}
+        self._leg(origin, "caller")
+
+    @property
+    def origin(self) -> Endpoint:
+        return self.parties[0]
+
+    def number_of(self, endpoint: Endpoint) -> str:
+        """The number to show for a party: the caller ID of whoever placed the call, the
+        dialled number for the line carrying an outgoing call, else the extension."""
+        if endpoint is self.origin:
+            return self.caller.number
+        if self.direction == "outbound" and self.line_port is not None:
+            return self.dialled
+        return endpoint.party.number
+
+    def others(self, endpoint: Endpoint) -> list[Endpoint]:
+        return [party for party in self.parties if party is not endpoint]
+
+    def _leg(self, endpoint: Endpoint, role: str) -> LegRecord:
+        leg = LegRecord(endpoint.name, endpoint.party.number, role, aio.wall_time())
+        self._legs[endpoint.name + role] = leg
+        self.record.legs.append(leg)
+        return leg
+
+    def _end_leg(self, endpoint: Endpoint, reason: str) -> None:
+        for leg in self.record.legs:
+            if leg.channel == endpoint.name and leg.ended_at is None:
+                leg.ended_at = aio.wall_time()
+                leg.end_reason = reason
+
+    def _answer_leg(self, endpoint: Endpoint) -> None:
+        for leg in self.record.legs:
+            if leg.channel == endpoint.name and leg.ended_at is None:
+                leg.answered_at = leg.answered_at or aio.wall_time()
+
+    def __repr__(self) -> str:
+        names = ",".join(party.name for party in self.parties)
+        return f"<Call {self.id} {self.state.value} [{names}]>"
+
+
+CallListener = Callable[[Call], None]
+
+
+class CallManager:
+    """Creates, connects and ends calls; the only place that bridges channels."""
+
+    def __init__(self, record_call: Callable[[CallRecord], None]) -> None:
+        self._record_call = record_call
+        self.calls: list[Call] = []
+        self.on_change: list[CallListener] = []
+
+    # Setting calls up.
+    def place(
+        self,
+        origin: Endpoint,
+        caller: Party,
+        dialled: str,
+        targets: Iterable[Endpoint],
+        *,
+        direction: str,
+        line_port: int | None = None,
+    ) -> Call:
+        """Offer a new call from `origin` to every endpoint in `targets` at once."""
+        call = Call(direction, caller, dialled, origin)
+        call.line_port = line_port
+        self.calls.append(call)
+        log.info("%s: %s %s → %s", call.id, direction, caller.number, dialled)
+        offered = False
+        for target in targets:
+            if target is origin or target in call.alerting:
+                continue
+            call._leg(target, "callee")
+            if target.offer(call):
+                call.alerting.append(target)
+                offered = True
+            else:
+                call._end_leg(target, "busy")
+        if offered:
+            origin.progress(call, Indication.RINGBACK)
+        else:
+            self.end(call, "busy", hung_up_by="system")
+            origin.progress(call, Indication.BUSY)
+        self._changed(call)
+        return call
+
+    def refuse(self, origin: Endpoint, caller: Party, dialled: str, reason: str) -> Call:
+        """Record a call that could not be placed (no such number, no free line)."""
+        call = Call("internal", caller, dialled, origin)
+        self.calls.append(call)
+        self.end(call, reason, hung_up_by="system")
+        return call
+
+    def answer(self, call: Call, endpoint: Endpoint) -> None:
+        """`endpoint` picked up `call` (it alerted there, or it is a pickup)."""
+        if call.state is not CallState.ALERTING:
+            return
+        for other in list(call.alerting):
+            if other is not endpoint:
+                other.withdraw(call)
+                call._end_leg(other, "answered_elsewhere")
+        call.alerting.clear()
+        if not any(leg.channel == endpoint.name for leg in call.record.legs):
+            call._leg(endpoint, "pickup")
+        call.parties.append(endpoint)
+        call.state = CallState.CONNECTED
+        call.record.answered_at = aio.wall_time()
+        for party in call.parties:
+            call._answer_leg(party)
+        self._bridge_all(call)
+        log.info("%s: answered by %s", call.id, endpoint.name)
+        for party in list(call.parties):
+            party.connected(call)
+        self._changed(call)
+
+    def decline(
+        self,
+        endpoint: Endpoint,
+        call: Call,
+        reason: str,
+        indication: Indication = Indication.CONGESTION,
+    ) -> None:
+        """A target that accepted `call` cannot complete it (for example no dial tone)."""
+        if endpoint not in call.alerting:
+            return
+        call.alerting.remove(endpoint)
+        call._end_leg(endpoint, reason)
+        if not call.alerting and call.state is CallState.ALERTING:
+            self.end(call, reason, hung_up_by="system")
+            call.origin.progress(call, indication)
+        self._changed(call)
+
+    def alerting_calls_for(self, endpoints: Iterable[Endpoint]) -> list[Call]:
+        wanted = set(map(id, endpoints))
+        return [
+            call
+            for call in self.calls
+            if call.state is CallState.ALERTING and any(id(e) in wanted for e in call.alerting)
+        ]
+
+    # Taking part and leaving.
+    def hang_up(self, endpoint: Endpoint, call: Call) -> None:
+        """`endpoint` leaves `call` (hung up, or gave up before answer)."""
+        if call.state is CallState.ENDED:
+            return
+        if endpoint in call.alerting:
+            call.alerting.remove(endpoint)
+            call._end_leg(endpoint, "declined")
+            if not call.alerting and call.state is CallState.ALERTING:
+                self.end(call, "no_answer", hung_up_by="callee")
+                call.origin.released(call)
+            self._changed(call)
+            return
+        if endpoint not in call.parties:
+            return
+        hung_up_by = "caller" if endpoint is call.origin else "callee"
+        call._end_leg(endpoint, "hung_up")
+        call.parties.remove(endpoint)
+        call.bridge.remove(endpoint.channel)
+        if call.state is CallState.ALERTING:
+            for target in list(call.alerting):
+                target.withdraw(call)
+                call._end_leg(target, "caller_gave_up")
+            call.alerting.clear()
+            self.end(call, "caller_gave_up", hung_up_by=hung_up_by)
+        elif len(call.parties) <= 1:
+            self.end(call, "completed", hung_up_by=hung_up_by)
+            for party in list(call.parties):
+                party.released(call)
+        self._changed(call)
+
+    def end(self, call: Call, reason: str, *, hung_up_by: str = "") -> None:
+        if call.state is CallState.ENDED:
+            return
+        call.state = CallState.ENDED
+        call.bridge.dissolve()
+        call.record.ended_at = aio.wall_time()
+        call.record.end_reason = reason
+        call.record.hung_up_by = hung_up_by
+        for party in call.parties:
+            call._end_leg(party, reason)
+        if call in self.calls:
+            self.calls.remove(call)
+        log.info("%s: ended (%s, by %s)", call.id, reason, hung_up_by or "-")
+        self._record_call(call.record)
+
+    # Hold, transfer, conference.
+    def hold(self, endpoint: Endpoint, call: Call) -> None:
+        """`endpoint` steps out of `call`; the others hear music until it returns."""
+        call.held_by = endpoint
+        call.bridge.remove(endpoint.channel)
+        self._bridge_all(call)
+        self._changed(call)
+
+    def resume(self, endpoint: Endpoint, call: Call) -> None:
+        call.held_by = None
+        self._bridge_all(call)
+        self._changed(call)
+
+    def transfer(self, endpoint: Endpoint, held: Call, consultation: Call) -> None:
+        """`endpoint` hands the parties of `held` over to `consultation` and leaves both.
+
+        Before the consultation is answered this is a blind transfer: the held party takes
+        over as the caller and hears ringback; afterwards it is an attended transfer.
+        """
+        movers = held.others(endpoint)
+        held._end_leg(endpoint, "transferred")
+        held.parties = [endpoint]
+        held.bridge.dissolve()
+        self.end(held, "transferred", hung_up_by="caller")
+        consultation._end_leg(endpoint, "transferred")
+        consultation.bridge.remove(endpoint.channel)
+        position = consultation.parties.index(endpoint)
+        consultation.parties[position : position + 1] = movers
+        for mover in movers:
+            consultation._leg(mover, "transfer")
+            if consultation.state is CallState.CONNECTED:
+                consultation._answer_leg(mover)
+        self._bridge_all(consultation)
+        log.info("%s: transferred by %s to %s", held.id, endpoint.name, consultation.id)
+        for mover in movers:
+            if consultation.state is CallState.CONNECTED:
+                mover.connected(consultation)
+            else:
+                mover.progress(consultation, Indication.RINGBACK)
+        self._changed(consultation)
+
+    def conference(self, endpoint: Endpoint, held: Call, consultation: Call) -> Call:
+        """Join the parties of `held` into `consultation`: everyone hears everyone."""
+        movers = held.others(endpoint)
+        held.parties = [endpoint]
+        held.bridge.dissolve()
+        self.end(held, "joined_conference", hung_up_by="")
+        for mover in movers:
+            consultation.parties.append(mover)
+            consultation._leg(mover, "conference")
+            consultation._answer_leg(mover)
+        self._bridge_all(consultation)
+        for mover in movers:
+            mover.connected(consultation)
+        self._changed(consultation)
+        return consultation
+
+    def _bridge_all(self, call: Call) -> None:
+        """Connected parties hear each other, or music while one of them holds the call."""
+        if call.state is not CallState.CONNECTED:
+            return
+        if call.held_by is None:
+            for party in call.parties:
+                call.bridge.add(party.channel)
+            return
+        call.bridge.dissolve()
+        for party in call.parties:
+            if party is not call.held_by:
+                party.channel.play(SampleSource(hold_music(), loop=True))
+
+    def _changed(self, call: Call) -> None:
+        for listener in list(self.on_change):
+            listener(call)

@@ -1,0 +1,184 @@
+"""What line supervision asks of the engine: who is behind a number, which line is free,
+which tones this country plays. One object, rebuilt pieces when the configuration changes.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from firmware import aio
+from firmware.config.schema import Config, Employee, FxoPortConfig, FxsPortConfig
+from firmware.countries import CountryProfile, load_country
+from firmware.engine.calls import Call, CallManager, CallState, Indication, Party
+from firmware.engine.dialplan import DialPlan
+from firmware.engine.dsp import DtmfDialer, ToneSource, caller_id_audio
+from firmware.engine.media import AudioSource
+from firmware.engine.sources import prompt
+
+if TYPE_CHECKING:
+    from firmware.engine.fxo_line import FxoLine
+    from firmware.engine.fxs_line import FxsLine
+
+log = logging.getLogger(__name__)
+
+
+class EngineContext:
+    def __init__(
+        self,
+        config: Config,
+        calls: CallManager,
+        *,
+        save_config: Callable[[Config], None],
+        on_endpoint_change: Callable[[FxsLine | FxoLine], None],
+    ) -> None:
+        self.calls = calls
+        self.fxs_lines: dict[int, FxsLine] = {}
+        self.fxo_lines: dict[int, FxoLine] = {}
+        self._save_config = save_config
+        self._on_endpoint_change = on_endpoint_change
+        self.apply(config)
+
+    def apply(self, config: Config) -> None:
+        """Take a new configuration; calls in progress keep going."""
+        self.config = config
+        self.country: CountryProfile = load_country(config.system.country)
+        self.dialplan = DialPlan.build(
+            (employee.extension for employee in config.employees),
+            config.dialplan.outbound_prefix,
+            config.dialplan.feature_codes.model_dump(),
+        )
+        self._employees_by_port = {
+            port: employee for employee in config.employees for port in employee.fxs_ports
+        }
+        self._dialer = DtmfDialer()
+
+    # Configuration lookups.
+    def port_config(self, index: int) -> FxsPortConfig | FxoPortConfig | None:
+        return self.config.hat.port(index)
+
+    def employee_for_port(self, index: int) -> Employee | None:
+        return self._employees_by_port.get(index)
+
+    def is_dnd(self, extension: str) -> bool:
+        employee = self.config.employee_for_extension(extension)
+        return bool(employee and employee.do_not_disturb)
+
+    def set_dnd(self, extension: str, on: bool) -> None:
+        """Do-not-disturb from a feature code: saved like any other change."""
+        document = self.config.model_dump(mode="json")
+        for employee in document["employees"]:
+            if employee["extension"] == extension:
+                employee["do_not_disturb"] = on
+        self._save_config(Config.model_validate(document))
+        log.info("extension %s: do-not-disturb %s", extension, "on" if on else "off")
+
+    def caller_id_standard_for(self, port: int) -> str:
+        settings = self.port_config(port)
+        if isinstance(settings, FxoPortConfig) and settings.caller_id != "country":
+            return settings.caller_id
+        return self.country.caller_id.standard
+
+    # Sounds.
+    def tone(self, name: str) -> AudioSource:
+        return ToneSource(self.country.tones[name])  # type: ignore[index]
+
+    def prompt(self, name: str) -> np.ndarray:
+        return prompt(name, self.config.system.language)
+
+    def dtmf_samples(self, digits: str) -> np.ndarray:
+        return self._dialer.samples(digits)
+
+    # Routing.
+    def endpoints_for_extension(self, extension: str) -> list[FxsLine]:
+        employee = self.config.employee_for_extension(extension)
+        if employee is None:
+            return []
+        return [self.fxs_lines[port] for port in employee.fxs_ports if port in self.fxs_lines]
+
+    def call_extension(self, origin: FxsLine, extension: str) -> Call:
+        targets = self.endpoints_for_extension(extension)
+        return self.calls.place(origin, origin.party, extension, targets, direction="internal")
+
+    def call_outside(self, origin: FxsLine, number: str) -> Call:
+        lines = [line for line in self._lines_in_order() if line.available_for_outbound()]
+        if not lines:
+            call = self.calls.refuse(origin, origin.party, number, "all_lines_busy")
+            origin.active = call
+            origin.progress(call, Indication.ALL_LINES_BUSY)
+            return call
+        line = lines[0]
+        call = self.calls.place(
+            origin, origin.party, number, [line], direction="outbound", line_port=line.port.index
+        )
+        return call
+
+    def offer_other_line(self, call: Call, busy_line: FxoLine) -> bool:
+        """Move an outgoing call to another free line (after glare on `busy_line`)."""
+        for line in self._lines_in_order():
+            if line is not busy_line and line.available_for_outbound() and line.offer(call):
+                call.alerting.append(line)
+                call.line_port = line.port.index
+                return True
+        return False
+
+    def call_inbound(self, line: FxoLine, caller: Party) -> Call:
+        settings = line.settings
+        extensions = settings.inbound if isinstance(settings, FxoPortConfig) else []
+        targets = [endpoint for ext in extensions for endpoint in self.endpoints_for_extension(ext)]
+        dialled = line.party.number
+        return self.calls.place(
+            line, caller, dialled, targets, direction="inbound", line_port=line.port.index
+        )
+
+    def find_pickup(self, picker: FxsLine, extension: str | None) -> Call | None:
+        """A call ringing `extension`, or any phone of the picker's pickup group."""
+        if extension is not None:
+            endpoints = self.endpoints_for_extension(extension)
+        else:
+            mine = self.employee_for_port(picker.port.index)
+            group = mine.pickup_group if mine is not None else None
+            endpoints = [
+                line
+                for index, line in self.fxs_lines.items()
+                if line is not picker
+                and (employee := self.employee_for_port(index)) is not None
+                and employee.pickup_group == group
+            ]
+        calls = [c for c in self.calls.alerting_calls_for(endpoints) if c.origin is not picker]
+        return min(calls, key=lambda call: call.record.started_at) if calls else None
+
+    def ring_phone(self, line: FxsLine, call: Call) -> None:
+        """Ring an FXS phone for `call` with the cadence and caller ID the country uses."""
+        cadences = self.country.ringing.cadences_ms
+        cadence = cadences.internal if call.direction == "internal" else cadences.external
+        plan = self.country.caller_id
+        settings = self.port_config(line.port.index)
+        samples = None
+        if isinstance(settings, FxsPortConfig) and settings.caller_id:
+            samples = caller_id_audio(
+                plan.standard,
+                call.caller.number,
+                call.caller.name,
+                aio.wall_time(),
+                self.config.system.timezone,
+            )
+        line.port.ring(
+            cadence,
+            caller_id=samples,
+            caller_id_timing=plan.timing,
+            caller_id_delay_ms=plan.delay_ms,
+            alert=plan.alert,
+        )
+
+    def endpoint_changed(self, endpoint: FxsLine | FxoLine) -> None:
+        self._on_endpoint_change(endpoint)
+
+    def _lines_in_order(self) -> list[FxoLine]:
+        return [self.fxo_lines[index] for index in sorted(self.fxo_lines)]
+
+    def active_calls(self) -> list[Call]:
+        return [call for call in self.calls.calls if call.state is not CallState.ENDED]

@@ -1,0 +1,114 @@
+"""A channel on a hat port: G.711 at the bus, then the port's DSP chain.
+
+Every tick `pull()` takes the frame the port received, decodes it and runs the receivers
+(DTMF on every port; on exchange lines also the call-progress tone detector, the caller-ID
+receiver while on-hook and the echo canceller while off-hook), and `push()` encodes what the
+endpoint should hear and hands it to the port. A port that delivered no frame this tick is
+heard as silence.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import numpy as np
+
+from firmware.engine.media import SILENCE, Channel
+from voice import g711
+from voice.callerid import CallerId, CallerIdReceiver
+from voice.dtmf import DtmfReceiver
+from voice.echo import EchoCanceller
+from voice.level import level_dbm0
+from voice.tones.detector import CallProgressDetector
+
+log = logging.getLogger(__name__)
+
+# What we send reaches the line one PCM block after the tick that queued it and its echo is
+# captured a block later: the canceller's far-end reference is delayed by this many frames.
+ECHO_BULK_DELAY_FRAMES = 2
+LINE_TONES = ("dial", "busy", "congestion")
+# An idle exchange line carries only line noise; caller ID is looked for only once the
+# line carries more than this (the FSK seizure or the DTMF tones are far louder).
+CALLER_ID_GATE_DBM0 = -50.0
+CALLER_ID_QUIET_FRAMES = 25  # keep feeding 0.5 s of quiet so a message can finish
+
+
+class PortChannel(Channel):
+    def __init__(self, name: str, port: Any, *, echo_cancel: bool) -> None:
+        super().__init__(name)
+        self.port = port
+        self.law = port.law
+        self.on_digit: Callable[[str], None] | None = None
+        self.on_caller_id: Callable[[CallerId], None] | None = None
+        self.on_tone: Callable[[str], None] | None = None
+        self._dtmf = DtmfReceiver()
+        self._line_side = echo_cancel
+        self._echo = EchoCanceller() if echo_cancel else None
+        self._sent: deque[np.ndarray] = deque([SILENCE] * ECHO_BULK_DELAY_FRAMES)
+        self._caller_id = CallerIdReceiver() if echo_cancel else None
+        self._tones: CallProgressDetector | None = None
+        self.missing_frames = 0
+        self._quiet_frames = CALLER_ID_QUIET_FRAMES
+
+    @property
+    def country_tones(self) -> Mapping[str, Any] | None:
+        return self._tones.specs if self._tones is not None else None
+
+    @country_tones.setter
+    def country_tones(self, tones: Mapping[str, Any]) -> None:
+        self._tones = CallProgressDetector(tones, detect=LINE_TONES)
+
+    def pull(self) -> None:
+        received = self.port.receive_audio()
+        if received is None:
+            self.missing_frames += 1
+            frame = SILENCE
+        else:
+            frame = g711.decode(received, self.law)
+        far_end = self._sent.popleft()
+        if self._line_side:
+            frame = self._line_dsp(frame, far_end)
+        self.input_frame = frame
+        if self._line_side and not self.port.seized:
+            return  # dialled digits only matter from phones and from answered lines
+        for event in self._dtmf.feed(frame):
+            if not event.ended and self.on_digit is not None:
+                self.on_digit(event.digit)
+
+    def push(self) -> None:
+        frame = self.output_frame()
+        self._sent.append(frame)
+        self.port.send_audio(g711.encode(frame, self.law).tobytes())
+
+    def _line_dsp(self, frame: np.ndarray, far_end: np.ndarray) -> np.ndarray:
+        seized = self.port.seized
+        if self._echo is not None:
+            if seized:
+                frame = self._echo.process(far_end, frame)
+            else:
+                self._echo.reset()
+        if self._caller_id is not None and not seized and self._worth_decoding(frame):
+            for result in self._caller_id.feed(frame):
+                if result.ok and result.caller_id is not None and self.on_caller_id:
+                    self.on_caller_id(result.caller_id)
+                elif not result.ok:
+                    log.warning("%s: caller ID not usable: %s", self.name, result.summary())
+        if self._tones is not None and seized:
+            for event in self._tones.feed(frame):
+                if event.detected and self.on_tone is not None:
+                    self.on_tone(event.tone)
+        return frame
+
+    def _worth_decoding(self, frame: np.ndarray) -> bool:
+        """Caller ID is decoded from the first loud frame until the line is quiet again."""
+        loud = level_dbm0(frame) > CALLER_ID_GATE_DBM0
+        if loud:
+            self._quiet_frames = 0
+        elif self._quiet_frames < CALLER_ID_QUIET_FRAMES:
+            self._quiet_frames += 1
+        else:
+            return False
+        return True
