@@ -35,7 +35,7 @@ def _build_parser() -> argparse.ArgumentParser:
     engine.add_argument(
         "--hal",
         choices=("sim", "hw"),
-        help="simulated or real hat (default: $SWITCHBOARD_HAL, else sim)",
+        help="simulated or real hat (default: $SWITCHBOARD_HAL, else hw on a Raspberry Pi)",
     )
     engine.set_defaults(handler=_run_engine)
 
@@ -49,6 +49,11 @@ def _build_parser() -> argparse.ArgumentParser:
     run.add_argument("--listen", default=DEFAULT_LISTEN, help="HOST:PORT (default %(default)s)")
     run.add_argument("--hal", choices=("sim", "hw"), help="simulated or real hat")
     run.set_defaults(handler=_run_both)
+
+    from firmware.commands import engine_client, hw
+
+    engine_client.add_parsers(commands, _data_options)
+    hw.add_parser(commands)
 
     config = commands.add_parser("config", help="check and inspect configuration files")
     config_commands = config.add_subparsers(title="config commands", metavar="ACTION")

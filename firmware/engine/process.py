@@ -1,0 +1,62 @@
+"""`switchboard engine`: the engine as a process, until SIGTERM or Ctrl-C.
+
+On the simulated hat the process also carries the simulated world (a virtual phone on every
+FXS port, a virtual exchange line on every FXO port) and answers the `sim` control requests
+that operate them, so a developer can lift a handset or ring a line of a running system.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+
+from drivers.hal.factory import default_choice, make_factory
+from drivers.hat import HatError
+from firmware import aio
+from firmware.config import ConfigError, ConfigStore
+from firmware.engine.app import Engine
+from firmware.engine.sim_control import register_sim_control
+from firmware.paths import DataPaths
+
+log = logging.getLogger(__name__)
+
+
+def run_engine_process(paths: DataPaths, *, hal: str | None = None) -> int:
+    choice = hal or default_choice()
+    try:
+        return aio.run(_serve(paths, choice))
+    except KeyboardInterrupt:
+        return 0
+
+
+async def _serve(paths: DataPaths, choice: str) -> int:
+    rig = None
+    if choice == "sim":
+        from firmware.simulator import SimulatedRig
+
+        try:
+            country = ConfigStore(paths.config_dir).load(fall_back=True).system.country
+        except ConfigError as error:
+            log.error("engine: no usable configuration in %s:\n%s", paths.config_dir, error)
+            return 1
+        rig = SimulatedRig(country)
+        factory = rig.hat.factory
+        log.info("engine: running on the simulated reference hat")
+    else:
+        factory = make_factory(choice)
+    engine = Engine(paths, factory)
+    stop = aio.Event()
+    loop = asyncio.get_running_loop()
+    for signal_number in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signal_number, stop.set)
+    try:
+        await engine.start()
+    except (HatError, ConfigError) as error:
+        log.error("engine: cannot start: %s", error)
+        return 1
+    if rig is not None:
+        register_sim_control(engine.control, rig)
+    await stop.wait()
+    await engine.stop()
+    return 0
