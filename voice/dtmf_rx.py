@@ -164,7 +164,11 @@ class DtmfReceiver:
         self._first = ticks.first - HISTORY_TICKS
         self._z = np.concatenate((self._z, ticks.z), axis=1)
         codes = self._classify(ticks)
-        events = self._track(codes, ticks.first)
+        if self._active == _NO_DIGIT and self._candidate == _NO_DIGIT and codes.max() < 0:
+            events = []  # nothing going on: only the gap since the last candidate grows
+            self._gap += ticks.count
+        else:
+            events = self._track(codes, ticks.first)
         self._z = self._z[:, -HISTORY_TICKS:]
         self._amplitude = self._amplitude[:, -HISTORY_TICKS:]
         self._deviation = self._deviation[:, -HISTORY_TICKS:]
@@ -179,6 +183,15 @@ class DtmfReceiver:
         """Measure the new ticks (kept in the history arrays) and return the digit code
         (row·4 + column) each shows, or _NO_DIGIT."""
         count = ticks.count
+        raw = 2 * np.abs(self._z[:, -count:])
+        # Most of the time nothing comes near a digit: no tick has a row and a column tone
+        # that could reach MIN_TONE_DBM0 even after the largest correction.
+        floor = dbm0_to_amplitude(MIN_TONE_DBM0) / MAX_GAIN_CORRECTION
+        if not np.any((raw[:4].max(axis=0) >= floor) & (raw[4:].max(axis=0) >= floor)):
+            self._amplitude = np.concatenate((self._amplitude, raw), axis=1)
+            self._deviation = np.concatenate((self._deviation, np.zeros_like(raw)), axis=1)
+            self._power = np.concatenate((self._power, np.ones(count)))
+            return np.full(count, _NO_DIGIT)
         z = self._z[:, -(count + FREQUENCY_SMOOTHING_TICKS + 1) :]
         # Frequency error from the phase turn between ticks, smoothed over a few ticks.
         turn = np.cumsum(z[:, 1:] * np.conj(z[:, :-1]), axis=1)
@@ -189,7 +202,6 @@ class DtmfReceiver:
         deviation = offset_hz / np.asarray(_FREQUENCIES)[:, None]
         # Raw amplitudes pick the strongest tones; reported amplitudes undo the window's loss
         # at the measured offset.
-        raw = 2 * np.abs(z[:, -count:])
         amplitude = raw / np.maximum(self._bank.gain(offset_hz), 1 / MAX_GAIN_CORRECTION)
         self._amplitude = np.concatenate((self._amplitude, amplitude), axis=1)
         self._deviation = np.concatenate((self._deviation, deviation), axis=1)

@@ -183,7 +183,7 @@ def test_digit_in_progress_is_visible_between_start_and_end():
 
 
 def test_speech_and_music_are_not_taken_for_digits(tmp_path):
-    speech = material.speech(tmp_path)
+    speech = material.speech(tmp_path, voices=("en+f2", "en+m3", "ru+f4", "uk+m1"))
     tune = material.music(75.0, "manolo_camp-morning_coffee")[samples(30_000) :]
     for signal in (speech, tune):
         for level in (-25, -15, -5):

@@ -21,7 +21,6 @@ signal between calls, so the ticks do not depend on how the signal is split into
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
@@ -55,22 +54,41 @@ def _gain_table(window_samples: int, sample_rate: int) -> NDArray[np.float64]:
     return np.asarray(np.abs(steering @ _hann(window_samples)))
 
 
-@dataclass(frozen=True)
 class Ticks:
     """Analyser outputs for the ticks completed by one block.
 
     `z[k, t]` is analyser k at tick `first + t`; `power[t]` the reference mean square
-    (a sine of amplitude A inside the reference band gives A²/2, like |z| gives A/2).
+    (a sine of amplitude A inside the reference band gives A²/2, like |z| gives A/2), worked
+    out on first use since a detector often needs no more than z.
     Tick t covers the window of samples ending at `(t + 1) · tick_samples − 1`.
     """
 
-    first: int
-    z: NDArray[np.complex128]
-    power: NDArray[np.float64]
+    def __init__(
+        self,
+        first: int,
+        z: NDArray[np.complex128],
+        bank: ToneBank | None = None,
+        frames: NDArray[np.float64] | None = None,
+    ) -> None:
+        self.first = first
+        self.z = z
+        self._bank = bank
+        self._frames = frames
+        self._power: NDArray[np.float64] | None = None
 
     @property
     def count(self) -> int:
-        return int(self.power.size)
+        return int(self.z.shape[1])
+
+    @property
+    def power(self) -> NDArray[np.float64]:
+        if self._power is None:
+            if self._bank is None or self._frames is None:
+                self._power = np.zeros(self.count)
+            else:
+                self._power = self._bank.reference_power(self._frames)
+            self._frames = None
+        return self._power
 
 
 class ToneBank:
@@ -110,7 +128,8 @@ class ToneBank:
         self._fft_size = 1 << (window_samples - 1).bit_length()
         bins = np.fft.rfftfreq(self._fft_size, 1 / sample_rate)
         low, high = reference_band_hz
-        self._band = (bins >= low) & (bins <= high)
+        inside = np.flatnonzero((bins >= low) & (bins <= high))
+        self._band = slice(int(inside[0]), int(inside[-1]) + 1)
         # Parseval: one-sided spectrum power of a windowed sine is A²/4 · fft_size · Σw².
         self._band_scale = 2.0 / (self._fft_size * float(np.sum(self._window**2)))
         self._x = np.zeros(window_samples - 1)  # the signal before the next block
@@ -141,15 +160,24 @@ class ToneBank:
         self._x = signal[n:]
         self._position += n
         if ends.size == 0:
-            empty = np.zeros((self.frequencies.size, 0), dtype=np.complex128)
-            return Ticks(first_tick, empty, np.zeros(0))
-        # Window for a tick ending at local sample e covers signal[e : e + window] here.
-        rows = ends[:, None] + np.arange(self.window_samples)[None, :]
-        frames = signal[rows]
+            return Ticks(first_tick, np.zeros((self.frequencies.size, 0), dtype=np.complex128))
+        # Window for a tick ending at local sample e covers signal[e : e + window] here: one
+        # row per tick (copied out of a strided view: matrix products want contiguous rows).
+        frames = np.ndarray(
+            (ends.size, self.window_samples),
+            dtype=np.float64,
+            buffer=signal,
+            offset=int(ends[0]) * signal.itemsize,
+            strides=(self.tick_samples * signal.itemsize, signal.itemsize),
+        ).copy()
         correlation = frames @ self._kernel  # (ticks, frequencies)
         window_start = start + ends - history  # absolute number of each window's first sample
         phase = (self.frequencies[:, None] * (window_start % self.sample_rate)) % self.sample_rate
         z = self._table[phase] * correlation.T
+        return Ticks(first_tick, z, self, frames)
+
+    def reference_power(self, frames: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Power within the reference band of each windowed frame (one per tick)."""
         spectrum = np.fft.rfft(frames * self._window, n=self._fft_size, axis=1)[:, self._band]
-        power = np.sum(spectrum.real**2 + spectrum.imag**2, axis=1) * self._band_scale
-        return Ticks(first_tick, z, power)
+        parts = spectrum.view(np.float64)
+        return np.asarray(np.einsum("ij,ij->i", parts, parts) * self._band_scale)
