@@ -49,6 +49,12 @@ class PcmSlot:
             self.overruns += 1
         self._to_send.append(frame)
 
+    def discard_received(self) -> int:
+        """Drop the frames waiting to be received (stale ones); returns how many."""
+        count = len(self._received)
+        self._received.clear()
+        return count
+
     # The highway side.
     def deliver(self, frame: bytes) -> None:
         if len(self._received) >= MAX_QUEUED_FRAMES:
@@ -155,9 +161,13 @@ class PcmHighway:
         """Call `listener` every block, after the slots received and before they send.
 
         This is how the engine ticks on the PCM clock: frames captured in a block can be
-        answered in the block written back the same tick.
+        answered in the block written back the same tick. Frames that piled up in the slots
+        while nobody listened are dropped, or a listener taking one frame per tick would
+        hear everything that many blocks late for good.
         """
         self._tick_listeners.append(listener)
+        for slot in self._slots.values():
+            slot.discard_received()
 
     def remove_tick_listener(self, listener: Callable[[], None]) -> None:
         if listener in self._tick_listeners:

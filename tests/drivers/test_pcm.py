@@ -217,6 +217,23 @@ def test_a_tick_listener_answers_captured_frames_in_the_block_written_back_that_
     assert highway.slot(2).underruns == 0
 
 
+def test_a_listener_joining_a_running_highway_hears_the_current_block_not_stale_ones():
+    chips, _, highway = eight_port_bus()
+    block_number = iter(range(1, 100))
+    chips[2].capture_source = lambda n: bytes([next(block_number)]) * n
+    heard: list[int] = []
+
+    async def main():
+        for _ in range(5):  # nobody listens yet: the slot keeps what it can
+            await highway.exchange()
+        highway.add_tick_listener(lambda: heard.append(highway.slot(2).receive()[0]))
+        for _ in range(3):
+            await highway.exchange()
+
+    aio.run(main(), virtual=True)
+    assert heard == [6, 7, 8]  # each tick gets the block captured in it
+
+
 def test_a_failing_tick_listener_is_counted_and_the_clock_keeps_running():
     _, _, highway = eight_port_bus()
     heard = []
