@@ -5,8 +5,9 @@ RINGING and on-hook transmission on an absolute schedule (so the set-and-confirm
 each switch does not stretch the cadence), and plays caller-ID audio in the silence after
 the first ring or before it:
 
-- after the first ring: ring, then `delay_ms` into the silence play the samples; if they do
-  not fit, the silence is stretched so the next ring starts `CID_TO_RING_MS` after them;
+- after the first ring: ring (the whole first cycle of the cadence, so a double ring is not
+  split), then `delay_ms` into the silence play the samples; if they do not fit, the
+  silence is stretched so the next ring starts `CID_TO_RING_MS` after them;
 - before the first ring: the alert (`polarity_reversal` reverses the idle polarity,
   `ring_pulse` gives a short ring burst, `dt_as` expects the dual-tone alert at the start of
   the samples, `none` nothing), `delay_ms` of on-hook transmission, the samples,
@@ -112,12 +113,13 @@ async def run_ring_plan(plan: RingPlan, line: RingLine) -> None:
         caller_id = ()
     cadence = plan.cadence_ms
     clock.mark = aio.monotonic()  # the cadence is timed from its first ring
+    bursts = list(zip(cadence[::2], cadence[1::2], strict=True))
     while True:
-        for on_ms, off_ms in zip(cadence[::2], cadence[1::2], strict=True):
+        for burst, (on_ms, off_ms) in enumerate(bursts):
             await line.ring()
             await clock.wait(on_ms)
             await line.silence(False)
-            if caller_id:
+            if caller_id and burst == len(bursts) - 1:
                 silence_start = clock.mark
                 await clock.wait(plan.caller_id_delay_ms)
                 await line.play(caller_id)

@@ -109,6 +109,26 @@ def test_caller_id_plays_in_the_silence_after_the_first_ring_over_the_engine_aud
     assert rig.port.counters["caller_ids"] == 1
 
 
+def test_caller_id_waits_for_the_long_silence_of_a_double_ring():
+    async def main():
+        rig = await started("US")
+        burst = fsk_burst()
+        rig.port.ring([800, 400, 800, 4000], caller_id=burst, caller_id_delay_ms=500)
+        await aio.sleep(12)
+        return rig, burst
+
+    rig, burst = run(main)
+    rings = rig.feed_intervals(Linefeed.RINGING)[:4]
+    starts = [start - rings[0][0] for start, _ in rings]
+    assert starts == pytest.approx([0.0, 1.2, 6.0, 7.2], abs=0.03)  # the cadence untouched
+    second_end = rings[1][0] + rings[1][1]
+    audio = rig.line_audio(rings[0][0], rings[2][0] + 0.1)
+    offset, score = locate(audio, burst)
+    assert score > 0.99
+    played_at = rings[0][0] + offset / SAMPLE_RATE
+    assert 0.5 <= played_at - second_end <= 0.56
+
+
 def test_caller_id_before_the_first_ring_follows_a_polarity_reversal():
     async def main():
         rig = await started("RU")
