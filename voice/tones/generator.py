@@ -9,6 +9,8 @@ closes with a short raised-cosine ramp inside its own duration, to keep clicks o
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -40,6 +42,15 @@ class ToneGenerator:
         self._cadence = _edges(tuple(spec.cadence_ms), sample_rate)
         self._ramp = max(1, round(ramp_ms * sample_rate / 1000))
         self._position = 0
+        # Whole-hertz tones repeat within one second: keep one period of their sum.
+        self._period: NDArray[np.float64] | None = None
+        self._period16: NDArray[np.int16] | None = None
+        if all(float(f).is_integer() for f in self._frequencies):
+            length = math.lcm(
+                *(sample_rate // math.gcd(int(f), sample_rate) for f in self._frequencies)
+            )
+            self._period = self._compute_sines(np.arange(length, dtype=np.int64))
+            self._period16 = saturate(self._period)
 
     @property
     def position(self) -> int:
@@ -52,11 +63,51 @@ class ToneGenerator:
 
     def read(self, samples: int) -> NDArray[np.int16]:
         """The next `samples` samples of the tone."""
-        t = self._position + np.arange(samples, dtype=np.int64)
+        first = self._position
         self._position += samples
+        # Most frames lie inside one segment, away from its ramps: a constant gate.
+        on, start, end = self._segment_at(first)
+        if first + samples <= end:
+            if not on:
+                return np.zeros(samples, dtype=np.int16)
+            if first - start >= self._ramp and end - (first + samples) >= self._ramp:
+                return self._steady(first, samples)
+        t = first + np.arange(samples, dtype=np.int64)
         return saturate(self._gate(t) * self._sines(t))
 
+    def _segment_at(self, t: int) -> tuple[bool, int, int]:
+        """(on, first sample, sample after the last) of the segment holding sample `t`."""
+        lead_total = int(self._lead[-1])
+        if t < lead_total:
+            index = int(np.searchsorted(self._lead, t, side="right")) - 1
+            return index % 2 == 0, int(self._lead[index]), int(self._lead[index + 1])
+        if self._cadence.size < 2:
+            return True, lead_total, np.iinfo(np.int64).max
+        cycle = int(self._cadence[-1])
+        base = lead_total + (t - lead_total) // cycle * cycle
+        index = int(np.searchsorted(self._cadence, t - base, side="right")) - 1
+        return (
+            index % 2 == 0,
+            base + int(self._cadence[index]),
+            base + int(self._cadence[index + 1]),
+        )
+
+    def _steady(self, first: int, samples: int) -> NDArray[np.int16]:
+        """The ungated tone from sample `first`, straight from the stored period if any."""
+        if self._period16 is None:
+            return saturate(self._compute_sines(first + np.arange(samples, dtype=np.int64)))
+        length = self._period16.size
+        start = first % length
+        if start + samples <= length:
+            return self._period16[start : start + samples].copy()
+        return self._period16[(start + np.arange(samples)) % length]
+
     def _sines(self, t: NDArray[np.int64]) -> NDArray[np.float64]:
+        if self._period is not None:
+            return self._period[t % self._period.size]
+        return self._compute_sines(t)
+
+    def _compute_sines(self, t: NDArray[np.int64]) -> NDArray[np.float64]:
         # Reduce f·t modulo the sample rate first so the phase stays exact for hours.
         cycles = np.mod(self._frequencies[:, None] * t[None, :], self.sample_rate)
         return self._amplitude * np.sin(2 * np.pi * cycles / self.sample_rate).sum(axis=0)
