@@ -37,6 +37,11 @@ def _build_parser() -> argparse.ArgumentParser:
         choices=("sim", "hw"),
         help="simulated or real hat (default: $SWITCHBOARD_HAL, else hw on a Raspberry Pi)",
     )
+    engine.add_argument(
+        "--fast",
+        action="store_true",
+        help="simulated hat on virtual time, faster than real time (scripted runs)",
+    )
     engine.set_defaults(handler=_run_engine)
 
     web = commands.add_parser("web", help="run the web UI (talks to the engine)")
@@ -73,7 +78,7 @@ def _data_options(parser: argparse.ArgumentParser) -> None:
 def _run_engine(args: argparse.Namespace) -> int:
     from firmware.engine.process import run_engine_process
 
-    return run_engine_process(DataPaths.resolve(args.data), hal=args.hal)
+    return run_engine_process(DataPaths.resolve(args.data), hal=args.hal, fast=args.fast)
 
 
 def _run_web(args: argparse.Namespace) -> int:

@@ -117,7 +117,8 @@ class ControlServer:
             if pusher is not None:
                 pusher.cancel()
             writer.close()
-            with contextlib.suppress(Exception):
+            # Closing during engine shutdown may be cancelled; the connection ends either way.
+            with contextlib.suppress(Exception, asyncio.CancelledError):
                 await writer.wait_closed()
             self._connections.discard(task)
 

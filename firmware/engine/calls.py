@@ -4,7 +4,15 @@ A `Call` is a set of parties sharing one bridge (two for a plain call, more for 
 conference) plus the endpoints it is offered to while it alerts. Endpoints (an FXS phone's
 line supervision, an exchange line's, later SIP) implement `Endpoint`; analog details such
 as ring cadences, hook flash or caller-ID modems stay inside them. Call control decides who
-is offered a call, who is bridged with whom, and writes the history row when a call ends.
+is offered a call, who is bridged with whom, what a held party hears, and writes the
+history row when a call ends.
+
+Hold, transfer and conference work on two calls of one endpoint: the call it holds and a
+consultation call it made meanwhile. A transfer to a consultation that has been answered
+(attended) moves the held parties into it at once. A transfer to one still ringing (blind)
+leaves them on hold with music until someone answers; if nobody does within
+`TRANSFER_RECALL_S`, or the destination gives up, the call is offered back to whoever
+transferred it.
 """
 
 from __future__ import annotations
@@ -18,10 +26,13 @@ from typing import Protocol
 
 from firmware import aio
 from firmware.engine.history import CallRecord, LegRecord
-from firmware.engine.media import Bridge, Channel
+from firmware.engine.media import AudioSource, Bridge, Channel
 from firmware.engine.sources import SampleSource, hold_music
+from firmware.engine.timers import Timer
 
 log = logging.getLogger(__name__)
+
+TRANSFER_RECALL_S = 45.0  # a blind transfer nobody answers rings the transferrer again
 
 
 class Indication(Enum):
@@ -52,7 +63,11 @@ class Endpoint(Protocol):
     party: Party  # who is at this endpoint (extension, or the line's own number)
 
     def offer(self, call: Call) -> bool:
-        """Start alerting for `call`; False if this endpoint cannot take it now."""
+        """Start alerting for `call`; False if this endpoint cannot take it now.
+
+        A call whose `held_by` is this endpoint is a recall: a call it held (and tried to
+        transfer) coming back to it.
+        """
         ...
 
     def withdraw(self, call: Call) -> None:
@@ -64,7 +79,8 @@ class Endpoint(Protocol):
         ...
 
     def connected(self, call: Call) -> None:
-        """`call` was answered (or this endpoint joined it): its audio is bridged."""
+        """`call` was answered (or this endpoint was moved or joined into it): from now on
+        this endpoint is a party of `call` and its audio is bridged."""
         ...
 
     def released(self, call: Call) -> None:
@@ -86,6 +102,13 @@ class Call:
         self.bridge = Bridge()
         self.held_by: Endpoint | None = None
         self.line_port: int | None = None
+        # A blind transfer in progress links the held call and the call ringing for it.
+        self.transfer_to: Call | None = None
+        self.transferring: Call | None = None
+        self.transferred_by: Endpoint | None = None
+        self._transferrer_role = ""
+        self._recall = Timer(lambda: None)
+        self._music: dict[Channel, AudioSource] = {}
         now = aio.wall_time()
         self.record = CallRecord(
             call_id=self.id,
@@ -95,7 +118,6 @@ class Call:
             to_number=dialled,
             started_at=now,
         )
-        self._legs: dict[str, LegRecord] = {}
         self._leg(origin, "caller")
 
     @property
@@ -111,12 +133,25 @@ class Call:
             return self.dialled
         return endpoint.party.number
 
+    def party_seen_by(self, endpoint: Endpoint) -> Party:
+        """Who `endpoint` is talking to (or would be), as its display should show it."""
+        others = self.others(endpoint)
+        if not others:
+            return self.caller
+        other = others[0]
+        name = self.caller.name if other is self.origin else other.party.name
+        if self.direction == "outbound" and other is not self.origin:
+            name = ""
+        return Party(self.number_of(other), name)
+
     def others(self, endpoint: Endpoint) -> list[Endpoint]:
         return [party for party in self.parties if party is not endpoint]
 
+    def role_of(self, endpoint: Endpoint) -> str:
+        return "caller" if endpoint is self.origin else "callee"
+
     def _leg(self, endpoint: Endpoint, role: str) -> LegRecord:
         leg = LegRecord(endpoint.name, endpoint.party.number, role, aio.wall_time())
-        self._legs[endpoint.name + role] = leg
         self.record.legs.append(leg)
         return leg
 
@@ -158,32 +193,44 @@ class CallManager:
         direction: str,
         line_port: int | None = None,
     ) -> Call:
-        """Offer a new call from `origin` to every endpoint in `targets` at once."""
+        """Offer a new call from `origin` to every endpoint in `targets` at once.
+
+        An endpoint already in a call with `origin` (say, the party it holds) is busy for
+        it. With nobody to offer the call to at all, the caller hears congestion.
+        """
         call = Call(direction, caller, dialled, origin)
         call.line_port = line_port
         self.calls.append(call)
         log.info("%s: %s %s → %s", call.id, direction, caller.number, dialled)
-        offered = False
-        for target in targets:
-            if target is origin or target in call.alerting:
-                continue
+        wanted = [target for target in dict.fromkeys(targets) if target is not origin]
+        for target in wanted:
             call._leg(target, "callee")
-            if target.offer(call):
+            if not self._share_a_call(origin, target) and target.offer(call):
                 call.alerting.append(target)
-                offered = True
             else:
                 call._end_leg(target, "busy")
-        if offered:
+        if call.alerting:
             origin.progress(call, Indication.RINGBACK)
-        else:
+        elif wanted:
             self.end(call, "busy", hung_up_by="system")
             origin.progress(call, Indication.BUSY)
+        else:
+            self.end(call, "unavailable", hung_up_by="system")
+            origin.progress(call, Indication.CONGESTION)
         self._changed(call)
         return call
 
-    def refuse(self, origin: Endpoint, caller: Party, dialled: str, reason: str) -> Call:
+    def refuse(
+        self,
+        origin: Endpoint,
+        caller: Party,
+        dialled: str,
+        reason: str,
+        *,
+        direction: str = "internal",
+    ) -> Call:
         """Record a call that could not be placed (no such number, no free line)."""
-        call = Call("internal", caller, dialled, origin)
+        call = Call(direction, caller, dialled, origin)
         self.calls.append(call)
         self.end(call, reason, hung_up_by="system")
         return call
@@ -202,6 +249,8 @@ class CallManager:
         call.parties.append(endpoint)
         call.state = CallState.CONNECTED
         call.record.answered_at = aio.wall_time()
+        if call.transferring is not None:
+            self._hand_over(call)
         for party in call.parties:
             call._answer_leg(party)
         self._bridge_all(call)
@@ -223,8 +272,11 @@ class CallManager:
         call.alerting.remove(endpoint)
         call._end_leg(endpoint, reason)
         if not call.alerting and call.state is CallState.ALERTING:
-            self.end(call, reason, hung_up_by="system")
-            call.origin.progress(call, indication)
+            if call.transferring is not None:
+                self._recall_transfer(call.transferring, reason)
+            else:
+                self.end(call, reason, hung_up_by="system")
+                call.origin.progress(call, indication)
         self._changed(call)
 
     def alerting_calls_for(self, endpoints: Iterable[Endpoint]) -> list[Call]:
@@ -244,13 +296,16 @@ class CallManager:
             call.alerting.remove(endpoint)
             call._end_leg(endpoint, "declined")
             if not call.alerting and call.state is CallState.ALERTING:
-                self.end(call, "no_answer", hung_up_by="callee")
-                call.origin.released(call)
+                if call.transferring is not None:
+                    self._recall_transfer(call.transferring, "no_answer")
+                else:
+                    self.end(call, "no_answer", hung_up_by="callee")
+                    call.origin.released(call)
             self._changed(call)
             return
         if endpoint not in call.parties:
             return
-        hung_up_by = "caller" if endpoint is call.origin else "callee"
+        hung_up_by = call.role_of(endpoint)
         call._end_leg(endpoint, "hung_up")
         call.parties.remove(endpoint)
         call.bridge.remove(endpoint.channel)
@@ -260,6 +315,9 @@ class CallManager:
                 call._end_leg(target, "caller_gave_up")
             call.alerting.clear()
             self.end(call, "caller_gave_up", hung_up_by=hung_up_by)
+        elif call.transfer_to is not None:
+            if not call.parties:  # nobody left waiting for the transfer
+                self.end(call, "completed", hung_up_by=hung_up_by)
         elif len(call.parties) <= 1:
             self.end(call, "completed", hung_up_by=hung_up_by)
             for party in list(call.parties):
@@ -270,7 +328,9 @@ class CallManager:
         if call.state is CallState.ENDED:
             return
         call.state = CallState.ENDED
+        self._stop_music(call)
         call.bridge.dissolve()
+        call._recall.cancel()
         call.record.ended_at = aio.wall_time()
         call.record.end_reason = reason
         call.record.hung_up_by = hung_up_by
@@ -280,6 +340,13 @@ class CallManager:
             self.calls.remove(call)
         log.info("%s: ended (%s, by %s)", call.id, reason, hung_up_by or "-")
         self._record_call(call.record)
+        consultation, call.transfer_to = call.transfer_to, None
+        if call.transferring is not None:
+            call.transferring.transfer_to = None
+            call.transferring = None
+        if consultation is not None:  # the parties waiting for a blind transfer are gone
+            consultation.transferring = None
+            self._abandon(consultation, "caller_gave_up")
 
     # Hold, transfer, conference.
     def hold(self, endpoint: Endpoint, call: Call) -> None:
@@ -291,52 +358,117 @@ class CallManager:
 
     def resume(self, endpoint: Endpoint, call: Call) -> None:
         call.held_by = None
+        self._stop_music(call)
         self._bridge_all(call)
         self._changed(call)
 
     def transfer(self, endpoint: Endpoint, held: Call, consultation: Call) -> None:
         """`endpoint` hands the parties of `held` over to `consultation` and leaves both.
 
-        Before the consultation is answered this is a blind transfer: the held party takes
-        over as the caller and hears ringback; afterwards it is an attended transfer.
+        Answered consultation: an attended transfer, the parties are bridged at once.
+        Still ringing: a blind transfer, they wait on hold until it is answered.
         """
-        movers = held.others(endpoint)
+        role = held.role_of(endpoint)
         held._end_leg(endpoint, "transferred")
-        held.parties = [endpoint]
-        held.bridge.dissolve()
-        self.end(held, "transferred", hung_up_by="caller")
         consultation._end_leg(endpoint, "transferred")
-        consultation.bridge.remove(endpoint.channel)
-        position = consultation.parties.index(endpoint)
-        consultation.parties[position : position + 1] = movers
-        for mover in movers:
-            consultation._leg(mover, "transfer")
-            if consultation.state is CallState.CONNECTED:
+        if consultation.state is CallState.CONNECTED:
+            movers = held.others(endpoint)
+            held.parties = [endpoint]
+            self.end(held, "transferred", hung_up_by=role)
+            consultation.bridge.remove(endpoint.channel)
+            position = consultation.parties.index(endpoint)
+            consultation.parties[position : position + 1] = movers
+            for mover in movers:
+                consultation._leg(mover, "transfer")
                 consultation._answer_leg(mover)
-        self._bridge_all(consultation)
-        log.info("%s: transferred by %s to %s", held.id, endpoint.name, consultation.id)
-        for mover in movers:
-            if consultation.state is CallState.CONNECTED:
+            self._bridge_all(consultation)
+            log.info("%s: %s transferred it to %s", held.id, endpoint.name, consultation.id)
+            for mover in movers:
                 mover.connected(consultation)
-            else:
-                mover.progress(consultation, Indication.RINGBACK)
-        self._changed(consultation)
+            self._changed(consultation)
+            return
+        held.parties.remove(endpoint)
+        held.transfer_to = consultation
+        held.transferred_by = endpoint
+        held._transferrer_role = role
+        consultation.transferring = held
+        held._recall = Timer(lambda: self._recall_transfer(held, "no_answer"))
+        held._recall.start(TRANSFER_RECALL_S)
+        log.info("%s: %s transfers it to %s (ringing)", held.id, endpoint.name, consultation.id)
+        self._changed(held)
 
     def conference(self, endpoint: Endpoint, held: Call, consultation: Call) -> Call:
         """Join the parties of `held` into `consultation`: everyone hears everyone."""
         movers = held.others(endpoint)
         held.parties = [endpoint]
-        held.bridge.dissolve()
         self.end(held, "joined_conference", hung_up_by="")
         for mover in movers:
             consultation.parties.append(mover)
             consultation._leg(mover, "conference")
             consultation._answer_leg(mover)
         self._bridge_all(consultation)
+        log.info("%s: %s joined %s into a conference", consultation.id, endpoint.name, held.id)
         for mover in movers:
             mover.connected(consultation)
         self._changed(consultation)
         return consultation
+
+    # Inside.
+    def _share_a_call(self, first: Endpoint, second: Endpoint) -> bool:
+        return any(first in call.parties and second in call.parties for call in self.calls)
+
+    def _hand_over(self, consultation: Call) -> None:
+        """A blind transfer was answered: the waiting parties take the transferrer's place."""
+        held = consultation.transferring
+        assert held is not None
+        consultation.transferring = None
+        held.transfer_to = None
+        held._recall.cancel()
+        transferrer = consultation.origin
+        movers = list(held.parties)
+        held.parties = []
+        self.end(held, "transferred", hung_up_by=held._transferrer_role)
+        consultation.parties.remove(transferrer)
+        consultation.parties[0:0] = movers
+        for mover in movers:
+            consultation._leg(mover, "transfer")
+        log.info("%s: transfer from %s answered", consultation.id, held.id)
+
+    def _recall_transfer(self, held: Call, reason: str) -> None:
+        """Nobody took a blind transfer: offer the held call back to the transferrer."""
+        consultation = held.transfer_to
+        if consultation is None or held.state is CallState.ENDED:
+            return
+        held.transfer_to = None
+        consultation.transferring = None
+        held._recall.cancel()
+        self._abandon(consultation, reason)
+        transferrer, held.transferred_by = held.transferred_by, None
+        if transferrer is None:
+            return
+        if held._transferrer_role == "caller":
+            held.parties.insert(0, transferrer)
+        else:
+            held.parties.append(transferrer)
+        held.held_by = transferrer
+        held._leg(transferrer, "recall")
+        log.info("%s: transfer not answered (%s), back to %s", held.id, reason, transferrer.name)
+        if not transferrer.offer(held):
+            held.parties.remove(transferrer)
+            held._end_leg(transferrer, "busy")
+            self.end(held, "transfer_failed", hung_up_by="system")
+            for party in list(held.parties):
+                party.released(held)
+        self._changed(held)
+
+    def _abandon(self, call: Call, reason: str) -> None:
+        """Stop offering a call that is still ringing and end it."""
+        for target in list(call.alerting):
+            target.withdraw(call)
+            call._end_leg(target, reason)
+        call.alerting.clear()
+        self.end(call, reason, hung_up_by="system")
+        self._changed(call)
 
     def _bridge_all(self, call: Call) -> None:
         """Connected parties hear each other, or music while one of them holds the call."""
@@ -348,8 +480,16 @@ class CallManager:
             return
         call.bridge.dissolve()
         for party in call.parties:
-            if party is not call.held_by:
-                party.channel.play(SampleSource(hold_music(), loop=True))
+            if party is not call.held_by and party.channel not in call._music:
+                music = SampleSource(hold_music(), loop=True)
+                party.channel.play(music)
+                call._music[party.channel] = music
+
+    def _stop_music(self, call: Call) -> None:
+        for channel, music in call._music.items():
+            if channel.source is music:
+                channel.play(None)
+        call._music.clear()
 
     def _changed(self, call: Call) -> None:
         for listener in list(self.on_change):

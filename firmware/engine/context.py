@@ -152,17 +152,23 @@ class EngineContext:
         return min(calls, key=lambda call: call.record.started_at) if calls else None
 
     def ring_phone(self, line: FxsLine, call: Call) -> None:
-        """Ring an FXS phone for `call` with the cadence and caller ID the country uses."""
+        """Ring an FXS phone for `call` with the cadence and caller ID the country uses.
+
+        Calls from an extension ring with the internal cadence, calls from outside with
+        the external one. A call the phone is already in (a held call ringing back) shows
+        who waits in it rather than who placed it.
+        """
         cadences = self.country.ringing.cadences_ms
         cadence = cadences.internal if call.direction == "internal" else cadences.external
         plan = self.country.caller_id
         settings = self.port_config(line.port.index)
+        shown = call.party_seen_by(line) if line in call.parties else call.caller
         samples = None
         if isinstance(settings, FxsPortConfig) and settings.caller_id:
             samples = caller_id_audio(
                 plan.standard,
-                call.caller.number,
-                call.caller.name,
+                shown.number,
+                shown.name,
                 aio.wall_time(),
                 self.config.system.timezone,
             )

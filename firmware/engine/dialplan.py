@@ -2,7 +2,8 @@
 
 `DialPlan.match(digits)` answers after every digit, so line supervision can act the moment
 a number is complete (no waiting for the inter-digit timeout on an extension) and can refuse
-a number as soon as no entry can start with it.
+a number as soon as no entry can start with it. `#` at the end of a number that is not
+itself an entry means "dial now": the number is judged as if the caller had stopped.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ class Match:
     target: str = ""  # extension number or outside number
 
 
-OUTSIDE_NUMBER_MAX_DIGITS = 20
+OUTSIDE_NUMBER_MAX_DIGITS = 20  # longer than any international number (E.164: 15)
 DIAL_NOW_KEY = "#"
 
 
@@ -43,7 +44,7 @@ DIAL_NOW_KEY = "#"
 class DialPlan:
     extensions: frozenset[str]
     outbound_prefix: str
-    feature_codes: dict[str, Action]  # code → action
+    feature_codes: dict[str, Action]  # code → action (directed pickup: code + extension)
     directed_pickup_code: str
 
     @classmethod
@@ -62,44 +63,48 @@ class DialPlan:
         """Judge `digits` so far; `timed_out` means the caller stopped dialling."""
         if not digits:
             return Match(Verdict.INCOMPLETE)
-        dial_now = digits.endswith(DIAL_NOW_KEY) and len(digits) > 1
-        if dial_now:
-            digits = digits[:-1]
-        final = timed_out or dial_now
+        if (
+            digits.endswith(DIAL_NOW_KEY)
+            and len(digits) > 1
+            and self._entry(digits) is None
+            and not self._continues(digits)
+        ):
+            return self._judge(digits[: -len(DIAL_NOW_KEY)], final=True)
+        return self._judge(digits, final=timed_out)
 
-        if digits.startswith(self.directed_pickup_code):
-            target = digits[len(self.directed_pickup_code) :]
-            return self._extension_after_code(Action.PICKUP_DIRECTED, target, final)
-        for code, action in self.feature_codes.items():
-            if action is Action.PICKUP_DIRECTED:
-                continue
-            if digits == code:
-                return Match(Verdict.COMPLETE, action)
-        if digits.startswith(self.outbound_prefix):
+    def _judge(self, digits: str, *, final: bool) -> Match:
+        if self.outbound_prefix and digits.startswith(self.outbound_prefix):
             number = digits[len(self.outbound_prefix) :]
-            if not number.isdigit() and number:
+            if number and not number.isdigit():
                 return Match(Verdict.INVALID)
             if len(number) >= OUTSIDE_NUMBER_MAX_DIGITS or (final and number):
                 return Match(Verdict.COMPLETE, Action.OUTBOUND, number)
             return Match(Verdict.INVALID if final else Verdict.INCOMPLETE)
-        if digits in self.extensions:
-            longer = any(e != digits and e.startswith(digits) for e in self.extensions)
-            if longer and not final:
-                return Match(Verdict.AMBIGUOUS, Action.EXTENSION, digits)
-            return Match(Verdict.COMPLETE, Action.EXTENSION, digits)
-        could_continue = any(e.startswith(digits) for e in self.extensions) or any(
-            code.startswith(digits) for code in self.feature_codes
-        )
-        if could_continue and not final:
-            return Match(Verdict.INCOMPLETE)
-        return Match(Verdict.INVALID)
+        entry = self._entry(digits)
+        continues = not final and self._continues(digits)
+        if entry is not None:
+            return Match(Verdict.AMBIGUOUS, entry.action, entry.target) if continues else entry
+        return Match(Verdict.INCOMPLETE if continues else Verdict.INVALID)
 
-    def _extension_after_code(self, action: Action, target: str, final: bool) -> Match:
-        if target in self.extensions:
-            longer = any(e != target and e.startswith(target) for e in self.extensions)
-            if longer and not final:
-                return Match(Verdict.AMBIGUOUS, action, target)
-            return Match(Verdict.COMPLETE, action, target)
-        if not final and any(e.startswith(target) for e in self.extensions):
-            return Match(Verdict.INCOMPLETE)
-        return Match(Verdict.INVALID)
+    def _entry(self, digits: str) -> Match | None:
+        """The entry these digits are exactly, if any."""
+        action = self.feature_codes.get(digits)
+        if action is not None and action is not Action.PICKUP_DIRECTED:
+            return Match(Verdict.COMPLETE, action)
+        if digits in self.extensions:
+            return Match(Verdict.COMPLETE, Action.EXTENSION, digits)
+        code = self.directed_pickup_code
+        if digits.startswith(code) and digits[len(code) :] in self.extensions:
+            return Match(Verdict.COMPLETE, Action.PICKUP_DIRECTED, digits[len(code) :])
+        return None
+
+    def _continues(self, digits: str) -> bool:
+        """Whether some longer entry starts with these digits."""
+        code = self.directed_pickup_code
+        longer = [
+            *self.extensions,
+            *(c for c, a in self.feature_codes.items() if a is not Action.PICKUP_DIRECTED),
+            *(code + extension for extension in self.extensions),
+            self.outbound_prefix,
+        ]
+        return any(len(entry) > len(digits) and entry.startswith(digits) for entry in longer)

@@ -1,10 +1,16 @@
 """FXS line supervision: what an analog phone's hook switch, dial and flash mean.
 
 Off-hook gives dial tone; digits (DTMF heard on the line or pulses from the hook switch)
-go through the dial plan; a ringing phone that goes off-hook answers. In a call, a hook
-flash puts the call on hold for a consultation call; hanging up then transfers (blind
-before the other party answers, attended after), a second flash makes a three-way
-conference, and with a call waiting it switches between the two calls.
+go through the dial plan; a ringing phone that goes off-hook answers. A phone left
+off-hook without a call (never dialled, refused, or the other side hung up) hears its
+tone for a while, then the off-hook warning, then goes quiet (parked) until hung up.
+
+In a call, a hook flash puts the call on hold for a consultation call; hanging up then
+transfers it (blind while the consultation rings, attended once answered), a second flash
+in the consultation makes a three-way conference, a flash while still dialling or after a
+refusal goes back to the held call. With a call waiting (its tone over the conversation)
+a flash answers it and holds the first; further flashes switch between the two. A call
+still held when the phone hangs up rings it back.
 """
 
 from __future__ import annotations
@@ -27,7 +33,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 OFF_HOOK_WARNING_S = 60.0  # how long the warning tone sounds before the line parks
-FEATURE_CONFIRMATION_S = 2.0
 
 
 class FxsMode(Enum):
@@ -54,11 +59,12 @@ class FxsLine:
         self.active: Call | None = None  # the call we talk in or are placing
         self.held: Call | None = None  # a call we put on hold
         self.waiting: Call | None = None  # a call knocking while we talk
-        self.ringing: Call | None = None
-        self.consulting = False  # `active` is a consultation made while `held` waits
+        self.ringing: Call | None = None  # the call the phone rings for
+        self.consulting = False  # dialling or `active` is a consultation while `held` waits
         self.digits = ""
+        self._placing = False
         self._interdigit = Timer(self._interdigit_timeout)
-        self._first_digit = Timer(self._first_digit_timeout)
+        self._idle_off_hook = Timer(self._start_warning)  # dial tone or a tone nobody acts on
         self._warning = Timer(self._park)
         channel.on_digit = self._digit
 
@@ -76,17 +82,17 @@ class FxsLine:
 
     # Port events.
     def off_hook(self) -> None:
-        if self.ringing is not None:
-            call, self.ringing = self.ringing, None
+        call, self.ringing = self.ringing, None
+        if call is not None:
             self.port.stop_ringing()
-            if call is self.held:  # a held-call reminder rang: pick the held call up again
-                self.held = None
-                self._set_mode(FxsMode.TALKING)
-                self.active = call
-                self.context.calls.resume(self, call)
-                self.channel.play(None)
+            if call is self.held:  # the held call rang back: take it again
+                self._return_to_held()
                 return
-            self.context.calls.answer(call, self)
+            if call.state is CallState.ALERTING:
+                self.context.calls.answer(call, self)
+                return
+        if not self.port_usable():
+            self._set_mode(FxsMode.PARKED)
             return
         self._start_dialing()
 
@@ -94,46 +100,59 @@ class FxsLine:
         self._stop_timers()
         self.channel.overlay = None
         calls = self.context.calls
-        if self.held is not None and self.active is not None and self.consulting:
-            held, consultation = self.held, self.active
-            self.held = self.active = None
-            self.consulting = False
-            if consultation.state is CallState.ENDED:
-                self.held = held
+        active, self.active = self.active, None
+        if self.consulting and self.held is not None and active is not None:
+            if active.state is CallState.ENDED:
+                pass  # the consultation failed: the held call rings back below
             else:
-                calls.transfer(self, held, consultation)
-        elif self.active is not None:
-            active, self.active = self.active, None
+                held, self.held = self.held, None
+                calls.transfer(self, held, active)
+        elif active is not None:
             calls.hang_up(self, active)
         self.consulting = False
+        self.digits = ""
         self.channel.play(None)
         self._set_mode(FxsMode.IDLE)
-        reminder = self.held or self.waiting
-        if reminder is not None and reminder.state is not CallState.ENDED:
-            self._ring_for(reminder)
+        if self.held is not None and self.held.state is not CallState.ENDED:
+            self._ring_for(self.held)
+        elif self.waiting is not None and self.waiting.state is CallState.ALERTING:
+            waiting, self.waiting = self.waiting, None
+            self._ring_for(waiting)
 
     def flash(self) -> None:
         calls = self.context.calls
-        if self.mode is FxsMode.TALKING and self.active is not None:
+        active = self.active
+        if self.mode is FxsMode.TALKING and active is not None:
             if self.waiting is not None:
-                self._swap_to(self.waiting)
-                self.waiting = None
+                waiting, self.waiting = self.waiting, None
+                self._swap_to(waiting)
             elif self.held is not None and self.consulting:
-                merged = calls.conference(self, self.held, self.active)
+                merged = calls.conference(self, self.held, active)
                 self.held, self.active, self.consulting = None, merged, False
             elif self.held is not None:
                 self._swap_to(self.held)
-            elif len(self.active.parties) <= 2:
-                self.held, self.active, self.consulting = self.active, None, True
-                calls.hold(self, self.held)
+            elif len(active.parties) == 2:
+                calls.hold(self, active)
+                self.held, self.active, self.consulting = active, None, True
                 self._start_dialing()
-        elif self.consulting and self.held is not None:
-            # Give up the consultation (dialling, ringing or refused) and go back.
-            if self.active is not None:
-                calls.hang_up(self, self.active)
+            else:
+                log.info("%s: flash in a conference ignored", self.name)
+            return
+        if self.mode in (FxsMode.IDLE, FxsMode.RINGING):
+            return
+        # Off-hook without a conversation: dialling, refused, released, warning, parked.
+        if active is not None:
+            self.active = None
+            calls.hang_up(self, active)
+        if self.held is not None:
             self._return_to_held()
-        elif self.mode is FxsMode.RELEASED and self.held is not None:
-            self._return_to_held()
+        elif self.waiting is not None and self.waiting.state is CallState.ALERTING:
+            waiting, self.waiting = self.waiting, None
+            self.channel.overlay = None
+            self.active = waiting
+            calls.answer(waiting, self)
+        else:
+            self._start_dialing()  # a fresh dial tone
 
     def digit(self, digit: str) -> None:
         """A pulse-dialled digit from the port."""
@@ -141,6 +160,8 @@ class FxsLine:
 
     # Endpoint interface, called by call control.
     def offer(self, call: Call) -> bool:
+        if call.held_by is self:
+            return self._take_back(call)
         if not self.port_usable():
             return False
         employee = self.context.employee_for_port(self.port.index)
@@ -165,25 +186,32 @@ class FxsLine:
             self.channel.overlay = None
 
     def progress(self, call: Call, indication: Indication) -> None:
-        if self.active is None and self.mode is FxsMode.CALLING:
+        if self._placing and self.active is None and call.origin is self:
             self.active = call  # progress arrives while the call is still being placed
         if call is not self.active:
             return
+        context = self.context
         if indication is Indication.RINGBACK:
-            self.channel.play(self.context.tone("ringback"))
-        elif indication is Indication.BUSY:
-            self.channel.play(self.context.tone("busy"))
+            self.channel.play(context.tone("ringback"))
+            return
+        if indication is Indication.BUSY:
+            self.channel.play(context.tone("busy"))
         elif indication is Indication.INVALID_NUMBER:
             self._announce("number_does_not_exist")
         elif indication is Indication.ALL_LINES_BUSY:
             self._announce("all_lines_busy")
         else:
-            self.channel.play(self.context.tone("congestion"))
+            self.channel.play(context.tone("congestion"))
+        self._idle_off_hook.start(context.config.dialplan.off_hook_warning_after_s)
         self._changed()
 
     def connected(self, call: Call) -> None:
         if call is self.ringing:
             self.ringing = None
+        if call is self.waiting:
+            self.waiting = None
+            self.channel.overlay = None
+        self._stop_timers()
         self.active = call
         self.channel.play(None)
         self._set_mode(FxsMode.TALKING)
@@ -193,29 +221,25 @@ class FxsLine:
             self.held = None
             self.consulting = False
             if self.ringing is call:
-                self.ringing = None
-                self.port.stop_ringing()
-                self._set_mode(FxsMode.IDLE)
+                self.withdraw(call)
+            elif self.waiting is None:
+                self.channel.overlay = None  # it was knocking as a recall
             self._changed()
             return
-        if call is self.waiting:
-            self.withdraw(call)
-            return
-        if call is self.ringing:
+        if call is self.waiting or call is self.ringing:
             self.withdraw(call)
             return
         if call is self.active:
             self.active = None
-            if self.consulting and self.held is not None:
-                self._set_mode(FxsMode.RELEASED)
-                self.channel.play(self.context.tone("busy"))
-                return
             self._set_mode(FxsMode.RELEASED)
             self.channel.play(self.context.tone("busy"))
+            self._idle_off_hook.start(self.context.config.dialplan.off_hook_warning_after_s)
 
     # Status.
     def port_usable(self) -> bool:
-        return self.port.status().health.value != "failed"
+        settings = self.context.port_config(self.port.index)
+        enabled = settings is None or settings.enabled
+        return enabled and self.port.status().health.value != "failed"
 
     def peer(self) -> str:
         call = self.ringing or self.active
@@ -226,17 +250,18 @@ class FxsLine:
 
     # Inside.
     def _start_dialing(self) -> None:
+        self._stop_timers()
         self.digits = ""
         self._set_mode(FxsMode.DIALING)
         employee = self.context.employee_for_port(self.port.index)
         dnd = employee is not None and self.context.is_dnd(employee.extension)
         self.channel.play(self.context.tone("special_dial" if dnd else "dial"))
-        self._first_digit.start(self.context.config.dialplan.off_hook_warning_after_s)
+        self._idle_off_hook.start(self.context.config.dialplan.off_hook_warning_after_s)
 
     def _digit(self, digit: str) -> None:
         if self.mode is not FxsMode.DIALING:
             return
-        self._first_digit.cancel()
+        self._idle_off_hook.cancel()
         if not self.digits:
             self.channel.play(None)
         self.digits += digit
@@ -255,9 +280,13 @@ class FxsLine:
             self.active = self.context.calls.refuse(self, self.party, dialled, "invalid_number")
             self.progress(self.active, Indication.INVALID_NUMBER)
             return
-        self._act(match.action, match.target, dialled)
+        self._placing = True
+        try:
+            self._act(match.action, match.target)
+        finally:
+            self._placing = False
 
-    def _act(self, action: Action, target: str, dialled: str) -> None:
+    def _act(self, action: Action, target: str) -> None:
         context = self.context
         if action is Action.EXTENSION:
             self.active = context.call_extension(self, target)
@@ -266,56 +295,67 @@ class FxsLine:
         elif action in (Action.PICKUP_GROUP, Action.PICKUP_DIRECTED):
             call = context.find_pickup(self, target if action is Action.PICKUP_DIRECTED else None)
             if call is None:
-                self.active = context.calls.refuse(self, self.party, dialled, "nothing_to_pick_up")
-                self.progress(self.active, Indication.CONGESTION)
+                log.info("%s: nothing to pick up", self.name)
+                self._play_and_wait("congestion")
             else:
-                self.active = call
                 context.calls.answer(call, self)
-        elif action in (Action.DND_ON, Action.DND_OFF):
+        else:
             employee = context.employee_for_port(self.port.index)
             if employee is None:
-                self.channel.play(context.tone("congestion"))
+                self._play_and_wait("congestion")
             else:
                 context.set_dnd(employee.extension, action is Action.DND_ON)
-                self.channel.play(context.tone("confirmation"))
+                self._play_and_wait("confirmation")
+
+    def _take_back(self, call: Call) -> bool:
+        """A call we held comes back (a transfer nobody answered)."""
+        if self.held is not None and self.held is not call:
+            return False
+        self.held = call
+        if self.mode is FxsMode.IDLE and self.ringing is None:
+            self._ring_for(call)
+        elif self.mode is FxsMode.TALKING and self.waiting is None:
+            self.channel.overlay = self.context.tone("call_waiting")  # flash takes it
+        return True
 
     def _swap_to(self, call: Call) -> None:
+        """Hold the current call and talk in `call` (a waiting one, or the held one)."""
         calls = self.context.calls
         current = self.active
         assert current is not None
         calls.hold(self, current)
-        self.held = current
-        self.consulting = False
+        self.held, self.active, self.consulting = current, call, False
         self.channel.overlay = None
         if call.state is CallState.ALERTING:
-            self.active = call
             calls.answer(call, self)
         else:
-            self.active = call
             calls.resume(self, call)
-            self.channel.play(None)
-            self._set_mode(FxsMode.TALKING)
+            self.connected(call)
 
     def _return_to_held(self) -> None:
-        self._stop_timers()
         held, self.held = self.held, None
-        self.consulting = False
-        self.active = held
         assert held is not None
+        self.consulting = False
+        self.channel.overlay = None
         self.context.calls.resume(self, held)
-        self.channel.play(None)
-        self._set_mode(FxsMode.TALKING)
+        self.connected(held)
 
     def _ring_for(self, call: Call) -> None:
         self.ringing = call
         self._set_mode(FxsMode.RINGING)
         self.context.ring_phone(self, call)
 
+    def _play_and_wait(self, tone: str) -> None:
+        """A tone that ends this attempt; the user hangs up (or flashes) next."""
+        self.channel.play(self.context.tone(tone))
+        self._idle_off_hook.start(self.context.config.dialplan.off_hook_warning_after_s)
+
     def _announce(self, prompt_name: str) -> None:
         samples = self.context.prompt(prompt_name)
+        active = self.active
 
         def then_congestion() -> None:
-            if self.mode is FxsMode.CALLING:
+            if self.mode is FxsMode.CALLING and self.active is active:
                 self.channel.play(self.context.tone("congestion"))
 
         self.channel.play(SampleSource(samples, on_finished=then_congestion))
@@ -324,20 +364,25 @@ class FxsLine:
         if self.mode is FxsMode.DIALING and self.digits:
             self._evaluate(timed_out=True)
 
-    def _first_digit_timeout(self) -> None:
-        if self.mode is FxsMode.DIALING and not self.digits:
-            log.info("%s: off-hook without dialling; warning tone", self.name)
+    def _start_warning(self) -> None:
+        if self.mode in (FxsMode.DIALING, FxsMode.CALLING, FxsMode.RELEASED):
+            log.info("%s: off-hook without a call; warning tone", self.name)
+            if self.active is not None and self.active.state is not CallState.ENDED:
+                self.context.calls.hang_up(self, self.active)
+            self.active = None
+            self.digits = ""
             self._set_mode(FxsMode.WARNING)
             self.channel.play(self.context.tone("off_hook_warning"))
             self._warning.start(OFF_HOOK_WARNING_S)
 
     def _park(self) -> None:
         if self.mode is FxsMode.WARNING:
+            log.info("%s: parked until the handset is replaced", self.name)
             self._set_mode(FxsMode.PARKED)
             self.channel.play(None)
 
     def _stop_timers(self) -> None:
-        for timer in (self._interdigit, self._first_digit, self._warning):
+        for timer in (self._interdigit, self._idle_off_hook, self._warning):
             timer.cancel()
 
     def _set_mode(self, mode: FxsMode) -> None:

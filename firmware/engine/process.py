@@ -22,10 +22,15 @@ from firmware.paths import DataPaths
 log = logging.getLogger(__name__)
 
 
-def run_engine_process(paths: DataPaths, *, hal: str | None = None) -> int:
+def run_engine_process(paths: DataPaths, *, hal: str | None = None, fast: bool = False) -> int:
+    """Run until SIGTERM/SIGINT. `fast` runs a simulated hat on virtual time: the clock
+    jumps ahead whenever nothing is waiting for real input, for scripted runs and tests."""
     choice = hal or default_choice()
+    if fast and choice != "sim":
+        log.error("engine: --fast runs only on the simulated hat")
+        return 2
     try:
-        return aio.run(_serve(paths, choice))
+        return aio.run(_serve(paths, choice), virtual=fast)
     except KeyboardInterrupt:
         return 0
 

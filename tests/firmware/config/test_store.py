@@ -3,7 +3,6 @@ import yaml
 
 from firmware.config import ConfigError, ConfigStore
 from firmware.config.document import MIGRATIONS, dump, parse
-from firmware.config.schema import SCHEMA_VERSION
 
 
 def renamed(config, name):
