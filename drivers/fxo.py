@@ -90,6 +90,9 @@ class FxoPort:
         self.law = settings.law
         self.seized = False
         self.ringing = False
+        # The last seizure found a ring in progress or being validated: the exchange takes
+        # going off-hook as answering it, so the line carries that caller, not dial tone.
+        self.seized_while_ringing = False
         self.health = Health.FAILED
         self.reason = "not started"
         self.chip_name = "absent"
@@ -194,6 +197,7 @@ class FxoPort:
         if self.seized:
             return
         now = aio.ticks_ms()
+        self.seized_while_ringing = self.ringing or self._ring.state is not RingState.IDLE
         self._ring.abandon()
         if self.ringing:
             self.ringing = False

@@ -359,6 +359,25 @@ def test_answering_a_ring_ends_it_with_a_ring_stop():
     assert state == "seized" and rig.line.off_hook
 
 
+def test_seizing_a_line_whose_ring_is_still_being_validated_says_it_answered_a_ring():
+    rig = Rig()
+
+    async def main():
+        await rig.port.start()
+        await rig.port.seize()  # an idle line: dial tone, not a caller
+        quiet = rig.port.seized_while_ringing
+        await rig.port.release()
+        await aio.sleep_ms(1000)
+        rig.line.start_ringing(rig.now())
+        await aio.sleep_ms(60)  # the ring is not validated yet: no RING_START
+        await rig.port.seize()
+        return quiet, rig.port.seized_while_ringing
+
+    quiet, glare = run(main())
+    assert not quiet and glare
+    assert EventKind.RING_START not in rig.kinds()
+
+
 def test_a_broken_isolation_link_fails_the_port():
     rig = Rig()
 
