@@ -17,8 +17,10 @@ pure tone at these frequencies for the required time.
 
 from __future__ import annotations
 
+import cmath
 import itertools
 import logging
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -107,7 +109,6 @@ class FaxToneDetector:
         self._last_on = [0, 0]
         self._sums = [np.zeros(3), np.zeros(3)]  # ticks, Σ power, Σ offset (core ticks)
         self._answer: dict[str, bool] = {}  # recognised answer tone: {"ansam":…, "reversals":…}
-        self._answer_start = 0
         self._last_reversal: int | None = None
         self._pending: list[NDArray[np.float64]] = []
         self._pending_samples = 0
@@ -174,9 +175,10 @@ class FaxToneDetector:
                     self._run_start[tone] = tick
                     self._sums[tone] = np.zeros(3)
                 self._last_on[tone] = stop - 1
-                self._accumulate(tone, tick, stop)
                 if tone == _ANSWER:
                     events += self._answer_progress(tick, stop)
+                else:
+                    self._accumulate(tone, tick, stop)
             elif self._run_start[tone] is not None and stop - 1 - self._last_on[tone] >= glitch:
                 ended_at = self._last_on[tone] + glitch
                 events += self._run_ended(tone, ended_at)
@@ -246,48 +248,52 @@ class FaxToneDetector:
     # The answer tone's description.
 
     def _answer_progress(self, tick: int, stop: int) -> list[FaxToneEvent]:
+        """Follow the answer tone tick by tick (it is rare and short): its level sums, phase
+        reversals, and the moments it is recognised or its description grows."""
         start = self._run_start[_ANSWER]
         assert start is not None
         minimum = round(MIN_ANSWER_MS / self._tick_ms)
-        reversal = self._reversal(tick, stop)
-        if reversal is not None and reversal - start >= minimum // 2:
-            self._last_reversal = reversal
-        at = max(tick, start + minimum - 1)
-        if at >= stop:
-            return []
-        level, frequency = self._mean(_ANSWER)
-        if level < THRESHOLD_DBM0:
-            return []
-        described = {"ansam": self._modulated(at), "reversals": self._last_reversal is not None}
-        if described == self._answer or (self._answer and not _upgrade(self._answer, described)):
-            return []
-        self._answer = {
-            key: self._answer.get(key, False) or value for key, value in described.items()
-        }
-        name = "ansam" if self._answer["ansam"] else "ans"
-        log.info("%s detected (phase reversals: %s)", name, self._answer["reversals"])
-        return [
-            self._event(
-                name, True, self._answer["reversals"], start, at, level, frequency, begins=True
+        events: list[FaxToneEvent] = []
+        for now in range(tick, stop):
+            self._accumulate(_ANSWER, now, now + 1)
+            if now - start >= minimum // 2 and self._reversal_at(now):
+                self._last_reversal = now
+            complete = self._answer.get("ansam", False) and self._answer.get("reversals", False)
+            if now - start + 1 < minimum or complete:
+                continue
+            level, frequency = self._mean(_ANSWER)
+            if level < THRESHOLD_DBM0:
+                continue
+            described = {
+                "ansam": self._modulated(now),
+                "reversals": self._last_reversal is not None,
+            }
+            if self._answer and not _upgrade(self._answer, described):
+                continue
+            self._answer = {
+                key: self._answer.get(key, False) or value for key, value in described.items()
+            }
+            name = "ansam" if self._answer["ansam"] else "ans"
+            log.info("%s detected (phase reversals: %s)", name, self._answer["reversals"])
+            events.append(
+                self._event(
+                    name, True, self._answer["reversals"], start, now, level, frequency, begins=True
+                )
             )
-        ]
+        return events
 
-    def _reversal(self, tick: int, stop: int) -> int | None:
-        """Last tick in tick … stop−1 where the phase jumped by about π over one window."""
+    def _reversal_at(self, now: int) -> bool:
+        """Whether the phase at tick `now` is about π from one window earlier, allowing for
+        the measured frequency error, with the tone strong at both ends."""
         lag = WINDOW_SAMPLES // TICK_SAMPLES
-        low = max(tick, self._first + lag)
-        if low >= stop:
-            return None
-        now = self._z[1, low - self._first : stop - self._first]
-        before = self._z[1, low - lag - self._first : stop - lag - self._first]
-        offset = self._offset[1, low - lag - self._first : stop - lag - self._first]
-        expected = np.exp(2j * np.pi * offset * lag * self._bank.tick_s)
-        jump = np.abs(np.angle(now * np.conj(before) / expected))
-        strong = np.minimum(np.abs(now), np.abs(before)) >= 0.5 * np.median(
-            np.abs(self._z[1, -2 * lag :])
-        )
-        hits = np.flatnonzero((jump >= REVERSAL_MIN_RAD) & strong)
-        return low + int(hits[-1]) if hits.size else None
+        here, before = now - self._first, now - lag - self._first
+        if before < 0:
+            return False
+        current, earlier = complex(self._z[1, here]), complex(self._z[1, before])
+        turn = cmath.exp(2j * math.pi * float(self._offset[1, before]) * lag * self._bank.tick_s)
+        jump = abs(cmath.phase(current * earlier.conjugate() / turn))
+        typical = float(np.median(np.abs(self._z[1, max(0, before - lag) : here + 1])))
+        return jump >= REVERSAL_MIN_RAD and min(abs(current), abs(earlier)) >= 0.5 * typical
 
     def _modulated(self, at: int) -> bool:
         """Whether the answer tone's envelope carries the 15 Hz modulation of ANSam."""
