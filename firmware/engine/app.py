@@ -171,7 +171,8 @@ class Engine:
             },
             "ports": rows,
             "calls": len(self.calls.calls),
-            "pcm": self.hat.highway.counters() if hasattr(self.hat.highway, "counters") else {},
+            "bridges": sum(1 for call in self.calls.calls if call.bridge.members),
+            "pcm": self.hat.highway.counters(),
         }
 
     def _publish_line(self, line: FxsLine | FxoLine) -> None:

@@ -38,6 +38,7 @@ def port_row(
         "health": port_status.health.value,
         "reason": port_status.reason,
         "measurements": port_status.measurements,
+        "counters": port_status.counters,
     }
     if port_status.health is Health.FAILED or line is None:
         state = "failed" if port_status.health is Health.FAILED else "unused"
