@@ -58,9 +58,18 @@ class Party:
 
 
 class Endpoint(Protocol):
-    name: str  # e.g. "FXS/0"
-    channel: Channel
-    party: Party  # who is at this endpoint (extension, or the line's own number)
+    @property
+    def name(self) -> str:
+        """E.g. "FXS/0"."""
+        ...
+
+    @property
+    def channel(self) -> Channel: ...
+
+    @property
+    def party(self) -> Party:
+        """Who is at this endpoint (an extension, or the line's own number)."""
+        ...
 
     def offer(self, call: Call) -> bool:
         """Start alerting for `call`; False if this endpoint cannot take it now.

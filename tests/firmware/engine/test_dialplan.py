@@ -140,7 +140,11 @@ def test_unknown_number_plays_the_announcement_then_congestion_and_is_recorded()
         a.on_hook()
         pbx.run_for(2)
         (row,) = pbx.history()
-    assert (row["to_number"], row["end_reason"], row["answered_at"]) == ("5", "invalid_number", None)
+    assert (row["to_number"], row["end_reason"], row["answered_at"]) == (
+        "5",
+        "invalid_number",
+        None,
+    )
     assert row["started_at"] == pytest.approx(refused_at, abs=0.2)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from drivers.sim.world import LineState
 from firmware.engine.calls import TRANSFER_RECALL_S
 from tests.firmware.engine.fxs_helpers import (
     SETTLE_S,
@@ -144,7 +145,7 @@ def test_an_outside_caller_is_transferred_blind_to_another_extension():
         c.say(None)
         c.on_hook()
         pbx.run_for(HANG_UP_S + 1.5)
-        assert not line.is_seized()
+        assert line.virtual.state is LineState.IDLE  # the line was released
         rows = pbx.history()
     inbound = next(row for row in rows if row["direction"] == "inbound")
     assert (inbound["from_number"], inbound["end_reason"]) == ("5551234", "transferred")
