@@ -20,7 +20,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not hasattr(args, "handler"):
         parser.print_help()
         return 2
-    logging.basicConfig(level=getattr(args, "log_level", "INFO"), format=LOG_FORMAT)
+    # The services log every event; one-shot tools only say what went wrong.
+    logging.basicConfig(level=getattr(args, "log_level", "WARNING"), format=LOG_FORMAT)
     return int(args.handler(args) or 0)
 
 
@@ -55,10 +56,11 @@ def _build_parser() -> argparse.ArgumentParser:
     run.add_argument("--hal", choices=("sim", "hw"), help="simulated or real hat")
     run.set_defaults(handler=_run_both)
 
-    from firmware.commands import engine_client, hw
+    from firmware.commands import dsp, engine_client, hw
 
     engine_client.add_parsers(commands, _data_options)
     hw.add_parser(commands)
+    dsp.add_parser(commands)
 
     config = commands.add_parser("config", help="check and inspect configuration files")
     config_commands = config.add_subparsers(title="config commands", metavar="ACTION")
