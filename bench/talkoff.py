@@ -120,8 +120,6 @@ def _row(title: str, tally: Tally) -> dict:
     hours = tally.seconds / 3600
     ours_rate = _per_hour(tally.ours, tally.seconds)
     note = f"{hours:.2f} h: ours {tally.ours} false ({ours_rate:.2f}/h)"
-    if tally.ours == 0:
-        note += f" i.e. under {1 / hours:.2f}/h"
     spandsp_rate = None
     if tally.spandsp is not None:
         spandsp_rate = _per_hour(tally.spandsp, tally.seconds)

@@ -28,7 +28,11 @@ def _edges(durations_ms: tuple[int, ...], sample_rate: int) -> NDArray[np.int64]
 
 
 class ToneGenerator:
-    """Produces a tone spec as int16 audio, `read(n)` samples at a time."""
+    """Produces a tone spec as int16 audio, `read(n)` samples at a time.
+
+    Each frequency plays at the spec's level; a sum that would exceed full scale (such as
+    the four loud components of an off-hook warning) saturates rather than wraps.
+    """
 
     def __init__(
         self, spec: ToneSpecLike, sample_rate: int = SAMPLE_RATE_HZ, ramp_ms: float = RAMP_MS
