@@ -13,6 +13,16 @@ last few segments (at least MIN_MATCHED_SEGMENTS and a whole cadence) match cons
 segments of its cadence within ±CADENCE_TOLERANCE + CADENCE_SLACK_MS; a continuous tone
 when it has sounded longer than any cadenced tone of the same frequencies can (and at
 least MIN_CONTINUOUS_MS).
+
+Tones named in `early` (busy and congestion, when a hang-up must be noticed quickly) may
+also be recognised after one cadence cycle: an on-segment of the right length followed by
+a pause that has lasted the shortest pause the cadence allows (or EARLY_PAUSE_MS, if less)
+and has stayed quiet (at least EARLY_QUIET_DB below the tone: the exchange sends nothing
+between bursts, whereas a tone-like moment of speech or music is followed by more sound).
+The following segments must keep fitting, or the tone is reported ended; after a tone ends,
+early recognition waits until the tone has been absent for a whole cycle (it is for the
+start of a tone). Where two such tones share frequencies and timings (GB congestion starts
+like busy), the early name may be the other one; the full match follows.
 """
 
 from __future__ import annotations
@@ -49,7 +59,11 @@ MIN_MATCHED_SEGMENTS = 4  # two whole cycles: busy is known within two cycles, a
 MIN_CONTINUOUS_MS = 1000  # longer than any stutter of special dial tone
 CONTINUOUS_MARGIN = 1.15  # beyond the longest on-segment of a same-frequency cadenced tone
 SAME_FREQUENCY_TOLERANCE = 0.01
-BATCH_SAMPLES = 800  # analyse 100 ms at a time: cheaper, and nothing here needs it sooner
+BATCH_SAMPLES = 800  # analyse 100 ms at a time by default: cheaper where no one is in a hurry
+EARLY_QUIET_DB = 20.0  # an early pause must stay this far below the burst before it
+EARLY_PAUSE_MS = 300  # a quiet pause this long after a burst of the right length will do
+EARLY_QUIET_SKIP_TICKS = WINDOW_SAMPLES // TICK_SAMPLES  # the burst's end still fills the window
+LEVEL_HISTORY_TICKS = 512  # levels kept for early decisions: longer than any burst and pause
 # A tick shows a tone once the tone fills most of its window: on-segments are seen this many
 # ticks late and end on time, so they measure this much short and off-segments as much long.
 ON_DELAY_TICKS = 1.5
@@ -78,6 +92,35 @@ class ToneEvent:
         return self.detected_sample * 1000 / self.sample_rate
 
 
+class _Levels:
+    """Recent per-tick tone power and reference-band power, by absolute tick."""
+
+    def __init__(self) -> None:
+        self.first = 0
+        self.tone = np.zeros(0)
+        self.band = np.zeros(0)
+
+    def add(self, first: int, tone: NDArray[np.float64], band: NDArray[np.float64]) -> None:
+        if self.tone.size and self.first + self.tone.size != first:
+            self.tone, self.band = np.zeros(0), np.zeros(0)  # a gap: start again
+        if not self.tone.size:
+            self.first = first
+        self.tone = np.concatenate((self.tone, tone))[-LEVEL_HISTORY_TICKS:]
+        self.band = np.concatenate((self.band, band))[-LEVEL_HISTORY_TICKS:]
+        self.first = first + tone.size - self.tone.size
+
+    def _slice(self, start: int, stop: int) -> slice:
+        return slice(max(0, start - self.first), max(0, stop - self.first))
+
+    def tone_mean(self, start: int, stop: int) -> float:
+        values = self.tone[self._slice(start, stop)]
+        return float(values.mean()) if values.size else 0.0
+
+    def band_max(self, start: int, stop: int) -> float:
+        values = self.band[self._slice(start, stop)]
+        return float(values.max()) if values.size else 0.0
+
+
 @dataclass
 class _Segment:
     on: bool
@@ -95,7 +138,13 @@ class _ToneTracker:
     """
 
     def __init__(
-        self, name: str, spec: ToneSpecLike, channels: list[int], continuous_ticks: int, glitch: int
+        self,
+        name: str,
+        spec: ToneSpecLike,
+        channels: list[int],
+        continuous_ticks: int,
+        glitch: int,
+        early: bool = False,
     ) -> None:
         self.name = name
         self.channels = channels
@@ -112,6 +161,13 @@ class _ToneTracker:
         self.recognised = False
         # (recognised, first tick of the sound concerned, is that sound a tone, decision tick)
         self.events: list[tuple[bool, int, bool, int]] = []
+        self.early = early and not self.continuous
+        self.levels = _Levels() if self.early else None
+        self.early_from: int | None = None  # first tick of an early match not yet confirmed
+        self._quiet_ratio = 10 ** (-EARLY_QUIET_DB / 10)
+        self.early_pause = EARLY_PAUSE_MS / tick_ms
+        self.early_blocked = False  # a tone ended: wait for a whole cycle without it
+        self.cycle = sum(self.pattern) * (1 + CADENCE_TOLERANCE) + self.slack
 
     # Feeding ticks.
 
@@ -135,6 +191,9 @@ class _ToneTracker:
 
     def _change(self, tick: int, value: bool) -> None:
         self.segments[-1].end = tick
+        ended = self.segments[-1]
+        if self.early_blocked and not ended.on and tick - ended.start > self.cycle:
+            self.early_blocked = False
         observed = tick >= WINDOW_SAMPLES // TICK_SAMPLES  # not the stream's first window
         self.segments.append(_Segment(value, tick, observed=observed))
         del self.segments[: -(self.needed + 2)]
@@ -157,13 +216,11 @@ class _ToneTracker:
     def _longest(self, on: bool) -> float:
         return max(self._bounds(i)[1] for i in range(0 if on else 1, len(self.pattern), 2))
 
-    def _match(self) -> int | None:
-        """First tick of the latest finished segments if they fit consecutive cadence
-        segments (in any phase), else None."""
-        finished = [s for s in self.segments[:-1] if s.observed and s.end is not None]
-        if len(finished) < self.needed:
-            return None
-        run = finished[-self.needed :]
+    def _finished(self) -> list[_Segment]:
+        return [s for s in self.segments[:-1] if s.observed and s.end is not None]
+
+    def _fits(self, run: list[_Segment]) -> bool:
+        """Whether finished segments `run` fit consecutive cadence segments (any phase)."""
         for phase in range(0 if run[0].on else 1, len(self.pattern), 2):
             fits = (
                 low <= self._length(segment, segment.end) <= high  # type: ignore[arg-type]
@@ -171,8 +228,24 @@ class _ToneTracker:
                 for low, high in (self._bounds(phase + i),)
             )
             if all(fits):
-                return run[0].start
-        return None
+                return True
+        return False
+
+    def _match(self) -> int | None:
+        """First tick of the latest finished segments if they fit consecutive cadence
+        segments (in any phase), else None."""
+        finished = self._finished()
+        if len(finished) < self.needed:
+            return None
+        run = finished[-self.needed :]
+        return run[0].start if self._fits(run) else None
+
+    def _early_still_fits(self) -> bool:
+        """An early recognition too young for a full match: its segments still fit."""
+        if self.early_from is None:
+            return False
+        run = [s for s in self._finished() if s.start >= self.early_from]
+        return len(run) < self.needed and bool(run) and self._fits(run)
 
     def _decide(self, now: int) -> None:
         """A segment just finished (confirmed at tick `now`)."""
@@ -183,8 +256,10 @@ class _ToneTracker:
         match = self._match()
         if match is not None and not self.recognised:
             self._recognise(match, now)
-        elif self.recognised and match is None:
+        elif self.recognised and match is None and not self._early_still_fits():
             self._lose(self.segments[-2].start, now)
+        if match is not None:
+            self.early_from = None
 
     def _elapse(self, tick: int, stop: int) -> None:
         """Time-triggered decisions while the current segment runs through ticks tick … stop−1."""
@@ -197,6 +272,15 @@ class _ToneTracker:
                 if at < stop:
                     self._recognise(current.start, at)
             return
+        if not self.recognised and self.early:
+            early_at = self._early_tick(tick, stop)
+            if early_at is not None:
+                burst_start = self.segments[-2].start
+                self.early_from = burst_start
+                self._recognise(burst_start, early_at)
+                tick = early_at + 1
+                if tick >= stop:
+                    return
         if self.recognised:
             # The first tick at which the running segment is longer than its cadence allows.
             too_long = self._longest(current.on) - self._length(current, current.start)
@@ -204,12 +288,39 @@ class _ToneTracker:
             if at < stop:
                 self._lose(current.start, at)
 
+    def _early_tick(self, tick: int, stop: int) -> int | None:
+        """The tick in tick … stop−1 at which a burst and a quiet pause of cadence lengths
+        have been seen, if any."""
+        if len(self.segments) < 2 or self.levels is None or self.early_blocked:
+            return None
+        burst, pause = self.segments[-2], self.segments[-1]
+        if pause.on or not burst.on or not burst.observed or burst.end != pause.start:
+            return None
+        burst_length = self._length(burst, pause.start)
+        for phase in range(0, len(self.pattern), 2):
+            low, high = self._bounds(phase)
+            if not low <= burst_length <= high:
+                continue
+            # The pause is long enough at the first tick where its length reaches the bound.
+            enough = min(self._bounds(phase + 1)[0], self.early_pause)
+            at = int(np.ceil(pause.start + enough + ON_DELAY_TICKS)) - 1
+            pending = self.pending_start
+            if not tick <= at < stop or (pending is not None and at >= pending):
+                continue
+            tone = self.levels.tone_mean(burst.start, pause.start)
+            gap = self.levels.band_max(pause.start + EARLY_QUIET_SKIP_TICKS, at + 1)
+            if tone > 0 and gap <= tone * self._quiet_ratio:
+                return at
+        return None
+
     def _recognise(self, sound: int, now: int) -> None:
         self.recognised = True
         self.events.append((True, sound, True, now))
 
     def _lose(self, sound: int, now: int) -> None:
         self.recognised = False
+        self.early_from = None
+        self.early_blocked = self.early
         on = any(s.on for s in self.segments if s.start == sound)
         self.events.append((False, sound, on, now))
 
@@ -218,7 +329,9 @@ class CallProgressDetector:
     """Recognises a country's dial, busy, congestion and ringback tones in int16 audio.
 
     `tones` maps tone names to specs (e.g. `load_country("RU").tones`); only the names in
-    `detect` are looked for. `feed()` takes blocks of any length and returns ToneEvents.
+    `detect` are looked for, and those in `early` may be recognised after one cycle (see
+    the module notes). `feed()` takes blocks of any length and returns ToneEvents; audio is
+    analysed every `batch_samples` (a line watching for a hang-up wants every frame).
     """
 
     def __init__(
@@ -226,10 +339,17 @@ class CallProgressDetector:
         tones: Mapping[str, ToneSpecLike],
         detect: Iterable[str] = DETECTABLE,
         sample_rate: int = SAMPLE_RATE_HZ,
+        *,
+        early: Iterable[str] = (),
+        batch_samples: int = BATCH_SAMPLES,
     ) -> None:
         if sample_rate != SAMPLE_RATE_HZ:
             raise ValueError(f"the tone detector works at {SAMPLE_RATE_HZ} Hz, not {sample_rate}")
+        if batch_samples < 1:
+            raise ValueError(f"batch_samples must be at least 1, got {batch_samples}")
+        self.batch_samples = batch_samples
         self.specs = {name: tones[name] for name in detect if name in tones}
+        early = set(early)
         if not self.specs:
             raise ValueError(f"none of {tuple(detect)} is among the given tones {tuple(tones)}")
         for spec in self.specs.values():
@@ -247,6 +367,7 @@ class CallProgressDetector:
                 [frequencies.index(round(float(f))) for f in spec.frequencies],
                 self._continuous_ticks(spec),
                 glitch,
+                early=name in early,
             )
             for name, spec in self.specs.items()
         ]
@@ -272,12 +393,12 @@ class CallProgressDetector:
     def feed(self, samples: ArrayLike) -> list[ToneEvent]:
         """Take a block of int16 audio (any length); return the tones recognised or ended.
 
-        Audio is analysed once BATCH_SAMPLES have gathered (decisions keep their exact
+        Audio is analysed once `batch_samples` have gathered (decisions keep their exact
         sample positions); `flush()` analyses what is left.
         """
         self._pending.append(np.asarray(samples, dtype=np.float64).ravel())
         self._pending_samples += self._pending[-1].size
-        if self._pending_samples < BATCH_SAMPLES:
+        if self._pending_samples < self.batch_samples:
             return []
         return self.flush()
 
@@ -288,15 +409,18 @@ class CallProgressDetector:
         ticks = self._bank.process(block)
         if ticks.count == 0:
             return []
-        on = self._sounding(ticks.z, ticks.power)
+        on = self._sounding(ticks.z, ticks.power, ticks.first)
         events: list[ToneEvent] = []
         for row, tracker in zip(on, self._trackers, strict=True):
             events += self._track(tracker, row, ticks.first)
         events.sort(key=lambda event: event.detected_sample)
         return events
 
-    def _sounding(self, z_new: NDArray[np.complex128], power: NDArray[np.float64]) -> NDArray:
-        """For every tone and new tick, whether the tone is sounding."""
+    def _sounding(
+        self, z_new: NDArray[np.complex128], power: NDArray[np.float64], first: int
+    ) -> NDArray:
+        """For every tone and new tick, whether the tone is sounding (and, for early
+        trackers, the levels their pauses are judged by)."""
         count = z_new.shape[1]
         z = np.concatenate((self._z, z_new), axis=1)
         self._z = z[:, -(FREQUENCY_SMOOTHING_TICKS + 1) :]
@@ -316,6 +440,8 @@ class CallProgressDetector:
         for tracker in self._trackers:
             parts = amplitude[tracker.channels]
             tone_power = np.sum(parts**2, axis=0) / 2
+            if tracker.levels is not None:
+                tracker.levels.add(first, tone_power, power)
             rows.append(
                 np.all(present[tracker.channels], axis=0)
                 & (parts.max(axis=0) <= spread * parts.min(axis=0))
