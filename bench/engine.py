@@ -1,0 +1,89 @@
+"""Cost of the engine's media path with every port in a call, per channel-second.
+
+Four phones and two exchange lines talk for a minute of virtual time on the simulated hat.
+The engine's media tick (G.711, DTMF receivers, echo cancellers, tone and caller-ID
+receivers, bridges) is timed on its own; the whole simulation (emulated chips, buses and the
+virtual phones and exchange) is reported beside it for scale.
+"""
+
+from __future__ import annotations
+
+import time
+
+from firmware.config.defaults import default_config
+from firmware.simulator import SimulatedAppliance
+
+TALK_S = 60.0
+CHANNELS = 6
+
+
+def _busy_appliance() -> SimulatedAppliance:
+    document = default_config().model_dump(mode="json")
+    document["hat"]["ports"][5]["inbound"] = ["104"]
+    pbx = SimulatedAppliance(document)
+    pbx.start()
+    pbx.phone("101").off_hook()
+    pbx.run_for(0.5)
+    pbx.phone("101").dial("102")
+    pbx.run_for(1)
+    pbx.phone("102").off_hook()
+    pbx.phone("103").off_hook()
+    pbx.run_for(0.5)
+    pbx.phone("103").dial("95551234")
+    pbx.run_for(8)
+    pbx.line(1).ring("5557777")
+    pbx.run_for(6)
+    pbx.phone("104").off_hook()
+    pbx.run_for(2)
+    for extension, tone in (("101", 700), ("102", 900), ("103", 1100), ("104", 1300)):
+        pbx.phone(extension).say(tone, -15)
+    pbx.line(0).say(500, -15)
+    pbx.line(1).say(1500, -15)
+    return pbx
+
+
+def run() -> list[dict]:
+    pbx = _busy_appliance()
+    try:
+        tick = pbx.engine._tick
+        spent = [0.0]
+
+        def timed_tick() -> None:
+            started = time.perf_counter()
+            tick()
+            spent[0] += time.perf_counter() - started
+
+        highway = pbx.engine.hat.highway
+        highway.remove_tick_listener(tick)
+        highway.add_tick_listener(timed_tick)
+        started = time.perf_counter()
+        pbx.run_for(TALK_S)
+        total = time.perf_counter() - started
+        states = [port["state"] for port in pbx.status()["ports"]]
+    finally:
+        pbx.close()
+    channel_seconds = TALK_S * CHANNELS
+    note = f"{states.count('talking')} of {CHANNELS} ports talking for {TALK_S:.0f} s"
+    return [
+        {
+            "name": "engine media tick, all ports in calls",
+            "ours_us_per_channel_s": 1e6 * spent[0] / channel_seconds,
+            "spandsp_us_per_channel_s": None,
+            "note": note,
+        },
+        {
+            "name": "whole simulation (chips, buses, world)",
+            "ours_us_per_channel_s": 1e6 * total / channel_seconds,
+            "spandsp_us_per_channel_s": None,
+            "note": f"{TALK_S / total:.1f}x real time",
+        },
+    ]
+
+
+def main() -> None:
+    for row in run():
+        print(f"{row['name']:44} {row['ours_us_per_channel_s']:>10.0f} us/ch-s   {row['note']}")
+
+
+if __name__ == "__main__":
+    main()
