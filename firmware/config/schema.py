@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import re
 import zoneinfo
-from typing import Annotated, Literal
+from typing import Annotated, Final, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from firmware.config.errors import FieldError
 from firmware.countries import UnknownCountry, load_country
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION: Final = 1
 MAX_PORTS = 8  # the PCM highway carries 8 timeslots
 Language = Literal["en", "ru", "uk"]
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -225,9 +225,9 @@ def reference_problems(config: Config) -> list[FieldError]:
     codes = config.dialplan.feature_codes.model_dump()
     if len(set(codes.values())) != len(codes):
         problems.append(FieldError("dialplan.feature_codes", "two features share one code"))
-    for index, port in enumerate(config.hat.ports):
-        if isinstance(port, FxoPortConfig):
-            for target in port.inbound:
+    for index, configured in enumerate(config.hat.ports):
+        if isinstance(configured, FxoPortConfig):
+            for target in configured.inbound:
                 if target not in extensions:
                     problems.append(
                         FieldError(

@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 PROFILE_DIR = Path(__file__).parent
-ToneName = Literal[
+TONE_NAMES = (
     "dial",
     "special_dial",
     "ringback",
@@ -24,7 +24,7 @@ ToneName = Literal[
     "call_waiting",
     "confirmation",
     "off_hook_warning",
-]
+)
 
 
 class _Strict(BaseModel):
@@ -100,11 +100,24 @@ class CountryProfile(_Strict):
     code: str = Field(pattern=r"^[A-Z]{2}$")
     name: str
     g711_law: Literal["alaw", "ulaw"]
-    tones: dict[ToneName, ToneSpec]
+    tones: dict[str, ToneSpec]
     ringing: Ringing
     hook: HookTiming
     caller_id: CallerIdPlan
     fxo: FxoPlan
+
+
+    @field_validator("tones")
+    @classmethod
+    def _every_tone_named(cls, tones: dict[str, ToneSpec]) -> dict[str, ToneSpec]:
+        unknown = set(tones) - set(TONE_NAMES)
+        missing = set(TONE_NAMES) - set(tones)
+        if unknown or missing:
+            raise ValueError(
+                f"tones must be exactly {', '.join(TONE_NAMES)}"
+                f" (unknown: {sorted(unknown)}, missing: {sorted(missing)})"
+            )
+        return tones
 
 
 class UnknownCountry(ValueError):

@@ -11,7 +11,7 @@ import asyncio
 import logging
 import signal
 
-from drivers.hal.factory import default_choice, make_factory
+from drivers.hal.factory import HalFactory, default_choice, make_factory
 from drivers.hat import HatError
 from firmware import aio
 from firmware.config import ConfigError, ConfigStore
@@ -37,6 +37,7 @@ def run_engine_process(paths: DataPaths, *, hal: str | None = None, fast: bool =
 
 async def _serve(paths: DataPaths, choice: str) -> int:
     rig = None
+    factory: HalFactory
     if choice == "sim":
         from firmware.simulator import SimulatedRig
 
