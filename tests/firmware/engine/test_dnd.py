@@ -16,7 +16,7 @@ def dial_code(pbx, number: str, code: str):
     return phone
 
 
-def confirmed(pbx, phone) -> bool:
+def confirmed(phone) -> bool:
     """The confirmation tone's three short bursts and then its pause, heard just now."""
     return phone.hears(1.1).tone == "confirmation"
 
@@ -24,7 +24,7 @@ def confirmed(pbx, phone) -> bool:
 def test_dnd_on_confirms_then_callers_hear_busy_and_the_phone_does_not_ring():
     with appliance("US") as pbx:
         b = dial_code(pbx, "102", "*78")
-        assert confirmed(pbx, b)
+        assert confirmed(b)
         b.on_hook()
         pbx.run_for(hang_up_detect_s("US") + 0.5)
         a = dial_code(pbx, "101", "102")
@@ -45,7 +45,7 @@ def test_a_phone_in_dnd_hears_a_stutter_dial_tone_until_dnd_is_turned_off():
         assert b.hears(1.4).tone == "special_dial"
         b.dial("*79")
         pbx.run_for(1.0)
-        assert confirmed(pbx, b)
+        assert confirmed(b)
         b.on_hook()
         pbx.run_for(hang_up_detect_s("US") + 0.5)
         b.off_hook()

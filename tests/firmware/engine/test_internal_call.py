@@ -9,6 +9,7 @@ from tests.firmware.engine.fxs_helpers import (
     appliance,
     call,
     check_internal_call,
+    config,
     hang_up_detect_s,
 )
 
@@ -85,3 +86,19 @@ def test_caller_giving_up_before_answer_stops_the_ringing_and_records_a_missed_c
         "caller",
         None,
     )
+
+
+def test_calling_an_extension_without_a_phone_gives_congestion():
+    document = config("US")
+    document["employees"][3]["fxs_ports"] = []  # 104 has no phone plugged in
+    with appliance(document=document) as pbx:
+        a = pbx.phone("101")
+        a.off_hook()
+        pbx.run_for(0.5)
+        a.dial("104")
+        pbx.run_for(2)
+        assert a.hears(1.5).tone == "congestion"
+        a.on_hook()
+        pbx.run_for(1.5)
+        (row,) = pbx.history()
+    assert (row["to_number"], row["end_reason"]) == ("104", "unavailable")

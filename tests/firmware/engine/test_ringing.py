@@ -38,7 +38,7 @@ def test_internal_and_external_calls_ring_with_different_cadences(country):
     ("country", "standard", "timezone"),
     [("US", "bell202", "America/New_York"), ("RU", "etsi_fsk", "Europe/Moscow")],
 )
-def test_caller_id_shows_number_name_and_local_time_in_the_country_standard(
+def test_caller_id_shows_number_name_and_local_time_between_the_first_rings(
     country, standard, timezone
 ):
     document = config(country)
@@ -56,6 +56,16 @@ def test_caller_id_shows_number_name_and_local_time_in_the_country_standard(
     assert (shown.number, shown.name, shown.standard) == ("101", "Anna", standard)
     assert shown.time == local.strftime("%m%d%H%M")
     assert first_ring.start_s < shown.received_at < second_cycle.start_s  # between the rings
+
+
+@pytest.mark.parametrize(("country", "standard"), [("GB", "etsi_fsk"), ("UA", "dtmf")])
+def test_countries_that_send_caller_id_before_the_first_ring_do_so(country, standard):
+    with appliance(country) as pbx:
+        callee = ring_from_extension(pbx, "101", "103", 3.5)
+        shown = callee.caller_id()
+        first_ring = callee.virtual.ring_log[0]
+    assert shown is not None and (shown.number, shown.standard) == ("101", standard)
+    assert shown.received_at < first_ring.start_s
 
 
 def test_a_phone_with_caller_id_turned_off_rings_without_it():
