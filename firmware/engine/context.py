@@ -5,6 +5,7 @@ which tones this country plays. One object, rebuilt pieces when the configuratio
 from __future__ import annotations
 
 import logging
+import weakref
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -38,6 +39,7 @@ class EngineContext:
         self.calls = calls
         self.fxs_lines: dict[int, FxsLine] = {}
         self.fxo_lines: dict[int, FxoLine] = {}
+        self._tried_lines: weakref.WeakKeyDictionary[Call, set[int]] = weakref.WeakKeyDictionary()
         self._save_config = save_config
         self._on_endpoint_change = on_endpoint_change
         self.apply(config)
@@ -77,6 +79,7 @@ class EngineContext:
         log.info("extension %s: do-not-disturb %s", extension, "on" if on else "off")
 
     def caller_id_standard_for(self, port: int) -> str:
+        """The caller-ID standard an exchange line uses: its own setting, else the country's."""
         settings = self.port_config(port)
         if isinstance(settings, FxoPortConfig) and settings.caller_id != "country":
             return settings.caller_id
@@ -104,9 +107,11 @@ class EngineContext:
         return self.calls.place(origin, origin.party, extension, targets, direction="internal")
 
     def call_outside(self, origin: FxsLine, number: str) -> Call:
+        """An outgoing call on the first free exchange line, or "all lines busy"."""
         lines = [line for line in self._lines_in_order() if line.available_for_outbound()]
         if not lines:
             call = self.calls.refuse(origin, origin.party, number, "all_lines_busy")
+            call.direction = call.record.direction = "outbound"
             origin.active = call
             origin.progress(call, Indication.ALL_LINES_BUSY)
             return call
@@ -114,25 +119,39 @@ class EngineContext:
         call = self.calls.place(
             origin, origin.party, number, [line], direction="outbound", line_port=line.port.index
         )
+        self._tried_lines[call] = {line.port.index}
+        call.record.line_port = line.port.index
         return call
 
-    def offer_other_line(self, call: Call, busy_line: FxoLine) -> bool:
-        """Move an outgoing call to another free line (after glare on `busy_line`)."""
+    def offer_other_line(self, call: Call, failed_line: FxoLine) -> bool:
+        """Move an outgoing call to a free line it has not tried yet (after glare, a
+        failed seizure or no dial tone on `failed_line`)."""
+        tried = self._tried_lines.setdefault(call, set())
+        tried.add(failed_line.port.index)
         for line in self._lines_in_order():
-            if line is not busy_line and line.available_for_outbound() and line.offer(call):
+            if line.port.index in tried or not line.available_for_outbound():
+                continue
+            tried.add(line.port.index)
+            if line.offer(call):
                 call.alerting.append(line)
-                call.line_port = line.port.index
+                call._leg(line, "callee")
+                call.line_port = call.record.line_port = line.port.index
                 return True
         return False
 
     def call_inbound(self, line: FxoLine, caller: Party) -> Call:
+        """A call that rang in on `line`, offered to the line's inbound extensions."""
         settings = line.settings
-        extensions = settings.inbound if isinstance(settings, FxoPortConfig) else []
+        extensions = settings.inbound if settings is not None else []
         targets = [endpoint for ext in extensions for endpoint in self.endpoints_for_extension(ext)]
-        dialled = line.party.number
-        return self.calls.place(
-            line, caller, dialled, targets, direction="inbound", line_port=line.port.index
+        call = self.calls.place(
+            line, caller, line.party.number, targets, direction="inbound", line_port=line.port.index
         )
+        call.record.line_port = line.port.index
+        if line.ringing_since:  # the call began with the first ring, not with caller ID
+            call.record.started_at = min(call.record.started_at, line.ringing_since)
+            call.record.legs[0].started_at = call.record.started_at
+        return call
 
     def find_pickup(self, picker: FxsLine, extension: str | None) -> Call | None:
         """A call ringing `extension`, or any phone of the picker's pickup group."""

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from firmware.engine.media import SILENCE, Channel
+from firmware.engine.media import FRAME_SAMPLES, SILENCE, Channel
 from voice import g711
 from voice.callerid import CallerId, CallerIdReceiver
 from voice.dtmf import DtmfReceiver
@@ -28,8 +28,13 @@ log = logging.getLogger(__name__)
 
 # What we send reaches the line one PCM block after the tick that queued it and its echo is
 # captured a block later: the canceller's far-end reference is delayed by this many frames.
+# Measured on the simulated highway: the hybrid's echo arrives 2 frames + its own 4 ms after
+# the frame that caused it (more after a reader hiccup); the 64 ms tail covers the rest. A
+# larger bulk delay would put the echo before the reference, which no canceller can follow.
 ECHO_BULK_DELAY_FRAMES = 2
-LINE_TONES = ("dial", "busy", "congestion")
+LINE_TONES = ("dial", "busy", "congestion", "ringback")  # ringback: a long burst is not dial
+# A far-end hang-up shown by busy or congestion tone must be noticed within a second.
+EARLY_TONES = ("busy", "congestion")
 # An idle exchange line carries only line noise; caller ID is looked for only once the
 # line carries more than this (the FSK seizure or the DTMF tones are far louder).
 CALLER_ID_GATE_DBM0 = -50.0
@@ -50,16 +55,26 @@ class PortChannel(Channel):
         self._sent: deque[np.ndarray] = deque([SILENCE] * ECHO_BULK_DELAY_FRAMES)
         self._caller_id = CallerIdReceiver() if echo_cancel else None
         self._tones: CallProgressDetector | None = None
+        self._tone_specs: Mapping[str, Any] | None = None
+        self._was_seized = False
         self.missing_frames = 0
         self._quiet_frames = CALLER_ID_QUIET_FRAMES
 
     @property
     def country_tones(self) -> Mapping[str, Any] | None:
-        return self._tones.specs if self._tones is not None else None
+        return self._tone_specs
 
     @country_tones.setter
     def country_tones(self, tones: Mapping[str, Any]) -> None:
-        self._tones = CallProgressDetector(tones, detect=LINE_TONES)
+        self._tone_specs = tones
+        self._tones = self._new_tone_detector()
+
+    def _new_tone_detector(self) -> CallProgressDetector | None:
+        if self._tone_specs is None:
+            return None
+        return CallProgressDetector(
+            self._tone_specs, detect=LINE_TONES, early=EARLY_TONES, batch_samples=FRAME_SAMPLES
+        )
 
     def pull(self) -> None:
         received = self.port.receive_audio()
@@ -85,6 +100,12 @@ class PortChannel(Channel):
 
     def _line_dsp(self, frame: np.ndarray, far_end: np.ndarray) -> np.ndarray:
         seized = self.port.seized
+        if seized != self._was_seized:
+            self._was_seized = seized
+            if seized:  # a new call on the line: nothing heard before it counts
+                self._tones = self._new_tone_detector()
+            elif self._caller_id is not None:
+                self._caller_id.reset()
         if self._echo is not None:
             if seized:
                 frame = self._echo.process(far_end, frame)
