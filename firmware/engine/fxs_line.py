@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from firmware import aio
 from firmware.engine.calls import Call, CallState, Indication, Party
 from firmware.engine.dialplan import Action, Verdict
-from firmware.engine.sources import SampleSource
+from firmware.engine.sources import SampleSource, prompt
 from firmware.engine.timers import Timer
 
 if TYPE_CHECKING:
@@ -351,7 +351,10 @@ class FxsLine:
         self._idle_off_hook.start(self.context.config.dialplan.off_hook_warning_after_s)
 
     def _announce(self, prompt_name: str) -> None:
-        samples = self.context.prompt(prompt_name)
+        """A spoken prompt in the user's language (else the system's), then congestion."""
+        employee = self.context.employee_for_port(self.port.index)
+        language = employee.language if employee is not None else None
+        samples = prompt(prompt_name, language or self.context.config.system.language)
         active = self.active
 
         def then_congestion() -> None:
