@@ -102,9 +102,9 @@ class FxsLine:
         calls = self.context.calls
         active, self.active = self.active, None
         if self.consulting and self.held is not None and active is not None:
-            if active.state is CallState.ENDED:
-                pass  # the consultation failed: the held call rings back below
-            else:
+            # Hanging up on a consultation transfers the held call, unless the consultation
+            # failed: then the held call rings back below.
+            if active.state is not CallState.ENDED:
                 held, self.held = self.held, None
                 calls.transfer(self, held, active)
         elif active is not None:

@@ -60,3 +60,19 @@ def test_held_party_hanging_up_ends_the_call_and_stops_the_ring_back():
         assert not a.is_ringing()
         (row,) = pbx.history()
     assert (row["end_reason"], row["hung_up_by"]) == ("completed", "callee")
+
+
+def test_a_flash_while_a_call_rings_out_abandons_it_for_a_fresh_dial_tone():
+    with appliance("US") as pbx:
+        a = pbx.phone("101")
+        a.off_hook()
+        pbx.run_for(0.5)
+        a.dial("102")
+        pbx.run_for(1)
+        a.flash()
+        pbx.run_for(1.2)
+        assert not pbx.phone("102").is_ringing()
+        assert a.hears(1).tone == "dial"
+        a.dial("103")
+        pbx.run_for(0.5)
+        assert pbx.phone("103").virtual.ring_log

@@ -151,3 +151,17 @@ def test_an_outside_caller_is_transferred_blind_to_another_extension():
     assert (inbound["from_number"], inbound["end_reason"]) == ("5551234", "transferred")
     onward = next(row for row in rows if row["to_number"] == "103")
     assert ("FXO/4", "transfer") in [(leg["channel"], leg["role"]) for leg in onward["legs"]]
+
+
+def test_a_flash_while_the_consultation_rings_cancels_it_and_returns_to_the_held_call():
+    with appliance("US") as pbx:
+        a, b = call(pbx, "101", "102")
+        c = pbx.phone("103")
+        consult(pbx, a, "103")
+        assert c.virtual.ring_log
+        a.flash()
+        pbx.run_for(SETTLE_S)
+        assert not c.is_ringing()
+        assert connected(pbx, a, b)
+        pbx.run_for(6)
+        assert not c.is_ringing()
