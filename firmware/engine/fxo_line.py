@@ -149,12 +149,17 @@ class FxoLine:
             self.mode is FxoMode.RINGING and self.port.seized
         ):
             return
-        if self._work is not None and self.call is not None and self.call.origin is self:
-            log.error("%s: no loop current after answering (%s)", self.name, how)
-            self._fail_call("seize_failed")  # the line never carried the call
+        call = self.call
+        if self._work is not None and call is not None:
+            # Still waiting for loop current after going off-hook: the seizure failed.
+            log.error("%s: no loop current after seizing the line (%s)", self.name, how)
+            if call.origin is self:
+                self._fail_call("seize_failed")
+            else:
+                self._release()
+                self._give_up_outbound(call, "seize_failed")
             return
         log.info("%s: far end hung up (%s)", self.name, how)
-        call = self.call
         self._release()
         if call is None:
             return
