@@ -192,6 +192,18 @@ class FxoLine:
     def loop_dropped(self) -> None:
         self.far_end_gone("loop_drop")
 
+    def port_failed(self) -> None:
+        """The port went out of service (DAA or line-side fault): its call cannot go on."""
+        call = self.call
+        log.error("%s: out of service: %s", self.name, self.port.reason)
+        if call is not None and call.state is CallState.ALERTING and call.origin is not self:
+            self._release()
+            self._give_up_outbound(call, "line_failed")
+        elif call is not None:
+            self._fail_call("line_failed")
+        else:
+            self._release()
+
     # Endpoint interface.
     def offer(self, call: Call) -> bool:
         if not self.available_for_outbound():

@@ -218,3 +218,18 @@ def test_a_line_that_cannot_be_seized_ends_the_answered_call_with_a_reason():
         (row,) = pbx.history()
     assert hears.tone == "busy"
     assert (row["end_reason"], row["hung_up_by"]) == ("seize_failed", "system")
+
+
+def test_answering_just_after_the_caller_gave_up_gets_dial_tone_and_lets_the_line_go():
+    with SimulatedAppliance(config("US")) as pbx:
+        phone, line = pbx.phone("101"), pbx.line(0)
+        ring_in(pbx, line, phone, "5550105")
+        in_world(pbx, line.virtual.hang_up)  # the caller gives up between two rings
+        pbx.run_for(1)
+        changes = hook_changes(pbx, 0)
+        phone.off_hook()  # 101 answers before the appliance knows the caller has gone
+        run_until(pbx, lambda: len(changes) == 2, 3)
+        pbx.run_for(2.5)
+        hears = phone.hears(2)
+    assert changes[1][0] - changes[0][0] < 1.6  # the exchange's dial tone, recognised
+    assert hears.tone == "busy"
