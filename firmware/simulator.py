@@ -73,12 +73,10 @@ class Phone:
         self.port = port
 
     def off_hook(self, *, bounce_ms: float = 0) -> None:
-        self.virtual.off_hook(bounce_ms=bounce_ms)
-        self._appliance.run_for(0)
+        self._appliance._act(lambda: self.virtual.off_hook(bounce_ms=bounce_ms))
 
-    def on_hook(self) -> None:
-        self.virtual.on_hook()
-        self._appliance.run_for(0)
+    def on_hook(self, *, bounce_ms: float = 0) -> None:
+        self._appliance._act(lambda: self.virtual.on_hook(bounce_ms=bounce_ms))
 
     def flash(self, ms: float | None = None) -> None:
         self._appliance._run(self.virtual.flash() if ms is None else self.virtual.flash(ms))
@@ -141,18 +139,19 @@ class Line:
         self._appliance.run_for(0)
 
     def is_seized(self) -> bool:
-        return self.virtual.answered or self._appliance.rig.hat.lines[self.port].off_hook
+        """The appliance holds the line off-hook now."""
+        return self._appliance.rig.hat.lines[self.port].off_hook
 
     def digits_received(self) -> str:
         return self.virtual.digits_received()
 
     def answer(self) -> None:
-        self.virtual.answer()
-        self._appliance.run_for(0)
+        """The far end of an outgoing call answers."""
+        self._appliance._act(self.virtual.answer)
 
     def hang_up(self, method: str = "loop") -> None:
-        self.virtual.hang_up(method)
-        self._appliance.run_for(0)
+        """The far end hangs up; the exchange signals it by `method`."""
+        self._appliance._act(lambda: self.virtual.hang_up(method))
 
     def say(
         self, what: float | tuple[float, ...] | np.ndarray | None, level_dbm0: float = -10
@@ -244,6 +243,16 @@ class SimulatedAppliance:
 
     def _run(self, coroutine: Any) -> Any:
         return self.loop.run_until_complete(coroutine)
+
+    def _act(self, action: Callable[[], Any]) -> None:
+        """Do something to the world at the current virtual moment, inside the loop (the
+        world may start timers), then let the engine react."""
+
+        async def now() -> None:
+            action()
+
+        self.loop.run_until_complete(now())
+        self.run_for(0)
 
     # Looking at the engine like a user would.
     def status(self) -> dict[str, Any]:

@@ -213,6 +213,16 @@ def reference_problems(config: Config) -> list[FieldError]:
                 fxs_owner[port] = employee.extension
                 continue
             problems.append(FieldError(f"{where}.fxs_ports", reason))
+    emergency = load_country(config.system.country).emergency_numbers
+    for number, employee in enumerate(config.employees):
+        clash = next((n for n in emergency if employee.extension.startswith(n)), None)
+        if clash is not None:
+            problems.append(
+                FieldError(
+                    f"employees[{number}].extension",
+                    f"{employee.extension} cannot be dialled: {clash} is the emergency number",
+                )
+            )
     prefix = config.dialplan.outbound_prefix
     for extension in sorted(extensions):
         if extension.startswith(prefix):

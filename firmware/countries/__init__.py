@@ -105,7 +105,9 @@ class CountryProfile(_Strict):
     hook: HookTiming
     caller_id: CallerIdPlan
     fxo: FxoPlan
-
+    emergency_numbers: tuple[str, ...] = Field(
+        min_length=1, description="dialled straight out on a line, without the outside prefix"
+    )
 
     @field_validator("tones")
     @classmethod

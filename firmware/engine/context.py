@@ -52,6 +52,7 @@ class EngineContext:
             (employee.extension for employee in config.employees),
             config.dialplan.outbound_prefix,
             config.dialplan.feature_codes.model_dump(),
+            self.country.emergency_numbers,
         )
         self._employees_by_port = {
             port: employee for employee in config.employees for port in employee.fxs_ports

@@ -46,6 +46,7 @@ class DialPlan:
     outbound_prefix: str
     feature_codes: dict[str, Action]  # code → action (directed pickup: code + extension)
     directed_pickup_code: str
+    emergency_numbers: frozenset[str] = frozenset()  # go straight out, no prefix needed
 
     @classmethod
     def build(
@@ -53,11 +54,14 @@ class DialPlan:
         extensions: Iterable[str],
         outbound_prefix: str,
         feature_codes: dict[str, str],
+        emergency_numbers: Iterable[str] = (),
     ) -> DialPlan:
         """From the config: feature_codes maps action names (as in Action) to codes."""
         codes = {code: Action(name) for name, code in feature_codes.items()}
         directed = next(code for code, action in codes.items() if action is Action.PICKUP_DIRECTED)
-        return cls(frozenset(extensions), outbound_prefix, codes, directed)
+        return cls(
+            frozenset(extensions), outbound_prefix, codes, directed, frozenset(emergency_numbers)
+        )
 
     def match(self, digits: str, *, timed_out: bool = False) -> Match:
         """Judge `digits` so far; `timed_out` means the caller stopped dialling."""
@@ -73,6 +77,16 @@ class DialPlan:
         return self._judge(digits, final=timed_out)
 
     def _judge(self, digits: str, *, final: bool) -> Match:
+        # Emergency numbers work as people dial them anywhere, with or without the prefix.
+        if digits in self.emergency_numbers:
+            return Match(Verdict.COMPLETE, Action.OUTBOUND, digits)
+        if not final and any(
+            number != digits and number.startswith(digits) for number in self.emergency_numbers
+        ):
+            entry = self._entry(digits)
+            if entry is None:
+                return Match(Verdict.INCOMPLETE)
+            return Match(Verdict.AMBIGUOUS, entry.action, entry.target)
         if self.outbound_prefix and digits.startswith(self.outbound_prefix):
             number = digits[len(self.outbound_prefix) :]
             if number and not number.isdigit():

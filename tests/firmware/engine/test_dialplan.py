@@ -173,3 +173,18 @@ def test_a_user_with_a_language_of_their_own_hears_announcements_in_it():
         pbx.run_for(2.0)
         heard = a.virtual.earpiece(1.5)
         assert similarity(heard, announcement("number_does_not_exist", "uk")) > 0.9
+
+
+def test_emergency_numbers_go_straight_out_with_or_without_the_prefix():
+    plan = DialPlan.build(
+        ["101", "102"],
+        "9",
+        {"pickup_group": "*8", "pickup_directed": "**", "dnd_on": "*78", "dnd_off": "*79"},
+        emergency_numbers=["911"],
+    )
+    assert plan.match("9").verdict is Verdict.INCOMPLETE
+    assert plan.match("91").verdict is Verdict.INCOMPLETE
+    assert plan.match("911") == Match(Verdict.COMPLETE, Action.OUTBOUND, "911")
+    assert plan.match("9911") == Match(Verdict.INCOMPLETE)
+    assert plan.match("9911", timed_out=True) == Match(Verdict.COMPLETE, Action.OUTBOUND, "911")
+    assert plan.match("9123", timed_out=True) == Match(Verdict.COMPLETE, Action.OUTBOUND, "123")
