@@ -12,7 +12,6 @@ takes the incoming call instead, and the outgoing call moves to another free lin
 from __future__ import annotations
 
 import logging
-from enum import Enum
 from typing import TYPE_CHECKING
 
 from drivers.fxo import FxoSeizeError
@@ -20,7 +19,8 @@ from drivers.ports import Health
 from firmware import aio
 from firmware.config.schema import FxoPortConfig
 from firmware.engine.calls import Call, CallState, Indication, Party
-from firmware.engine.sources import SampleSource
+from firmware.engine.fxo_mode import FxoMode
+from firmware.engine.fxo_outbound import OutgoingCalls
 from firmware.engine.timers import Timer
 
 if TYPE_CHECKING:
@@ -31,7 +31,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-DIAL_TONE_TIMEOUT_S = 4.0  # the exchange must give dial tone within this after seizure
 RING_GONE_MIN_S = 3.0  # the caller has given up: no ring for this long at least, or ...
 RING_GONE_CADENCE_FACTOR = 1.5  # ... this times the country's longest ring pause, plus
 RING_GONE_MARGIN_S = 1.0  # this, for exchanges a little slower than the profile
@@ -43,17 +42,11 @@ NO_ANSWER_S = 60.0  # a caller we answered (after N rings, glare) waits this lon
 REFUSED_BUSY_S = 4.0  # a caller we hold but cannot put through hears busy this long
 
 
-class FxoMode(Enum):
-    IDLE = "idle"
-    RINGING = "ringing"
-    SEIZING = "seizing"
-    DIALING = "dialling"
-    TALKING = "talking"
-    RELEASING = "releasing"
+__all__ = ["FxoLine", "FxoMode"]
 
 
-class FxoLine:
-    """The endpoint of one FXO port."""
+class FxoLine(OutgoingCalls):
+    """The endpoint of one FXO port (its outgoing half is in fxo_outbound)."""
 
     def __init__(self, port: FxoPort, channel: PortChannel, context: EngineContext) -> None:
         self.port = port
@@ -205,14 +198,6 @@ class FxoLine:
             self._release()
 
     # Endpoint interface.
-    def offer(self, call: Call) -> bool:
-        if not self.available_for_outbound():
-            return False
-        self.call = call
-        self._set_mode(FxoMode.SEIZING)
-        self._work = aio.create_task(self._seize_and_dial(call))
-        return True
-
     def withdraw(self, call: Call) -> None:
         if call is self.call:
             self._release()
@@ -332,26 +317,6 @@ class FxoLine:
                 self.context.calls.hang_up(self, call)
 
     # Outgoing calls.
-    async def _seize_and_dial(self, call: Call) -> None:
-        try:
-            try:
-                await self.port.seize()
-            except FxoSeizeError as error:
-                log.error("%s: cannot seize the line: %s", self.name, error)
-                self._work = None
-                self._release()
-                self._give_up_outbound(call, "seize_failed")
-                return
-            if self.call is not call or self.mode is not FxoMode.SEIZING:
-                return
-            if self.port.seized_while_ringing:
-                self._work = None
-                self._glare()
-                return
-            self._dial_tone_wait.start(DIAL_TONE_TIMEOUT_S)
-        finally:
-            self._work = None
-
     def _tone_heard(self, name: str) -> None:
         settings = self.settings
         busy_tone = settings is None or settings.disconnect.busy_tone
@@ -371,44 +336,6 @@ class FxoLine:
             and self.port.seized
             and self.mode in (FxoMode.TALKING, FxoMode.RINGING)
         )
-
-    def _dial(self, call: Call | None) -> None:
-        if call is None:
-            return
-        self._set_mode(FxoMode.DIALING)
-        samples = self.context.dtmf_samples(call.dialled)
-        log.info("%s: dialling %s", self.name, call.dialled)
-
-        def dialled() -> None:
-            if self.call is call and self.mode is FxoMode.DIALING:
-                self.channel.play(None)
-                self.context.calls.answer(call, self)
-
-        self.channel.play(SampleSource(samples, on_finished=dialled))
-
-    def _no_dial_tone(self) -> None:
-        call = self.call
-        if self.mode is FxoMode.SEIZING and call is not None:
-            log.warning("%s: no dial tone from the exchange", self.name)
-            self._release()
-            self._give_up_outbound(call, "no_dial_tone")
-
-    def _give_up_outbound(self, call: Call, reason: str) -> None:
-        """This line cannot carry `call`: another free line takes it, else congestion."""
-        if call.state is not CallState.ALERTING:
-            return
-        if self.context.offer_other_line(call, self):
-            log.info("%s: %s; %s goes out on another line", self.name, reason, call.id)
-        self.context.calls.decline(self, call, reason, Indication.CONGESTION)
-
-    def _far_end_answered(self, call: Call) -> None:
-        """Answer supervision (polarity reversal): the call's talk time starts now."""
-        now = aio.wall_time()
-        log.info("%s: far end answered", self.name)
-        call.record.answered_at = now
-        for leg in call.record.legs:
-            if leg.answered_at is not None and leg.ended_at is None:
-                leg.answered_at = now
 
     def _glare(self) -> None:
         """The line rang as we seized it: the caller is on the line, the outgoing call

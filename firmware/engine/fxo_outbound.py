@@ -1,0 +1,123 @@
+"""Calls out over an exchange line: seize, wait for the exchange's dial tone, dial DTMF and
+cut the audio through. A line that cannot be seized, gives no dial tone or rings as it is
+seized (glare) hands the call to the next free line it has not tried, else the caller gets
+congestion. Part of FxoLine (see fxo_line), kept apart to keep each half readable.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, cast
+
+from drivers.fxo import FxoSeizeError
+from firmware import aio
+from firmware.engine.calls import Call, CallState, Indication
+from firmware.engine.fxo_mode import FxoMode
+from firmware.engine.sources import SampleSource
+
+if TYPE_CHECKING:
+    from drivers.fxo import FxoPort
+    from firmware.engine.context import EngineContext
+    from firmware.engine.fxo_line import FxoLine
+    from firmware.engine.port_channel import PortChannel
+    from firmware.engine.timers import Timer
+
+log = logging.getLogger(__name__)
+
+DIAL_TONE_TIMEOUT_S = 4.0  # the exchange must give dial tone within this after seizure
+
+
+class OutgoingCalls:
+    """The outgoing half of FxoLine: the line provides the state declared here and the
+    methods that raise NotImplementedError here."""
+
+    name: str
+    port: FxoPort
+    channel: PortChannel
+    context: EngineContext
+    mode: FxoMode
+    call: Call | None
+    _work: aio.Task[None] | None
+    _dial_tone_wait: Timer
+
+    @property
+    def _line(self) -> FxoLine:
+        return cast("FxoLine", self)
+
+    def available_for_outbound(self) -> bool:
+        raise NotImplementedError
+
+    def _set_mode(self, mode: FxoMode) -> None:
+        raise NotImplementedError
+
+    def _release(self) -> None:
+        raise NotImplementedError
+
+    def _glare(self) -> None:
+        raise NotImplementedError
+
+    def offer(self, call: Call) -> bool:
+        if not self.available_for_outbound():
+            return False
+        self.call = call
+        self._set_mode(FxoMode.SEIZING)
+        self._work = aio.create_task(self._seize_and_dial(call))
+        return True
+
+    async def _seize_and_dial(self, call: Call) -> None:
+        try:
+            try:
+                await self.port.seize()
+            except FxoSeizeError as error:
+                log.error("%s: cannot seize the line: %s", self.name, error)
+                self._work = None
+                self._release()
+                self._give_up_outbound(call, "seize_failed")
+                return
+            if self.call is not call or self.mode is not FxoMode.SEIZING:
+                return
+            if self.port.seized_while_ringing:
+                self._work = None
+                self._glare()
+                return
+            self._dial_tone_wait.start(DIAL_TONE_TIMEOUT_S)
+        finally:
+            self._work = None
+
+    def _dial(self, call: Call | None) -> None:
+        if call is None:
+            return
+        self._set_mode(FxoMode.DIALING)
+        samples = self.context.dtmf_samples(call.dialled)
+        log.info("%s: dialling %s", self.name, call.dialled)
+
+        def dialled() -> None:
+            if self.call is call and self.mode is FxoMode.DIALING:
+                self.channel.play(None)
+                self.context.calls.answer(call, self._line)
+
+        self.channel.play(SampleSource(samples, on_finished=dialled))
+
+    def _no_dial_tone(self) -> None:
+        call = self.call
+        if self.mode is FxoMode.SEIZING and call is not None:
+            log.warning("%s: no dial tone from the exchange", self.name)
+            self._release()
+            self._give_up_outbound(call, "no_dial_tone")
+
+    def _give_up_outbound(self, call: Call, reason: str) -> None:
+        """This line cannot carry `call`: another free line takes it, else congestion."""
+        if call.state is not CallState.ALERTING:
+            return
+        if self.context.offer_other_line(call, self._line):
+            log.info("%s: %s; %s goes out on another line", self.name, reason, call.id)
+        self.context.calls.decline(self._line, call, reason, Indication.CONGESTION)
+
+    def _far_end_answered(self, call: Call) -> None:
+        """Answer supervision (polarity reversal): the call's talk time starts now."""
+        now = aio.wall_time()
+        log.info("%s: far end answered", self.name)
+        call.record.answered_at = now
+        for leg in call.record.legs:
+            if leg.answered_at is not None and leg.ended_at is None:
+                leg.answered_at = now
