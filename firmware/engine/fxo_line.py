@@ -316,7 +316,7 @@ class FxoLine(OutgoingCalls):
                 log.info("%s: the caller gave up", self.name)
                 self.context.calls.hang_up(self, call)
 
-    # Outgoing calls.
+    # What the line says: tones, and a ring as we seize it.
     def _tone_heard(self, name: str) -> None:
         settings = self.settings
         busy_tone = settings is None or settings.disconnect.busy_tone
