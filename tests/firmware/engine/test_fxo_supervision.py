@@ -9,7 +9,7 @@ import pytest
 from firmware.countries import load_country
 from firmware.simulator import SimulatedAppliance
 from tests.firmware.engine.fxs_helpers import hears_from, wall
-from tests.firmware.engine.test_inbound import config, hook_changes, in_world, ring_in, run_until
+from tests.firmware.engine.test_inbound import config, hook_changes, ring_in, run_until
 from tests.voice import material
 
 DETECT_WITHIN_S = 1.0
@@ -39,8 +39,8 @@ class AnsweredCall:
         """The far end clears; returns how long until the appliance released the line."""
         hung_up = self.pbx.loop.time()
         self.hung_up_at = wall(self.pbx)
-        in_world(self.pbx, self.line.virtual.hang_up, method)
-        run_until(self.pbx, lambda: not self.pbx.rig.hat.lines[4].off_hook, 5)
+        self.line.hang_up(method)
+        run_until(self.pbx, lambda: not self.pbx.line(0).is_seized(), 5)
         released = next(time for time, off_hook in self.hooks if not off_hook)
         return released - hung_up
 
@@ -104,7 +104,7 @@ def test_speech_music_and_ringback_from_the_far_end_do_not_end_the_call(country,
             call.line.say(np.round(material.scaled_to(sound, -12)).astype(np.int16))
             pbx.run_for(len(sound) / 8000)
         call.line.say(None)
-        assert pbx.rig.hat.lines[4].off_hook
+        assert pbx.line(0).is_seized()
         assert hears_from(pbx, call.line, call.phone, 700) == pytest.approx(-10, abs=1)
 
 
@@ -112,19 +112,19 @@ def test_busy_tone_is_ignored_when_its_supervision_is_off():
     document = config("RU", disconnect={"busy_tone": False, "polarity_reversal": False})
     with SimulatedAppliance(document) as pbx:
         call = AnsweredCall(pbx)
-        in_world(pbx, call.line.virtual.hang_up, "busy")
+        call.line.hang_up("busy")
         pbx.run_for(4)
-        assert pbx.rig.hat.lines[4].off_hook  # still up: the user decides
+        assert pbx.line(0).is_seized()  # still up: the user decides
         assert call.phone.hears(2).tone == "busy"  # hearing the exchange's
         call.phone.on_hook()
         pbx.run_for(1.5)
-        assert not pbx.rig.hat.lines[4].off_hook
+        assert not pbx.line(0).is_seized()
 
 
 def test_polarity_reversal_is_ignored_when_its_supervision_is_off():
     document = config("US", disconnect={"polarity_reversal": False})
     with SimulatedAppliance(document) as pbx:
         call = AnsweredCall(pbx)
-        in_world(pbx, call.line.virtual.hang_up, "polarity")
+        call.line.hang_up("polarity")
         pbx.run_for(3)
-        assert pbx.rig.hat.lines[4].off_hook
+        assert pbx.line(0).is_seized()

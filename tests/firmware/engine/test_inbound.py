@@ -26,12 +26,6 @@ def config(country: str = "US", **line_settings: Any) -> dict[str, Any]:
     return document
 
 
-def in_world(pbx: SimulatedAppliance, action: Callable[..., Any], *args: Any) -> None:
-    """Do something on the world's side (the exchange answers, hangs up) inside the loop."""
-    pbx.loop.call_soon(action, *args)
-    pbx.run_for(0)
-
-
 def hook_changes(pbx: SimulatedAppliance, line_index: int) -> list[tuple[float, bool]]:
     """(virtual time, off-hook) of every hook change the exchange line sees from now on."""
     changes: list[tuple[float, bool]] = []
@@ -140,7 +134,7 @@ def test_a_line_can_ring_several_extensions_and_the_first_to_answer_takes_the_ca
         second.off_hook()
         pbx.run_for(0.3)
         assert not first.is_ringing()
-        assert pbx.rig.hat.lines[4].off_hook
+        assert pbx.line(0).is_seized()
         assert hears_from(pbx, pbx.line(0), second, 700) == pytest.approx(-10, abs=1)
         second.on_hook()
         pbx.run_for(hang_up_detect_s("US") + 0.5)
@@ -200,7 +194,7 @@ def test_a_call_to_busy_extensions_is_recorded_busy_and_the_line_is_not_answered
         pbx.run_for(0.5)
         pbx.line(0).ring("5550103")
         pbx.run_for(9)
-        assert not pbx.rig.hat.lines[4].off_hook
+        assert not pbx.line(0).is_seized()
         rows = pbx.history()
     assert [(row["direction"], row["end_reason"]) for row in rows] == [("inbound", "busy")]
 
@@ -224,7 +218,7 @@ def test_answering_just_after_the_caller_gave_up_gets_dial_tone_and_lets_the_lin
     with SimulatedAppliance(config("US")) as pbx:
         phone, line = pbx.phone("101"), pbx.line(0)
         ring_in(pbx, line, phone, "5550105")
-        in_world(pbx, line.virtual.hang_up)  # the caller gives up between two rings
+        line.hang_up()  # the caller gives up between two rings
         pbx.run_for(1)
         changes = hook_changes(pbx, 0)
         phone.off_hook()  # 101 answers before the appliance knows the caller has gone

@@ -14,7 +14,7 @@ from tests.firmware.engine.fxs_helpers import (
     similarity,
     wall,
 )
-from tests.firmware.engine.test_inbound import config, hook_changes, in_world, run_until
+from tests.firmware.engine.test_inbound import config, hook_changes, run_until
 from voice.tones import ToneSpec
 
 NUMBER = "5551234"
@@ -46,7 +46,7 @@ def test_dialling_9_and_a_number_reaches_the_far_end_with_exactly_those_digits(c
         run_until(pbx, lambda: pbx.line(0).digits_received() == NUMBER, 10)
         pbx.run_for(2.5)
         caller_hears = phone.hears(2)
-        in_world(pbx, pbx.line(0).virtual.answer)
+        pbx.line(0).answer()
         answered = wall(pbx)
         pbx.run_for(0.3)
         both_ways = (
@@ -84,7 +84,7 @@ def test_the_far_end_being_busy_releases_the_line_and_the_caller_hears_busy():
         pbx.run_for(2)
         changes = hook_changes(pbx, 0)
         busy_from = pbx.loop.time()
-        in_world(pbx, pbx.line(0).virtual.hang_up, "busy")
+        pbx.line(0).hang_up("busy")
         run_until(pbx, lambda: bool(changes), 3)
         pbx.run_for(2.5)
         hears = phone.hears(2)
@@ -100,8 +100,8 @@ def test_the_exchange_ringback_does_not_end_the_call_before_the_far_end_answers(
         phone = dial_out(pbx)
         run_until(pbx, lambda: pbx.line(0).digits_received() == NUMBER, 6)
         pbx.run_for(12)  # more than two cycles of 1 s on, 4 s off
-        assert pbx.rig.hat.lines[4].off_hook
-        in_world(pbx, pbx.line(0).virtual.answer)
+        assert pbx.line(0).is_seized()
+        pbx.line(0).answer()
         pbx.run_for(0.3)
         assert hears_from(pbx, pbx.line(0), phone, 700) == pytest.approx(-10, abs=1)
 
@@ -114,12 +114,12 @@ def test_answer_by_polarity_reversal_starts_the_talk_and_the_reversal_back_ends_
         phone = dial_out(pbx)
         run_until(pbx, lambda: line.digits_received() == NUMBER, 6)
         pbx.run_for(3)
-        in_world(pbx, line.virtual.answer)
+        line.answer()
         answered = wall(pbx)
         pbx.run_for(3)
         changes = hook_changes(pbx, 0)
         cleared = pbx.loop.time()
-        in_world(pbx, line.virtual.hang_up, "polarity")
+        line.hang_up("polarity")
         run_until(pbx, lambda: bool(changes), 2)
         phone.on_hook()
         pbx.run_for(1.5)
@@ -171,8 +171,8 @@ def test_a_line_without_dial_tone_is_given_up_for_the_next_one():
         run_until(pbx, lambda: pbx.line(1).digits_received() == NUMBER, 8)
         pbx.run_for(1.5)
         assert pbx.line(0).digits_received() == ""  # nothing is dialled into silence
-        assert not pbx.rig.hat.lines[4].off_hook
-        assert pbx.rig.hat.lines[5].off_hook
+        assert not pbx.line(0).is_seized()
+        assert pbx.line(1).is_seized()
         (status,) = [row for row in pbx.status()["ports"] if row["index"] == 5]
         assert status["state"] == "talking"
 

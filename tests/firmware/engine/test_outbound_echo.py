@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from firmware.simulator import SimulatedAppliance
-from tests.firmware.engine.test_inbound import config, in_world, run_until
+from tests.firmware.engine.test_inbound import config, run_until
 from tests.firmware.engine.test_outbound import NUMBER, dial_out
 
 RATE = 8000
@@ -50,7 +50,7 @@ def test_own_echo_is_30_db_below_the_far_end_once_the_canceller_has_converged(co
         line.virtual.answer_after_s = 1e9
         phone = dial_out(pbx)
         run_until(pbx, lambda: line.digits_received() == NUMBER, 6)
-        in_world(pbx, line.virtual.answer)
+        line.answer()
         pbx.run_for(0.5)
         if talk == "tone":
             phone.say(1000, -10)
