@@ -73,10 +73,10 @@ class Phone:
         self.port = port
 
     def off_hook(self, *, bounce_ms: float = 0) -> None:
-        self._appliance._act(lambda: self.virtual.off_hook(bounce_ms=bounce_ms))
+        self._appliance.act(lambda: self.virtual.off_hook(bounce_ms=bounce_ms))
 
     def on_hook(self, *, bounce_ms: float = 0) -> None:
-        self._appliance._act(lambda: self.virtual.on_hook(bounce_ms=bounce_ms))
+        self._appliance.act(lambda: self.virtual.on_hook(bounce_ms=bounce_ms))
 
     def flash(self, ms: float | None = None) -> None:
         self._appliance._run(self.virtual.flash() if ms is None else self.virtual.flash(ms))
@@ -147,11 +147,11 @@ class Line:
 
     def answer(self) -> None:
         """The far end of an outgoing call answers."""
-        self._appliance._act(self.virtual.answer)
+        self._appliance.act(self.virtual.answer)
 
     def hang_up(self, method: str = "loop") -> None:
         """The far end hangs up; the exchange signals it by `method`."""
-        self._appliance._act(lambda: self.virtual.hang_up(method))
+        self._appliance.act(lambda: self.virtual.hang_up(method))
 
     def say(
         self, what: float | tuple[float, ...] | np.ndarray | None, level_dbm0: float = -10
@@ -244,7 +244,7 @@ class SimulatedAppliance:
     def _run(self, coroutine: Any) -> Any:
         return self.loop.run_until_complete(coroutine)
 
-    def _act(self, action: Callable[[], Any]) -> None:
+    def act(self, action: Callable[[], Any]) -> None:
         """Do something to the world at the current virtual moment, inside the loop (the
         world may start timers), then let the engine react."""
 

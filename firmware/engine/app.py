@@ -227,6 +227,8 @@ class Engine:
                 line.flash()
             elif kind is EventKind.PULSE_DIGIT and event.digit:
                 line.digit(event.digit)
+            elif kind is EventKind.FAILED:
+                line.port_failed()
         elif isinstance(line, FxoLine):
             if kind is EventKind.RING_START:
                 line.ring_started()
@@ -236,6 +238,8 @@ class Engine:
                 line.polarity_reversed()
             elif kind is EventKind.LOOP_DROP:
                 line.loop_dropped()
+            elif kind is EventKind.FAILED:
+                line.port_failed()
         if line is not None:
             self._publish_line(line)
 

@@ -21,6 +21,7 @@ from firmware.engine.timers import Timer
 class Indication(Enum):
     """What an originating endpoint should play to its user while a call is set up."""
 
+    PROCEEDING = "proceeding"  # an outside line is being seized and dialled: silence
     RINGBACK = "ringback"
     BUSY = "busy"
     CONGESTION = "congestion"

@@ -72,7 +72,9 @@ class CallManager:
             else:
                 call._end_leg(target, "busy")
         if call.alerting:
-            origin.progress(call, Indication.RINGBACK)
+            # Over an outside line the caller hears the exchange's own tones once dialled.
+            waiting = Indication.PROCEEDING if direction == "outbound" else Indication.RINGBACK
+            origin.progress(call, waiting)
         elif wanted:
             self.end(call, "busy", hung_up_by="system")
             origin.progress(call, Indication.BUSY)

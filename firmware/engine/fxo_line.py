@@ -205,6 +205,9 @@ class FxoLine(OutgoingCalls):
     def progress(self, call: Call, indication: Indication) -> None:
         if call is not self.call or not self.port.seized:
             return
+        if indication is Indication.PROCEEDING:
+            self.channel.play(None)
+            return
         tone = "ringback" if indication is Indication.RINGBACK else "busy"
         self.channel.play(self.context.tone(tone))
 

@@ -119,6 +119,21 @@ class FxsLine:
             waiting, self.waiting = self.waiting, None
             self._ring_for(waiting)
 
+    def port_failed(self) -> None:
+        """The phone's port went out of service: every call it is part of ends here."""
+        log.error("%s: out of service; its calls end", self.name)
+        self._stop_timers()
+        self.channel.overlay = None
+        self.channel.play(None)
+        calls = self.context.calls
+        for call in (self.ringing, self.waiting, self.active, self.held):
+            if call is not None and call.state is not CallState.ENDED:
+                calls.hang_up(self, call)
+        self.ringing = self.waiting = self.active = self.held = None
+        self.consulting = False
+        self.digits = ""
+        self._set_mode(FxsMode.IDLE)
+
     def flash(self) -> None:
         calls = self.context.calls
         active = self.active
@@ -193,6 +208,9 @@ class FxsLine:
         context = self.context
         if indication is Indication.RINGBACK:
             self.channel.play(context.tone("ringback"))
+            return
+        if indication is Indication.PROCEEDING:
+            self.channel.play(None)
             return
         if indication is Indication.BUSY:
             self.channel.play(context.tone("busy"))
