@@ -67,6 +67,7 @@ class FxsLine:
         self._idle_off_hook = Timer(self._start_warning)  # dial tone or a tone nobody acts on
         self._warning = Timer(self._park)
         channel.on_digit = self._digit
+        channel.digits_wanted = lambda: self.mode is FxsMode.DIALING
 
     @property
     def party(self) -> Party:

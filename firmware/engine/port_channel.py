@@ -52,7 +52,9 @@ class PortChannel(Channel):
         self.on_digit: Callable[[str], None] | None = None
         self.on_caller_id: Callable[[CallerId], None] | None = None
         self.on_tone: Callable[[str], None] | None = None
+        self.digits_wanted: Callable[[], bool] = lambda: True
         self._dtmf = DtmfReceiver()
+        self._dtmf_running = False
         self._line_side = echo_cancel
         self._echo = EchoCanceller() if echo_cancel else None
         self._sent: deque[np.ndarray] = deque([SILENCE] * ECHO_BULK_DELAY_FRAMES)
@@ -90,10 +92,18 @@ class PortChannel(Channel):
         if self._line_side:
             frame = self._line_dsp(frame, far_end)
         self.input_frame = frame
-        if self._line_side and not self.port.seized:
-            return  # dialled digits only matter from phones and from answered lines
+        self._listen_for_digits(frame)
+
+    def _listen_for_digits(self, frame: np.ndarray) -> None:
+        """Run the DTMF receiver only while the endpoint wants digits (it is costly)."""
+        if self.on_digit is None or not self.digits_wanted():
+            if self._dtmf_running:
+                self._dtmf.reset()
+                self._dtmf_running = False
+            return
+        self._dtmf_running = True
         for event in self._dtmf.feed(frame):
-            if not event.ended and self.on_digit is not None:
+            if not event.ended:
                 self.on_digit(event.digit)
 
     def push(self) -> None:
