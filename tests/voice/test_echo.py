@@ -213,6 +213,21 @@ def test_modem_bypass_passes_the_near_end_untouched_until_the_line_goes_quiet() 
     assert level_dbm0(out) < level_dbm0(echo[3 * FS :]) - 20.0
 
 
+def test_changed_echo_path_is_relearnt_within_a_second() -> None:
+    """The line's echo changes mid-call (say, the exchange switched the call): the residual
+    then looks like talk to the residual test, which must not lock the old model in."""
+    far = speech_like(8.0, np.random.default_rng(17))
+    before = signal.lfilter(echo_path(5.0, 11.0, "resonant"), [1.0], far)
+    after = signal.lfilter(echo_path(20.0, 15.0, "dispersive"), [1.0], far)
+    echo = np.concatenate((before[: 3 * FS], after[3 * FS :]))
+    near = np.round(echo + line_noise(far.size, -65.0, 17))
+    residual = run(EchoCanceller(nlp=False), far, near) - (near - echo)
+    by_second = [erle_db(echo, residual, t, t + 1.0) for t in range(8)]
+    print("\necho path changed at 3 s, ERLE per second:", " ".join(f"{v:.1f}" for v in by_second))
+    assert by_second[2] >= 30.0
+    assert min(by_second[4:]) >= 25.0
+
+
 def test_enable_restores_cancellation_at_once() -> None:
     far = speech_like(3.0, np.random.default_rng(11))
     echo = signal.lfilter(echo_path(0.0, 6.0, "bandpass"), [1.0], far)

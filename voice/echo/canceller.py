@@ -3,18 +3,24 @@
 
 Structure (per 20 ms block of 160 samples):
 
-- Two models of the echo path (`voice.echo.mdf`): a background filter that adapts every
-  block the far end is active and no double talk is seen, and a foreground filter that
-  makes the output. The background is copied into the foreground only while it cancels
-  better; if it gets worse (it adapted on near-end speech the detector missed) it is reset
-  from the foreground. So double talk can slow learning but never spoil the output.
-- A Geigel double-talk detector on what the foreground model leaves: a residual above half
-  the far-end peak of the last tail can't be echo (the hybrid loses at least 6 dB), so
-  adaptation stops, with a hangover. Testing the residual rather than the raw near end
-  keeps low-loss hybrids, whose echo peaks can reach half the far end, from stalling it.
+- Two models of the echo path (`voice.echo.twopath`, filters in `voice.echo.mdf`): a
+  background that learns and a foreground that makes the output. The background is copied
+  into the foreground only while it cancels better in single talk, or, while talk is
+  suspected, only if it removes most of what was received (an echo path change).
+- A Geigel double-talk detector on the raw near end: a sample above half the far-end peak
+  of the last tail can't be echo (the hybrid loses at least 6 dB), so learning stops, with
+  a hangover. It looks at what was received, not at what the model leaves: a model that
+  had learnt part of the near end would otherwise hide the talk that taught it. For a
+  hybrid whose echo the model shows to peak higher, the threshold rises, up to −3 dB.
+- A per-bin gate on learning: a frequency bin where the near end carries more power than
+  the far end put into it over the tail holds near-end signal, not echo, and does not
+  adapt. Without it, bins the far end barely excites (a tone's G.711 distortion products)
+  learn huge gains that cancel a near-end tone locked to them, whatever its level.
 - A non-linear processor: during far-end single talk it replaces the residual echo with
   comfort noise matched to the line's background; near-end speech (Geigel, or a residual
-  well above what the echo model leaves) opens it at once.
+  well above what the echo model leaves) opens it at once. It acts only once the linear
+  model takes NLP_MIN_ERLE_DB off the echo: before that, or when something the detectors
+  miss keeps the residual high, what is left is not a residual echo it may remove.
 - A modem bypass (`disable_for_modem`, for 2100 Hz with phase reversals): the near end
   passes untouched until both directions have been quiet for MODEM_RELEASE_MS.
 
@@ -36,7 +42,8 @@ from scipy import signal
 from voice.level import SAMPLE_RATE_HZ, dbm0_to_amplitude, dbm0_to_power
 
 from .comfort import ComfortNoise
-from .mdf import FarEndSpectra, PartitionedFilter
+from .mdf import FarEndSpectra
+from .twopath import TwoPathModel
 
 log = logging.getLogger(__name__)
 
@@ -49,18 +56,21 @@ NORMALISER_FLOOR_DB = -6.0  # weaker bins adapt as if they were this far below t
 REGULARISATION_DBM0 = -70.0
 ADAPT_MIN_DBM0 = -55.0  # far-end block level below which the model learns nothing
 GEIGEL_RATIO = 0.5  # near-end above half the far-end peak: double talk (hybrid ERL ≥ 6 dB)
+GEIGEL_MAX_RATIO = 10.0 ** (-3.0 / 20.0)  # ... raised, up to this, for hotter hybrids
+GEIGEL_MARGIN = 1.25  # above the largest echo peak (÷ far-end peak) the model predicts
+GEIGEL_DECAY_PER_BLOCK = 10.0 ** (-1.0 / 20.0 / 50.0)  # that peak is forgotten at 1 dB/s
+ECHO_DOMINATED_DB = 10.0  # blocks the model cancels this well show the echo's peaks
+NEAR_BIN_GATE = 1.0  # near-end bin power above this × the far end's over the tail: no echo
 NEAR_MIN_DBM0 = -45.0  # near-end peaks below this (as a sine) never count as talk
 FAR_ACTIVE_DBM0 = -45.0  # far-end peaks above this (as a sine) make the NLP consider echo
 HANGOVER_MS = 40.0
-TWO_PATH_SMOOTHING = 0.5
-COPY_RATIO = 0.8  # background replaces foreground when its error is this much smaller
-RESET_RATIO = 4.0  # background restarts from foreground when its error is this much larger
+TALK_COPY_ERLE_DB = 10.0  # while talk is suspected, the background must cancel this much
 RESIDUAL_MARGIN = 4.0  # residual envelope this far above the learnt echo residual = talk
 RESIDUAL_RISE_PER_BLOCK = 10.0 ** (0.5 / 20.0)
 RESIDUAL_ENVELOPE_MS = 4.0
+NLP_MIN_ERLE_DB = 20.0  # the NLP only acts while the linear model removes this much
 NLP_RAMP_STEP = 1.0 / 8.0  # NLP gain change per sample: a full swing takes 1 ms
 ERLE_SMOOTHING = 0.9
-CONVERGED_DB = 6.0  # below this (foreground cancellation in any far-end block) keep learning
 MODEM_RELEASE_MS = 250.0
 MODEM_QUIET_DBM0 = -36.0
 
@@ -100,8 +110,7 @@ class EchoCanceller:
         self.block = block
         self.partitions = math.ceil(tail_ms * SAMPLE_RATE_HZ / 1000.0 / block)
         self._spectra = FarEndSpectra(block, self.partitions)
-        self._background = PartitionedFilter(block, self.partitions)
-        self._foreground = PartitionedFilter(block, self.partitions)
+        self._paths = TwoPathModel(block, self.partitions)
         self._comfort = ComfortNoise(block, seed)
         self._regularisation = 2 * block * dbm0_to_power(REGULARISATION_DBM0)
         self._adapt_min_power = dbm0_to_power(ADAPT_MIN_DBM0)
@@ -119,8 +128,7 @@ class EchoCanceller:
     def reset(self) -> None:
         """Forget the echo path and every measurement (a new call on the line)."""
         self._spectra.reset()
-        self._background.reset()
-        self._foreground.reset()
+        self._paths.reset()
         self._comfort.reset()
         block = self.block
         self._fill = 0
@@ -131,19 +139,20 @@ class EchoCanceller:
         self._block_peaks = np.zeros(self.partitions)  # far-end |peak| of recent blocks
         self._position = 0  # samples processed since reset
         self._talk_until = -1  # double talk holds until this sample (exclusive)
+        self._geigel_until = -1  # the same, for the Geigel test alone
+        # Until the model has shown how high this hybrid's echo peaks, the Geigel threshold
+        # allows for the hottest hybrid, so that learning is not stalled on it.
+        self._geigel_ratio = GEIGEL_MAX_RATIO
+        self._echo_peaks_known = False
+        self._echo_peak_ratio = 0.0  # largest echo peak ÷ far-end peak the model predicts
         self._geigel_in_block = False
         self._talk_in_block = False
         self._envelope_state = np.zeros(1)
         self._nlp_gain = 1.0
         self._noise_block: np.ndarray | None = np.zeros(block)
         self._residual_ratio = 1.0  # residual envelope / far-end peak in single talk
-        self._background_error = 0.0
-        self._foreground_error = 0.0
         self._near_power = 0.0
         self._error_power = 0.0
-        self._near_energy_all = 0.0  # smoothed over every far-active block, talk or not
-        self._converged = False
-        self._error_energy_all = 0.0
         self._bypassed = False
         self._quiet_samples = 0
         self._nlp_active = False
@@ -183,7 +192,7 @@ class EchoCanceller:
 
     def echo_path(self) -> np.ndarray:
         """The current echo path model as an impulse response (taps at 8 kHz)."""
-        return self._foreground.impulse_response()
+        return self._paths.foreground.impulse_response()
 
     def process(self, far_end: np.ndarray, near_end: np.ndarray) -> np.ndarray:
         """Remove the echo of `far_end` from `near_end`; returns int16 of the same length."""
@@ -229,14 +238,16 @@ class EchoCanceller:
         spectrum = self._spectra.spectrum_of(self._far[:stop])
         if stop == self.block:
             self._pending_spectrum = spectrum
-        echo = self._foreground.estimate(self._spectra.with_newest(spectrum))[start:stop]
+        newest = self._spectra.with_newest(spectrum)
+        echo = self._paths.foreground.estimate(newest)[start:stop]
         self._echo[start:stop] = echo
         error = near - echo
         residual = np.abs(error)
         far_peak = np.maximum.accumulate(np.abs(self._far[:stop]))[start:]
         np.maximum(far_peak, self._block_peaks.max(), out=far_peak)
         audible = residual > self._near_min_peak
-        geigel = (residual > GEIGEL_RATIO * far_peak) & audible
+        loud = np.abs(near)
+        geigel = (loud > self._geigel_ratio * far_peak) & (loud > self._near_min_peak)
         envelope, self._envelope_state = signal.lfilter(
             *self._envelope_ba, residual, zi=self._envelope_state
         )
@@ -246,7 +257,11 @@ class EchoCanceller:
         offsets = np.arange(start, stop)
         hits = np.flatnonzero(talk)
         if hits.size:
-            self._geigel_in_block |= bool(geigel.any())
+            geigel_hits = np.flatnonzero(geigel)
+            if geigel_hits.size:
+                self._geigel_in_block = True
+                last = self._position + int(offsets[geigel_hits[-1]])
+                self._geigel_until = last + self._hangover + 1
             self._talk_in_block = True
             marks = np.full(stop - start, self._talk_until - self._hangover - 1 - self._position)
             marks[hits] = offsets[hits]
@@ -257,6 +272,8 @@ class EchoCanceller:
         if not self.nlp_enabled:
             return error
         suppress = (far_peak > self._far_active_peak) & ~holding
+        if self.erle_db < NLP_MIN_ERLE_DB:
+            suppress[:] = False
         self._nlp_active = bool(suppress[-1])
         gain = self._ramp(suppress)
         if gain is None:
@@ -313,46 +330,27 @@ class EchoCanceller:
             return
         foreground_error = near - self._echo
         far_active = far_power > self._adapt_min_power
-        double_talk = self._geigel_in_block or self._position < self._talk_until
+        geigel_talk = self._geigel_in_block or self._position < self._geigel_until
+        double_talk = geigel_talk or self._position < self._talk_until
         self._comfort.observe(foreground_error, far_active, self._talk_in_block)
-        if not far_active:
-            return
+        if not far_active or geigel_talk:
+            return  # no echo to learn from, or what was received is mostly talk
         stacked = self._spectra.spectra
-        background_error = near - self._background.estimate(stacked)
-        smoothing = ERLE_SMOOTHING
-        self._near_energy_all = smoothing * self._near_energy_all + (1 - smoothing) * near_power
-        foreground_power = float(np.dot(foreground_error, foreground_error)) / self.block
-        self._error_energy_all = (
-            smoothing * self._error_energy_all + (1 - smoothing) * foreground_power
-        )
-        if self._near_energy_all > self._error_energy_all * 10.0 ** (CONVERGED_DB / 10):
-            self._converged = True  # latched: double talk later must not reopen learning
-        # Until the model first explains the near end, the Geigel test cannot tell echo from
-        # talk (the residual is the whole echo): learn regardless until then.
-        if not self._geigel_in_block or not self._converged:
-            power = np.sum(stacked.real**2 + stacked.imag**2, axis=0)
-            power = np.maximum(power, 10.0 ** (NORMALISER_FLOOR_DB / 10.0) * power.mean())
-            self._background.adapt(stacked, background_error, power + self._regularisation, STEP)
-        if not double_talk or not self._converged:
-            # In double talk the error is mostly speech: a model that "cancels" some of
-            # it is not a better echo model, so the foreground only changes in single talk.
-            self._compare_paths(background_error, foreground_error)
+        background = self._paths.background
+        background_error = near - background.estimate(stacked)
+        power = np.sum(stacked.real**2 + stacked.imag**2, axis=0) + self._regularisation
+        near_spectrum = self._spectra.spectrum_of_block(near)
+        echo_bins = near_spectrum.real**2 + near_spectrum.imag**2 <= NEAR_BIN_GATE * power
+        normaliser = np.maximum(power, 10.0 ** (NORMALISER_FLOOR_DB / 10.0) * power.mean())
+        background.adapt(stacked, background_error, normaliser, STEP, echo_bins)
+        # The residual test flags talk whenever the model is wrong (an echo path change, or
+        # the echo arriving after a block the model had nothing to cancel); a background that
+        # removes most of what was received may then still replace the foreground.
+        copy_erle_db = TALK_COPY_ERLE_DB if double_talk else 0.0
+        self._paths.compare(background_error, foreground_error, near, copy_erle_db)
         if not double_talk:
             self._learn_residual(foreground_error, near_power)
-
-    def _compare_paths(self, background_error: np.ndarray, foreground_error: np.ndarray) -> None:
-        smoothing = TWO_PATH_SMOOTHING
-        background = float(np.dot(background_error, background_error))
-        foreground = float(np.dot(foreground_error, foreground_error))
-        self._background_error = smoothing * self._background_error + (1 - smoothing) * background
-        self._foreground_error = smoothing * self._foreground_error + (1 - smoothing) * foreground
-        if self._background_error < COPY_RATIO * self._foreground_error:
-            self._foreground.copy_from(self._background)
-            self._foreground_error = self._background_error
-        elif self._background_error > RESET_RATIO * self._foreground_error:
-            log.debug("echo canceller background model diverged; restarting it")
-            self._background.copy_from(self._foreground)
-            self._background_error = self._foreground_error
+        self._follow_echo_peaks(foreground_error, near_power)
 
     def _learn_residual(self, error: np.ndarray, near_power: float) -> None:
         error_power = float(np.dot(error, error)) / error.size
@@ -364,6 +362,20 @@ class EchoCanceller:
             return
         ratio = float(np.max(np.abs(error))) / far_peak
         self._residual_ratio = min(ratio, self._residual_ratio * RESIDUAL_RISE_PER_BLOCK, 1.0)
+
+    def _follow_echo_peaks(self, error: np.ndarray, near_power: float) -> None:
+        """Set the Geigel threshold from the echo peaks the model predicts in blocks it
+        cancels well, so a hybrid with little loss does not stall learning."""
+        error_power = float(np.dot(error, error)) / error.size
+        self._echo_peak_ratio *= GEIGEL_DECAY_PER_BLOCK
+        if near_power > error_power * 10.0 ** (ECHO_DOMINATED_DB / 10.0):
+            ratio = float(np.max(np.abs(self._echo))) / float(self._block_peaks.max())
+            self._echo_peak_ratio = max(self._echo_peak_ratio, ratio)
+            self._echo_peaks_known = True
+        if self._echo_peaks_known:
+            self._geigel_ratio = min(
+                max(GEIGEL_MARGIN * self._echo_peak_ratio, GEIGEL_RATIO), GEIGEL_MAX_RATIO
+            )
 
     def _watch_modem_release(self, far_power: float, near_power: float) -> None:
         quiet = max(far_power, near_power) < self._modem_quiet_power

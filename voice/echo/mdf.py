@@ -40,6 +40,13 @@ class FarEndSpectra:
         self.spectra[0] = spectrum
         self.previous = current.astype(np.float64, copy=True)
 
+    def spectrum_of_block(self, samples: np.ndarray) -> np.ndarray:
+        """Spectrum of one block alone (zeros where the previous block would be), on the
+        same bins as the far-end spectra, as the error is transformed for adaptation."""
+        frame = np.zeros(2 * self.block)
+        frame[self.block :] = samples
+        return np.fft.rfft(frame)
+
     def with_newest(self, spectrum: np.ndarray) -> np.ndarray:
         """The partition spectra as they will be once `spectrum` is the newest."""
         stacked = np.empty_like(self.spectra)
@@ -68,13 +75,21 @@ class PartitionedFilter:
         return np.fft.irfft(total, 2 * self.block)[self.block :]
 
     def adapt(
-        self, spectra: np.ndarray, error: np.ndarray, normaliser: np.ndarray, step: float
+        self,
+        spectra: np.ndarray,
+        error: np.ndarray,
+        normaliser: np.ndarray,
+        step: float,
+        bins: np.ndarray | None = None,
     ) -> None:
-        """One constrained, per-bin normalised LMS step from the block's `error` samples."""
+        """One constrained, per-bin normalised LMS step from the block's `error` samples,
+        taken only in the frequency `bins` selected (a boolean mask; None = all)."""
         frame = np.zeros(2 * self.block)
         frame[self.block :] = error
-        error_spectrum = np.fft.rfft(frame)
-        gradient = np.conj(spectra) * (error_spectrum / normaliser)[None, :]
+        scaled = np.fft.rfft(frame) / normaliser
+        if bins is not None:
+            scaled = np.where(bins, scaled, 0.0)
+        gradient = np.conj(spectra) * scaled[None, :]
         taps = np.fft.irfft(gradient, 2 * self.block, axis=1)
         taps[:, self.block :] = 0.0
         self.weights += step * np.fft.rfft(taps, axis=1)

@@ -1,0 +1,64 @@
+"""Two models of the echo path: one that learns and one that is heard.
+
+The background model adapts every block the far end is active and no double talk is seen;
+the foreground model makes the output. The background replaces the foreground only while it
+cancels clearly better, and restarts from the foreground when it has become much worse (it
+adapted on near-end speech the detectors missed). So double talk can slow learning but not
+spoil the output.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+
+from .mdf import PartitionedFilter
+
+log = logging.getLogger(__name__)
+
+SMOOTHING = 0.5  # of the block error energies compared
+COPY_RATIO = 0.8  # background replaces foreground when its error is this much smaller
+RESET_RATIO = 4.0  # background restarts from foreground when its error is this much larger
+
+
+class TwoPathModel:
+    """A background and a foreground `PartitionedFilter` and the rule that moves between them."""
+
+    def __init__(self, block: int, partitions: int) -> None:
+        self.background = PartitionedFilter(block, partitions)
+        self.foreground = PartitionedFilter(block, partitions)
+        self.reset()
+
+    def reset(self) -> None:
+        self.background.reset()
+        self.foreground.reset()
+        self._background_error = 0.0
+        self._foreground_error = 0.0
+        self._received = 0.0
+
+    def compare(
+        self,
+        background_error: np.ndarray,
+        foreground_error: np.ndarray,
+        received: np.ndarray,
+        min_erle_db: float = 0.0,
+    ) -> None:
+        """Weigh one block's errors of both models (and what was received): copy the
+        background into the foreground if it cancels better and takes at least
+        `min_erle_db` off what was received, or restart it if it cancels far worse."""
+        smoothing = SMOOTHING
+        background = float(np.dot(background_error, background_error))
+        foreground = float(np.dot(foreground_error, foreground_error))
+        energy = float(np.dot(received, received))
+        self._background_error = smoothing * self._background_error + (1 - smoothing) * background
+        self._foreground_error = smoothing * self._foreground_error + (1 - smoothing) * foreground
+        self._received = smoothing * self._received + (1 - smoothing) * energy
+        better = self._background_error < COPY_RATIO * self._foreground_error
+        if better and self._background_error * 10.0 ** (min_erle_db / 10.0) < self._received:
+            self.foreground.copy_from(self.background)
+            self._foreground_error = self._background_error
+        elif self._background_error > RESET_RATIO * self._foreground_error:
+            log.debug("echo canceller background model diverged; restarting it")
+            self.background.copy_from(self.foreground)
+            self._background_error = self._foreground_error
