@@ -7,6 +7,7 @@ congestion. Part of FxoLine (see fxo_line), kept apart to keep each half readabl
 from __future__ import annotations
 
 import logging
+from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING, cast
 
 from drivers.fxo import FxoSeizeError
@@ -27,9 +28,9 @@ log = logging.getLogger(__name__)
 DIAL_TONE_TIMEOUT_S = 4.0  # the exchange must give dial tone within this after seizure
 
 
-class OutgoingCalls:
+class OutgoingCalls(ABC):
     """The outgoing half of FxoLine: the line provides the state declared here and the
-    methods that raise NotImplementedError here."""
+    abstract methods."""
 
     name: str
     port: FxoPort
@@ -44,17 +45,21 @@ class OutgoingCalls:
     def _line(self) -> FxoLine:
         return cast("FxoLine", self)
 
+    @abstractmethod
     def available_for_outbound(self) -> bool:
-        raise NotImplementedError
+        """Provided by the line."""
 
+    @abstractmethod
     def _set_mode(self, mode: FxoMode) -> None:
-        raise NotImplementedError
+        """Provided by the line."""
 
+    @abstractmethod
     def _release(self) -> None:
-        raise NotImplementedError
+        """Provided by the line."""
 
+    @abstractmethod
     def _glare(self) -> None:
-        raise NotImplementedError
+        """Provided by the line."""
 
     def offer(self, call: Call) -> bool:
         if not self.available_for_outbound():
