@@ -64,8 +64,27 @@ class SimulatedRig:
         }
 
 
-class Phone:
+class _Party:
+    """Someone at one end of the simulated wires: talks into it and listens to it."""
+
+    virtual: VirtualPhone | VirtualExchangeLine
+
+    def say(
+        self, what: float | tuple[float, ...] | np.ndarray | None, level_dbm0: float = -10
+    ) -> None:
+        self.virtual.say(what, level_dbm0)
+
+    def hears(self, seconds: float = 1.0) -> Hearing:
+        return self.virtual.hears(seconds)
+
+    def level_at(self, frequency_hz: float, seconds: float = 1.0) -> float:
+        return self.virtual.level_at(frequency_hz, seconds)
+
+
+class Phone(_Party):
     """A virtual telephone on an FXS port, driven synchronously."""
+
+    virtual: VirtualPhone
 
     def __init__(self, appliance: SimulatedAppliance, virtual: VirtualPhone, port: int) -> None:
         self._appliance = appliance
@@ -89,17 +108,6 @@ class Phone:
         """Dial `digits` by pulsing the hook switch; returns after the last pulse."""
         self._appliance._run(self.virtual.dial_pulse(digits, **options))
 
-    def say(
-        self, what: float | tuple[float, ...] | np.ndarray | None, level_dbm0: float = -10
-    ) -> None:
-        self.virtual.say(what, level_dbm0)
-
-    def hears(self, seconds: float = 1.0) -> Hearing:
-        return self.virtual.hears(seconds)
-
-    def level_at(self, frequency_hz: float, seconds: float = 1.0) -> float:
-        return self.virtual.level_at(frequency_hz, seconds)
-
     def is_ringing(self) -> bool:
         return self.virtual.is_ringing()
 
@@ -107,8 +115,10 @@ class Phone:
         return self.virtual.caller_id()
 
 
-class Line:
+class Line(_Party):
     """A virtual exchange line on an FXO port, driven synchronously."""
+
+    virtual: VirtualExchangeLine
 
     def __init__(
         self, appliance: SimulatedAppliance, virtual: VirtualExchangeLine, port: int
@@ -152,17 +162,6 @@ class Line:
     def hang_up(self, method: str = "loop") -> None:
         """The far end hangs up; the exchange signals it by `method`."""
         self._appliance.act(lambda: self.virtual.hang_up(method))
-
-    def say(
-        self, what: float | tuple[float, ...] | np.ndarray | None, level_dbm0: float = -10
-    ) -> None:
-        self.virtual.say(what, level_dbm0)
-
-    def hears(self, seconds: float = 1.0) -> Hearing:
-        return self.virtual.hears(seconds)
-
-    def level_at(self, frequency_hz: float, seconds: float = 1.0) -> float:
-        return self.virtual.level_at(frequency_hz, seconds)
 
 
 class SimulatedAppliance:
