@@ -41,24 +41,26 @@ def test_config_survives_sigkill_at_random_moments_during_200_saves(tmp_path):
     data = tmp_path / "data"
     rng = random.Random(20261124)
     engine = start_engine(data, fast=True)
-    document = ConfigStore(data / "config").load().model_dump(mode="json")
-    saved = 0
-    kills = 0
-    previous_name = document["system"]["name"]
-    while saved < SAVES:
-        count = min(rng.randint(*SAVES_BETWEEN_KILLS), SAVES - saved)
-        acknowledged, in_flight = asyncio.run(
-            save_until_killed(data, document, saved, count, engine.kill, rng)
-        )
-        kills += 1
-        saved += count
-        loaded = ConfigStore(data / "config").load()  # must load, whatever the moment
-        old_name = f"Office {acknowledged}" if acknowledged is not None else previous_name
-        assert loaded.system.name in (old_name, f"Office {in_flight}")
-        expected = named(document, 0)
-        expected["system"]["name"] = loaded.system.name
-        assert loaded.model_dump(mode="json") == expected
-        previous_name = loaded.system.name
-        engine = start_engine(data, fast=True)
-    engine.stop()
+    try:
+        document = ConfigStore(data / "config").load().model_dump(mode="json")
+        saved = 0
+        kills = 0
+        previous_name = document["system"]["name"]
+        while saved < SAVES:
+            count = min(rng.randint(*SAVES_BETWEEN_KILLS), SAVES - saved)
+            acknowledged, in_flight = asyncio.run(
+                save_until_killed(data, document, saved, count, engine.kill, rng)
+            )
+            kills += 1
+            saved += count
+            loaded = ConfigStore(data / "config").load()  # must load, whatever the moment
+            old_name = f"Office {acknowledged}" if acknowledged is not None else previous_name
+            assert loaded.system.name in (old_name, f"Office {in_flight}")
+            expected = named(document, 0)
+            expected["system"]["name"] = loaded.system.name
+            assert loaded.model_dump(mode="json") == expected
+            previous_name = loaded.system.name
+            engine = start_engine(data, fast=True)
+    finally:
+        engine.kill()
     assert kills >= SAVES // SAVES_BETWEEN_KILLS[1]
