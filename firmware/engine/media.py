@@ -14,6 +14,8 @@ from typing import Protocol
 
 import numpy as np
 
+from voice.mixer import mix, mix_minus
+
 log = logging.getLogger(__name__)
 
 FRAME_SAMPLES = 160  # 20 ms at 8 kHz
@@ -49,7 +51,7 @@ class Channel:
         else:
             frame = SILENCE
         if self.overlay is not None:
-            frame = saturating_sum([frame, self.overlay.next_frame()])
+            frame = mix([frame, self.overlay.next_frame()])
         return frame
 
     def play(self, source: AudioSource | None) -> None:
@@ -97,16 +99,6 @@ class Bridge:
             first, second = self.members
             first._bridge_frame, second._bridge_frame = second.input_frame, first.input_frame
             return
-        inputs = np.stack([member.input_frame for member in self.members]).astype(np.int32)
-        total = inputs.sum(axis=0)
-        for member, own in zip(self.members, inputs, strict=True):
-            member._bridge_frame = _clip16(total - own)
-
-
-def saturating_sum(frames: list[np.ndarray]) -> np.ndarray:
-    total = np.sum(np.stack(frames).astype(np.int32), axis=0)
-    return _clip16(total)
-
-
-def _clip16(values: np.ndarray) -> np.ndarray:
-    return np.clip(values, -32768, 32767).astype(np.int16)
+        heard = mix_minus([member.input_frame for member in self.members])
+        for member, frame in zip(self.members, heard, strict=True):
+            member._bridge_frame = frame
