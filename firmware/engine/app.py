@@ -9,6 +9,7 @@ to line supervision; status changes are pushed to control API subscribers.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from drivers.fxo import FxoPort, FxoSettings
@@ -135,6 +136,9 @@ class Engine:
         old = self.config
         self.config = config
         self.context.apply(config)
+        for line in self.lines.values():
+            if isinstance(line, FxoLine):  # the line-tone detector follows the country
+                line.channel.country_tones = self.context.country.tones
         if hat_settings(config) != hat_settings(old):
             self.hardware_settings_changed = True
             log.warning("config: port hardware settings change at the next engine restart")
@@ -217,29 +221,9 @@ class Engine:
         detail += f" ({event.detail})" if event.detail else ""
         log.info("port %d: %s%s", event.port, event.kind.value, detail)
         line = self.lines.get(event.port)
-        kind = event.kind
-        if isinstance(line, FxsLine):
-            if kind is EventKind.OFF_HOOK:
-                line.off_hook()
-            elif kind is EventKind.ON_HOOK:
-                line.on_hook()
-            elif kind is EventKind.FLASH:
-                line.flash()
-            elif kind is EventKind.PULSE_DIGIT and event.digit:
-                line.digit(event.digit)
-            elif kind is EventKind.FAILED:
-                line.port_failed()
-        elif isinstance(line, FxoLine):
-            if kind is EventKind.RING_START:
-                line.ring_started()
-            elif kind is EventKind.RING_STOP:
-                line.ring_stopped()
-            elif kind is EventKind.POLARITY:
-                line.polarity_reversed()
-            elif kind is EventKind.LOOP_DROP:
-                line.loop_dropped()
-            elif kind is EventKind.FAILED:
-                line.port_failed()
+        handler = _HANDLERS.get((type(line), event.kind))
+        if handler is not None:
+            handler(line, event)
         if line is not None:
             self._publish_line(line)
 
@@ -247,3 +231,18 @@ class Engine:
         task = aio.create_task(self.history.record(record))
         self._pending_writes.add(task)
         task.add_done_callback(self._pending_writes.discard)
+
+
+# What each port event means to the line supervision of its port.
+_HANDLERS: dict[tuple[type, EventKind], Callable[[Any, PortEvent], None]] = {
+    (FxsLine, EventKind.OFF_HOOK): lambda line, _event: line.off_hook(),
+    (FxsLine, EventKind.ON_HOOK): lambda line, _event: line.on_hook(),
+    (FxsLine, EventKind.FLASH): lambda line, _event: line.flash(),
+    (FxsLine, EventKind.PULSE_DIGIT): lambda line, event: line.digit(event.digit),
+    (FxsLine, EventKind.FAILED): lambda line, _event: line.port_failed(),
+    (FxoLine, EventKind.RING_START): lambda line, _event: line.ring_started(),
+    (FxoLine, EventKind.RING_STOP): lambda line, _event: line.ring_stopped(),
+    (FxoLine, EventKind.POLARITY): lambda line, _event: line.polarity_reversed(),
+    (FxoLine, EventKind.LOOP_DROP): lambda line, _event: line.loop_dropped(),
+    (FxoLine, EventKind.FAILED): lambda line, _event: line.port_failed(),
+}
