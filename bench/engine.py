@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 
-from firmware.config.defaults import default_config
+from bench.scenarios import every_port_config, put_every_port_in_a_call
 from firmware.simulator import SimulatedAppliance
 
 TALK_S = 60.0
@@ -18,27 +18,9 @@ CHANNELS = 6
 
 
 def _busy_appliance() -> SimulatedAppliance:
-    document = default_config().model_dump(mode="json")
-    document["hat"]["ports"][5]["inbound"] = ["104"]
-    pbx = SimulatedAppliance(document)
+    pbx = SimulatedAppliance(every_port_config())
     pbx.start()
-    pbx.phone("101").off_hook()
-    pbx.run_for(0.5)
-    pbx.phone("101").dial("102")
-    pbx.run_for(1)
-    pbx.phone("102").off_hook()
-    pbx.phone("103").off_hook()
-    pbx.run_for(0.5)
-    pbx.phone("103").dial("95551234")
-    pbx.run_for(8)
-    pbx.line(1).ring("5557777")
-    pbx.run_for(6)
-    pbx.phone("104").off_hook()
-    pbx.run_for(2)
-    for extension, tone in (("101", 700), ("102", 900), ("103", 1100), ("104", 1300)):
-        pbx.phone(extension).say(tone, -15)
-    pbx.line(0).say(500, -15)
-    pbx.line(1).say(1500, -15)
+    put_every_port_in_a_call(pbx)
     return pbx
 
 

@@ -1,15 +1,9 @@
 """Every port busy for ten minutes: the media path keeps up and everything is let go after."""
 
-from firmware.config.defaults import default_config
+from bench.scenarios import every_port_config, put_every_port_in_a_call
 from firmware.simulator import SimulatedAppliance
 
 SOAK_S = 600
-
-
-def all_ports_config():
-    document = default_config().model_dump(mode="json")
-    document["hat"]["ports"][5]["inbound"] = ["104"]  # line 2 rings extension 104
-    return document
 
 
 def underruns(status):
@@ -17,24 +11,8 @@ def underruns(status):
 
 
 def test_four_phones_and_two_lines_in_calls_for_ten_minutes_without_underruns():
-    with SimulatedAppliance(all_ports_config()) as pbx:
-        pbx.phone("101").off_hook()
-        pbx.run_for(0.5)
-        pbx.phone("101").dial("102")
-        pbx.run_for(1)
-        pbx.phone("102").off_hook()
-        pbx.phone("103").off_hook()
-        pbx.run_for(0.5)
-        pbx.phone("103").dial("95551234")
-        pbx.run_for(8)
-        pbx.line(1).ring("5557777")
-        pbx.run_for(6)
-        pbx.phone("104").off_hook()
-        pbx.run_for(2)
-        for extension, tone in (("101", 700), ("102", 900), ("103", 1100), ("104", 1300)):
-            pbx.phone(extension).say(tone, -15)
-        pbx.line(0).say(500, -15)
-        pbx.line(1).say(1500, -15)
+    with SimulatedAppliance(every_port_config()) as pbx:
+        put_every_port_in_a_call(pbx)
 
         before = pbx.status()
         assert [p["state"] for p in before["ports"]] == ["talking"] * 6
