@@ -63,11 +63,23 @@ def create_app(socket_path: Path) -> Starlette:
 
 
 async def _event_stream(socket_path: Path) -> AsyncIterator[str]:
-    """Server-sent events relaying the engine's live events to one browser tab."""
+    """Server-sent events for one browser tab: the whole status, then every change.
+
+    The subscription is made before the status is read, so no change can fall between
+    the two; a tab that reconnects gets the status again and so never stays stale.
+    """
     try:
         async with ControlClient(socket_path) as client:
+            await client.subscribe()
+            async with ControlClient(socket_path) as snapshot:
+                status = await snapshot.request("status")
             yield "retry: 2000\n\n"
+            yield _sse("status", status)
             async for message in client.events():
-                yield f"event: {message['event']}\ndata: {json.dumps(message['data'])}\n\n"
-    except EngineUnavailable as error:
-        yield f"event: engine\ndata: {json.dumps({'error': str(error)})}\n\n"
+                yield _sse(message["event"], message["data"])
+    except (EngineUnavailable, ControlError) as error:
+        yield _sse("engine", {"error": str(error)})
+
+
+def _sse(event: str, data: object) -> str:
+    return f"event: {event}\ndata: {json.dumps(data)}\n\n"

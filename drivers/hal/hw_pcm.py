@@ -27,7 +27,11 @@ log = logging.getLogger(__name__)
 
 DEFAULT_PCM_DEVICE = "switchboard"  # ALSA card name the hat's overlay gives the I2S link
 PCM_DEVICE_ENV = "SWITCHBOARD_PCM_DEVICE"
-BUFFER_BLOCKS = 4  # captured blocks kept for a late reader (80 ms)
+# A late engine (a stalled loop) catches up on what the device kept instead of losing it.
+CAPTURE_BUFFER_BLOCKS = 10  # 200 ms
+# Written blocks waiting to be played: kept short so that the earpiece delay, and so the
+# echo path the FXO canceller has learned, stays put after a catch-up burst of writes.
+PLAYBACK_BUFFER_BLOCKS = 2
 IDLE_WORD = 0xFFFF_FFFF  # before anything is written: µ-law silence in all four timeslots
 
 
@@ -85,7 +89,7 @@ class SoundDevicePcm:
             self.device_overflows += 1
         captured = np.array(indata, dtype=np.int32).view(np.uint32)
         with self._lock:
-            if len(self._captured) >= BUFFER_BLOCKS:
+            if len(self._captured) >= CAPTURE_BUFFER_BLOCKS:
                 self._captured.popleft()
                 self.dropped_blocks += 1
             self._captured.append(captured)
@@ -113,7 +117,7 @@ class SoundDevicePcm:
 
     def write_block(self, block: np.ndarray) -> None:
         with self._lock:
-            if len(self._playback) >= BUFFER_BLOCKS:
+            if len(self._playback) >= PLAYBACK_BUFFER_BLOCKS:
                 self._playback.popleft()
             self._playback.append(np.ascontiguousarray(block, dtype=np.uint32))
 

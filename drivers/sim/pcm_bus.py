@@ -32,7 +32,8 @@ log = logging.getLogger(__name__)
 TIMESLOTS = 8
 BITS_PER_TIMESLOT = 8
 BLOCK_S = PCM_BLOCK_FRAMES / PCM_SAMPLE_RATE  # 20 ms
-BUFFER_BLOCKS = 4  # device buffer: this many blocks wait for a late reader
+CAPTURE_BUFFER_BLOCKS = 10  # this many captured blocks wait for a late reader (200 ms)
+PLAYBACK_BUFFER_BLOCKS = 2  # written blocks waiting to be played; older ones are discarded
 UNDRIVEN_BYTE = 0xFF
 _SILENCE = {"ulaw": 0xFF, "alaw": 0xD5}
 _EPSILON_BLOCKS = 1e-6  # absorbs float rounding of the clock at block boundaries
@@ -87,8 +88,8 @@ class SimPcmDevice:
         if self._next_index is None:
             self._next_index = passed + 1
         late = passed - self._next_index
-        if late >= BUFFER_BLOCKS:
-            lost = late - BUFFER_BLOCKS + 1
+        if late >= CAPTURE_BUFFER_BLOCKS:
+            lost = late - CAPTURE_BUFFER_BLOCKS + 1
             self.dropped_blocks += lost
             self._next_index += lost
             log.warning("PCM capture overrun: %d blocks lost", lost)
@@ -107,7 +108,7 @@ class SimPcmDevice:
             raise ValueError(
                 f"a playback block is ({PCM_BLOCK_FRAMES}, {PCM_CHANNELS}) words, got {block.shape}"
             )
-        if len(self._written) >= BUFFER_BLOCKS:
+        if len(self._written) >= PLAYBACK_BUFFER_BLOCKS:
             self._written.popleft()
             self.playback_overruns += 1
         self._written.append(block.astype(np.uint32, copy=True))

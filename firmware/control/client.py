@@ -34,6 +34,7 @@ class ControlClient:
         self._writer: asyncio.StreamWriter | None = None
         self._ids = itertools.count(1)
         self._lock = asyncio.Lock()
+        self._subscribed = False
 
     async def __aenter__(self) -> ControlClient:
         await self.connect()
@@ -80,9 +81,18 @@ class ControlClient:
             raise ControlError(str(reply.get("error")), str(reply.get("message")), details)
         return reply.get("result")
 
+    async def subscribe(self) -> None:
+        """Ask for live events on this connection; from now on they queue up for `events()`.
+
+        After subscribing, use another connection for requests: this one carries events.
+        """
+        if not self._subscribed:
+            await self.request("subscribe")
+            self._subscribed = True
+
     async def events(self) -> AsyncIterator[dict[str, Any]]:
-        """Subscribe on this connection and yield pushed events until it closes."""
-        await self.request("subscribe")
+        """Subscribe on this connection (unless done) and yield pushed events until it closes."""
+        await self.subscribe()
         assert self._reader is not None
         while True:
             line = await self._reader.readline()

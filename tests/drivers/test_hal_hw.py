@@ -20,7 +20,7 @@ from drivers.hal.factory import (
     set_default_factory,
 )
 from drivers.hal.hw_i2c import Smbus2Bus
-from drivers.hal.hw_pcm import BUFFER_BLOCKS, SoundDevicePcm
+from drivers.hal.hw_pcm import CAPTURE_BUFFER_BLOCKS, SoundDevicePcm
 from drivers.hal.hw_spi import SpidevDevice
 from drivers.hal.interfaces import Edge
 from drivers.sim.eeprom import EepromEmulator
@@ -344,15 +344,35 @@ def test_pcm_counts_blocks_the_engine_did_not_read_in_time(sounddevice):
         reader = aio.create_task(pcm.read_block())
         await aio.sleep(0)
         stream = FakeStream.instances[-1]
-        for n in range(BUFFER_BLOCKS + 3):
+        for n in range(CAPTURE_BUFFER_BLOCKS + 3):
             stream.tick(np.full((160, 2), n, dtype=np.uint32))
         first = await reader
         return pcm, first
 
     pcm, first = aio.run(main(), virtual=True)
-    # The reader only runs once all seven periods are over: the buffer kept the last four.
+    # The reader only runs once all 13 periods are over: the buffer kept the last ten.
     assert pcm.dropped_blocks == 3
     assert first[0, 0] == 3
+
+
+def test_pcm_plays_a_burst_of_late_writes_without_keeping_the_delay(sounddevice):
+    async def main():
+        pcm = SoundDevicePcm()
+        reader = aio.create_task(pcm.read_block())
+        await aio.sleep(0)
+        stream = FakeStream.instances[-1]
+        stream.tick(np.zeros((160, 2), dtype=np.uint32))
+        await reader
+        for n in range(1, 6):  # a loop catching up writes five blocks at once
+            pcm.write_block(np.full((160, 2), n, dtype=np.uint32))
+        played = [stream.tick(np.zeros((160, 2), dtype=np.uint32))[0, 0] for _ in range(3)]
+        return pcm, played
+
+    pcm, played = aio.run(main(), virtual=True)
+    # Only the newest blocks wait, so the next write is heard one period later, as before.
+    assert played[:2] == [4, 5]
+    assert played[2] == 5  # nothing new: the last word is held
+    assert pcm.playback_underruns == 2  # the very first period and this one
 
 
 # --- factory --------------------------------------------------------------------------

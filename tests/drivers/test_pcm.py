@@ -142,19 +142,19 @@ def test_blocks_nobody_read_in_time_are_counted_as_dropped():
 
     async def main():
         await highway.exchange()  # t = 20 ms
-        await aio.sleep_ms(200)  # 10 periods pass unread; the device buffers 4
+        await aio.sleep_ms(300)  # 15 periods pass unread; the device buffers 10
         before = aio.ticks_ms()
-        for _ in range(4):
+        for _ in range(10):
             await highway.exchange()  # buffered blocks come at once
         buffered_at = aio.ticks_ms()
         await highway.exchange()
         return before, buffered_at, aio.ticks_ms()
 
     before, buffered_at, next_block = aio.run(main(), virtual=True)
-    assert before == buffered_at == 220
-    assert next_block == 240
-    assert device.dropped_blocks == 6
-    assert highway.dropped_blocks == 6
+    assert before == buffered_at == 320
+    assert next_block == 340
+    assert device.dropped_blocks == 5
+    assert highway.dropped_blocks == 5
 
 
 def test_a_slot_with_nothing_to_send_sends_silence_and_counts_an_underrun():

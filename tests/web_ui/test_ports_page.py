@@ -33,6 +33,10 @@ def control(data_dir, op, **arguments):
         return thread.submit(asyncio.run, send()).result()
 
 
+def port_state(data_dir, index):
+    return control(data_dir, "status")["ports"][index]["state"]
+
+
 def test_the_ports_page_lists_the_hat_and_follows_a_phone_live(tmp_path):
     data = tmp_path / "data"
     port = free_port()
@@ -51,7 +55,7 @@ def test_the_ports_page_lists_the_hat_and_follows_a_phone_live(tmp_path):
                 "idle",
             ]
             assert rows.nth(4).locator("td").all_inner_texts()[:4] == ["4", "FXO", "Line 1", "idle"]
-            assert page.locator("#engine-state").inner_text() == "live"
+            page.wait_for_function("document.querySelector('#engine-state').textContent === 'live'")
 
             control(data, "sim_phone", port=0, action="off_hook")
             page.wait_for_function(
@@ -71,3 +75,30 @@ def test_the_ports_page_lists_the_hat_and_follows_a_phone_live(tmp_path):
         web.stop()
         engine.stop()
     assert "Traceback" not in web.output
+
+
+def test_an_open_page_catches_up_with_changes_made_while_the_web_process_was_down(tmp_path):
+    data = tmp_path / "data"
+    port = free_port()
+    engine = start_engine(data)
+    web = Process("web", "--listen", f"127.0.0.1:{port}", data_dir=data)
+    try:
+        web.wait_for(lambda: answers_http(port), "web")
+        with chromium_page() as page:
+            page.goto(f"http://127.0.0.1:{port}/")
+            page.wait_for_function("document.querySelector('#engine-state').textContent === 'live'")
+            web.stop()
+            page.wait_for_function("document.querySelector('#engine-state').textContent !== 'live'")
+            control(data, "sim_phone", port=2, action="off_hook")
+            control(data, "sim_phone", port=2, action="dial", digits="104")
+            engine.wait_for(lambda: port_state(data, 3) == "ringing", "ringing")
+            web = Process("web", "--listen", f"127.0.0.1:{port}", data_dir=data)
+            web.wait_for(lambda: answers_http(port), "web")
+            page.wait_for_function(
+                "document.querySelector('#port-3 .state').textContent === 'ringing'"
+            )
+            assert page.locator("#port-3 .peer").inner_text() == "103"
+            assert page.locator("#engine-state").inner_text() == "live"
+    finally:
+        web.stop()
+        engine.stop()

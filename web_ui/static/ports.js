@@ -1,5 +1,5 @@
 // Live port states: the page is rendered with the current status, then follows the
-// engine's events pushed through /api/events.
+// engine's events pushed through /api/events (the whole status first, on every (re)connect).
 "use strict";
 
 function since(cell) {
@@ -26,9 +26,12 @@ function showPort(port) {
 function follow() {
   const source = new EventSource("/api/events");
   const engineState = document.getElementById("engine-state");
+  source.addEventListener("status", (message) => {
+    JSON.parse(message.data).ports.forEach(showPort);
+    engineState.textContent = "live";
+  });
   source.addEventListener("port", (message) => showPort(JSON.parse(message.data)));
   source.addEventListener("engine", () => { engineState.textContent = "engine not reachable"; });
-  source.onopen = () => { engineState.textContent = "live"; };
   source.onerror = () => { engineState.textContent = "reconnecting…"; };
 }
 

@@ -17,7 +17,10 @@ import numpy as np
 from drivers.sim.world.levels import SAMPLE_RATE_HZ
 
 MAX_RUN_AHEAD_SAMPLES = SAMPLE_RATE_HZ  # blocks pulled faster than time may run 1 s ahead
-SMALL_GAP_SAMPLES = 2  # rounding jitter between blocks that is bridged, not skipped
+# A block handed over this late still follows the previous one: the PCM device captured
+# and played it in its own period and only handed it over late (a stalled engine catching
+# up within the device buffer). At least the simulated device's capture buffer (200 ms).
+LATE_BLOCK_BRIDGE_SAMPLES = SAMPLE_RATE_HZ // 4
 
 
 def sample_index(seconds: float) -> int:
@@ -35,7 +38,7 @@ class BlockCursor:
 
     `playback=False` (capture): a block handed over at t ends at t. `playback=True`: it
     starts at t. Blocks that arrive on time follow each other exactly; a pause (the chip
-    stopped exchanging audio) resynchronises with the clock.
+    stopped exchanging audio for longer than a device buffer) resynchronises with the clock.
     """
 
     def __init__(self, *, playback: bool) -> None:
@@ -47,7 +50,7 @@ class BlockCursor:
         nominal = sample_index(now_s) - (0 if self.playback else count)
         expected = self.next_index
         resync = expected is None or not (
-            expected - MAX_RUN_AHEAD_SAMPLES <= nominal <= expected + SMALL_GAP_SAMPLES
+            expected - MAX_RUN_AHEAD_SAMPLES <= nominal <= expected + LATE_BLOCK_BRIDGE_SAMPLES
         )
         start = nominal if resync or expected is None else expected
         self.next_index = start + count

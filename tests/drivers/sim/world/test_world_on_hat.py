@@ -111,3 +111,40 @@ def test_phone_goes_off_hook_hears_the_port_and_is_heard_by_it():
     voice = sent_up[-3 * 8000 : -2 * 8000]
     fitted = np.abs(np.fft.rfft(voice * np.hanning(len(voice))))
     assert abs(np.argmax(fitted) * 8000 / len(voice) - 600) < 2
+
+
+def dial_while_the_media_loop_stalls(stall_s):
+    """Dial with the engine's loop stalling `stall_s` every 300 ms; return what came up."""
+    desk = Desk()
+
+    async def media_with_stalls():
+        while True:
+            for _ in range(15):
+                await desk.highway.exchange()
+                while (frame := desk.port.receive_audio()) is not None:
+                    desk.received.append(desk.codec.decode(frame))
+            await aio.sleep(stall_s)  # nothing read: the device keeps what it captures
+
+    async def main():
+        await desk.port.start()
+        media = aio.create_task(media_with_stalls())
+        await aio.sleep(0.5)
+        desk.phone.off_hook()
+        await aio.sleep(0.3)
+        await desk.phone.dial_dtmf("2580#147")
+        await aio.sleep(0.5)
+        media.cancel()
+
+    run(main())
+    return desk, np.concatenate(desk.received)
+
+
+def test_a_stalled_engine_within_the_device_buffer_loses_no_dialled_digit():
+    desk, sent_up = dial_while_the_media_loop_stalls(0.15)
+    assert ref.dtmf_decode(sent_up) == "2580#147"
+    assert desk.highway.dropped_blocks == 0
+
+
+def test_a_stall_longer_than_the_device_buffer_is_counted_as_lost_audio():
+    desk, _ = dial_while_the_media_loop_stalls(0.3)
+    assert desk.highway.dropped_blocks > 0
