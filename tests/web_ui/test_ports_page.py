@@ -90,6 +90,7 @@ def test_an_open_page_catches_up_with_changes_made_while_the_web_process_was_dow
             web.stop()
             page.wait_for_function("document.querySelector('#engine-state').textContent !== 'live'")
             control(data, "sim_phone", port=2, action="off_hook")
+            engine.wait_for(lambda: port_state(data, 2) == "dialling", "dial tone")
             control(data, "sim_phone", port=2, action="dial", digits="104")
             engine.wait_for(lambda: port_state(data, 3) == "ringing", "ringing")
             web = Process("web", "--listen", f"127.0.0.1:{port}", data_dir=data)
