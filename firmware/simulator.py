@@ -136,7 +136,7 @@ class Line(_Party):
         **options: Any,
     ) -> None:
         """Start an incoming call: ring with the country's cadence and caller ID standard."""
-        country = load_country(self._appliance.config.system.country)
+        country = load_country(self._appliance.world_country)
         plan = country.caller_id
         options.setdefault("timing", plan.timing)
         options.setdefault("alert", plan.alert)
@@ -175,6 +175,7 @@ class SimulatedAppliance:
         layout: HatLayout = REFERENCE_LAYOUT,
         start_epoch: float = DEFAULT_START_EPOCH,
         serve_control: bool = False,
+        world_country: str | None = None,
     ) -> None:
         self._own_data_dir = data_dir is None
         self.data_dir = (
@@ -188,7 +189,10 @@ class SimulatedAppliance:
         self.loop = aio.VirtualTimeLoop(wall_epoch=start_epoch)
         # The world is also asked questions between runs, outside the loop: it must read
         # the loop's clock directly rather than the running loop's.
-        self.rig = SimulatedRig(self.config.system.country, layout, clock=self.loop.time)
+        # Where the phones and the exchange are: the configured country unless a test puts
+        # the appliance in the wrong one.
+        self.world_country = world_country or self.config.system.country
+        self.rig = SimulatedRig(self.world_country, layout, clock=self.loop.time)
         self.engine = Engine(self.paths, self.rig.hat.factory, serve_control=serve_control)
         self._phones = {i: Phone(self, v, i) for i, v in self.rig.phones.items()}
         self._lines = {i: Line(self, v, i) for i, v in self.rig.exchanges.items()}

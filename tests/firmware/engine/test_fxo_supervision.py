@@ -128,3 +128,36 @@ def test_polarity_reversal_is_ignored_when_its_supervision_is_off():
         call.line.hang_up("polarity")
         pbx.run_for(3)
         assert pbx.line(0).is_seized()
+
+
+def answered_plain_call(pbx: SimulatedAppliance) -> None:
+    """The exchange rings line 0 (no caller ID) and 101 answers."""
+    phone = pbx.phone("101")
+    ring_in(pbx, pbx.line(0), phone, None)
+    phone.off_hook()
+    pbx.run_for(1)
+
+
+def test_busy_tone_supervision_follows_a_change_of_country():
+    """Lines in GB on an appliance set to US: the GB busy tone (400 Hz) is not a US busy
+    tone, so the line stays up until someone hangs up. Once the country is set to GB, the
+    next call is freed by the exchange's busy tone, without a restart."""
+    with SimulatedAppliance(config("US"), world_country="GB") as pbx:
+        answered_plain_call(pbx)
+        pbx.line(0).hang_up("busy")
+        pbx.run_for(4)
+        held_with_the_wrong_country = pbx.line(0).is_seized()
+        pbx.phone("101").on_hook()
+        pbx.run_for(2)
+        assert not pbx.line(0).is_seized()
+
+        pbx.save_config(config("GB"))
+        pbx.run_for(1)
+        answered_plain_call(pbx)
+        hooks = hook_changes(pbx, 0)
+        hung_up = pbx.loop.time()
+        pbx.line(0).hang_up("busy")
+        run_until(pbx, lambda: not pbx.line(0).is_seized(), 5)
+        released = next(time for time, off_hook in hooks if not off_hook)
+    assert held_with_the_wrong_country
+    assert released - hung_up <= DETECT_WITHIN_S
