@@ -77,6 +77,11 @@ class FxsPortConfig(Model):
     enabled: bool = True
     loop_current_ma: int = Field(20, ge=20, le=41, description="loop current limit of the SLIC")
     caller_id: bool = Field(True, description="send caller ID to the phone")
+    call_waiting: bool = Field(
+        True,
+        description="a second call knocks with a tone during a call; off for fax machines "
+        "and modems, whose transfer the tone would break (the caller hears busy instead)",
+    )
     message_waiting_lamp: bool = Field(False, description="light the phone's lamp for voicemail")
 
 

@@ -20,6 +20,7 @@ from enum import Enum
 from typing import TYPE_CHECKING
 
 from firmware import aio
+from firmware.config.schema import FxsPortConfig
 from firmware.engine.calls import Call, CallState, Indication, Party
 from firmware.engine.dialplan import Action, Verdict
 from firmware.engine.sources import SampleSource, prompt
@@ -186,11 +187,20 @@ class FxsLine:
         if self.mode is FxsMode.IDLE and self.ringing is None:
             self._ring_for(call)
             return True
-        if self.mode is FxsMode.TALKING and self.waiting is None and self.held is None:
+        if (
+            self.mode is FxsMode.TALKING
+            and self.waiting is None
+            and self.held is None
+            and self._call_waiting_allowed()
+        ):
             self.waiting = call
             self.channel.overlay = self.context.tone("call_waiting")
             return True
         return False
+
+    def _call_waiting_allowed(self) -> bool:
+        settings = self.context.port_config(self.port.index)
+        return not isinstance(settings, FxsPortConfig) or settings.call_waiting
 
     def withdraw(self, call: Call) -> None:
         if call is self.ringing:

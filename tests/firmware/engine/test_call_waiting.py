@@ -14,6 +14,7 @@ from tests.firmware.engine.fxs_helpers import (
     hold_music,
     similarity,
 )
+from tests.firmware.engine.fxs_helpers import config as fxs_config
 
 
 def knock(pbx, number: str, callee: str):
@@ -92,3 +93,18 @@ def test_the_tone_stops_when_the_waiting_caller_gives_up():
         a.on_hook()
         pbx.run_for(hang_up_detect_s("US") + 6)
         assert not a.virtual.ring_log
+
+
+def test_a_phone_without_call_waiting_is_busy_to_a_second_caller():
+    """A fax machine's port: no tone may break its transfer, the second caller hears busy."""
+    document = fxs_config("US")
+    for port in document["hat"]["ports"]:
+        if port["port"] == 0:
+            port["call_waiting"] = False
+    with appliance("US", document) as pbx:
+        a, b = call(pbx, "101", "102")
+        c = knock(pbx, "103", "101")
+        pbx.run_for(3.0)
+        assert a.hears(2).level_dbm0 < -60  # no tone over the conversation
+        assert c.hears(2).tone == "busy"
+        assert abs(hears_from(pbx, a, b, 1000) + 10) < 1  # the conversation goes on
