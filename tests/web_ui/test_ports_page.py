@@ -1,6 +1,7 @@
 import asyncio
 import socket
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 
 import pytest
 
@@ -37,69 +38,74 @@ def port_state(data_dir, index):
     return control(data_dir, "status")["ports"][index]["state"]
 
 
-def test_the_ports_page_lists_the_hat_and_follows_a_phone_live(tmp_path):
-    data = tmp_path / "data"
-    port = free_port()
-    engine = start_engine(data)
-    web = Process("web", "--listen", f"127.0.0.1:{port}", data_dir=data)
-    try:
-        web.wait_for(lambda: answers_http(port), "web")
-        with chromium_page() as page:
-            page.goto(f"http://127.0.0.1:{port}/")
-            rows = page.locator("#ports tbody tr")
-            assert rows.count() == 6
-            assert rows.nth(0).locator("td").all_inner_texts()[:4] == [
-                "0",
-                "FXS",
-                "Phone 1",
-                "idle",
-            ]
-            assert rows.nth(4).locator("td").all_inner_texts()[:4] == ["4", "FXO", "Line 1", "idle"]
-            page.wait_for_function("document.querySelector('#engine-state').textContent === 'live'")
+def shows(page, selector, text):
+    """Wait until the element's text is `text` (the page updates on pushed events)."""
+    page.wait_for_function(
+        "([selector, text]) => document.querySelector(selector).textContent === text",
+        arg=[selector, text],
+    )
 
-            control(data, "sim_phone", port=0, action="off_hook")
-            page.wait_for_function(
-                "document.querySelector('#port-0 .state').textContent === 'dialling'"
-            )
-            control(data, "sim_phone", port=0, action="dial", digits="102")
-            page.wait_for_function(
-                "document.querySelector('#port-1 .state').textContent === 'ringing'"
-            )
-            assert page.locator("#port-1 .peer").inner_text() == "101"
-            control(data, "sim_phone", port=1, action="off_hook")
-            page.wait_for_function(
-                "document.querySelector('#port-0 .state').textContent === 'talking'"
-            )
-            assert page.locator("#port-0 .peer").inner_text() == "102"
+
+class EngineAndWeb:
+    """The two processes of `switchboard run` on a temporary data directory."""
+
+    def __init__(self, tmp_path):
+        self.data = tmp_path / "data"
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}/"
+        self.engine = start_engine(self.data)
+        self.web = None
+        self.start_web()
+
+    def start_web(self):
+        self.web = Process("web", "--listen", f"127.0.0.1:{self.port}", data_dir=self.data)
+        self.web.wait_for(lambda: answers_http(self.port), "web")
+
+    def stop(self):
+        self.web.stop()
+        self.engine.stop()
+
+
+@contextmanager
+def engine_and_web(tmp_path):
+    processes = EngineAndWeb(tmp_path)
+    try:
+        yield processes
     finally:
-        web.stop()
-        engine.stop()
-    assert "Traceback" not in web.output
+        processes.stop()
+
+
+def test_the_ports_page_lists_the_hat_and_follows_a_phone_live(tmp_path):
+    with engine_and_web(tmp_path) as pbx, chromium_page() as page:
+        page.goto(pbx.url)
+        rows = page.locator("#ports tbody tr")
+        assert rows.count() == 6
+        assert rows.nth(0).locator("td").all_inner_texts()[:4] == ["0", "FXS", "Phone 1", "idle"]
+        assert rows.nth(4).locator("td").all_inner_texts()[:4] == ["4", "FXO", "Line 1", "idle"]
+        shows(page, "#engine-state", "live")
+
+        control(pbx.data, "sim_phone", port=0, action="off_hook")
+        shows(page, "#port-0 .state", "dialling")
+        control(pbx.data, "sim_phone", port=0, action="dial", digits="102")
+        shows(page, "#port-1 .state", "ringing")
+        assert page.locator("#port-1 .peer").inner_text() == "101"
+        control(pbx.data, "sim_phone", port=1, action="off_hook")
+        shows(page, "#port-0 .state", "talking")
+        assert page.locator("#port-0 .peer").inner_text() == "102"
+    assert "Traceback" not in pbx.web.output
 
 
 def test_an_open_page_catches_up_with_changes_made_while_the_web_process_was_down(tmp_path):
-    data = tmp_path / "data"
-    port = free_port()
-    engine = start_engine(data)
-    web = Process("web", "--listen", f"127.0.0.1:{port}", data_dir=data)
-    try:
-        web.wait_for(lambda: answers_http(port), "web")
-        with chromium_page() as page:
-            page.goto(f"http://127.0.0.1:{port}/")
-            page.wait_for_function("document.querySelector('#engine-state').textContent === 'live'")
-            web.stop()
-            page.wait_for_function("document.querySelector('#engine-state').textContent !== 'live'")
-            control(data, "sim_phone", port=2, action="off_hook")
-            engine.wait_for(lambda: port_state(data, 2) == "dialling", "dial tone")
-            control(data, "sim_phone", port=2, action="dial", digits="104")
-            engine.wait_for(lambda: port_state(data, 3) == "ringing", "ringing")
-            web = Process("web", "--listen", f"127.0.0.1:{port}", data_dir=data)
-            web.wait_for(lambda: answers_http(port), "web")
-            page.wait_for_function(
-                "document.querySelector('#port-3 .state').textContent === 'ringing'"
-            )
-            assert page.locator("#port-3 .peer").inner_text() == "103"
-            assert page.locator("#engine-state").inner_text() == "live"
-    finally:
-        web.stop()
-        engine.stop()
+    with engine_and_web(tmp_path) as pbx, chromium_page() as page:
+        page.goto(pbx.url)
+        shows(page, "#engine-state", "live")
+        pbx.web.stop()
+        page.wait_for_function("document.querySelector('#engine-state').textContent !== 'live'")
+        control(pbx.data, "sim_phone", port=2, action="off_hook")
+        pbx.engine.wait_for(lambda: port_state(pbx.data, 2) == "dialling", "dial tone")
+        control(pbx.data, "sim_phone", port=2, action="dial", digits="104")
+        pbx.engine.wait_for(lambda: port_state(pbx.data, 3) == "ringing", "ringing")
+        pbx.start_web()
+        shows(page, "#port-3 .state", "ringing")
+        assert page.locator("#port-3 .peer").inner_text() == "103"
+        assert page.locator("#engine-state").inner_text() == "live"
