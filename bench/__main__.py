@@ -30,7 +30,17 @@ def _format(row: dict) -> str:
     )
 
 
+USAGE = f"usage: python -m bench [{' | '.join(MODULES)} ...]  (all of them by default)"
+
+
 def main(names: list[str]) -> int:
+    if any(name in ("-h", "--help") for name in names):
+        print(USAGE)
+        return 0
+    unknown = [name for name in names if name not in MODULES]
+    if unknown:
+        print(f"unknown benchmark {', '.join(unknown)}; {USAGE}", file=sys.stderr)
+        return 2
     logging.basicConfig(level=logging.WARNING)
     chosen = names or list(MODULES)
     print(f"Switchboard benchmarks on {platform.machine()}, Python {platform.python_version()}")
