@@ -73,7 +73,7 @@ class Engine:
         self._events: aio.Queue[PortEvent] = aio.Queue()
         self._dispatcher: aio.Task[None] | None = None
         self._pending_writes: set[aio.Task[None]] = set()
-        self.hardware_settings_changed = False
+        self._hat_settings_in_use: HatSettings | None = None  # what the chips were set up with
 
     async def start(self) -> None:
         self.config = await aio.to_thread(self.store.load, fall_back=True)
@@ -91,7 +91,8 @@ class Engine:
             save_config=self._save_from_feature_code,
             on_endpoint_change=self._publish_line,
         )
-        self.hat = await Hat.start(self.factory, hat_settings(self.config), self._events.put_nowait)
+        self._hat_settings_in_use = hat_settings(self.config)
+        self.hat = await Hat.start(self.factory, self._hat_settings_in_use, self._events.put_nowait)
         for index, port in sorted(self.hat.ports.items()):
             self._attach(index, port)
         self.hat.highway.add_tick_listener(self._tick)
@@ -132,18 +133,27 @@ class Engine:
         self._apply(config)
         return config
 
+    @property
+    def restart_required(self) -> bool:
+        """The configuration asks for chip settings (law, DAA termination, ring, hook timing)
+        other than those the ports were started with; they take effect at a restart."""
+        return self._hat_settings_in_use not in (None, hat_settings(self.config))
+
     def _apply(self, config: Config) -> None:
-        old = self.config
+        needed_restart = self.restart_required
         self.config = config
         self.context.apply(config)
         for line in self.lines.values():
             if isinstance(line, FxoLine):  # the line-tone detector follows the country
                 line.channel.country_tones = self.context.country.tones
-        if hat_settings(config) != hat_settings(old):
-            self.hardware_settings_changed = True
+        if self.restart_required and not needed_restart:
             log.warning("config: port hardware settings change at the next engine restart")
+        elif needed_restart and not self.restart_required:
+            log.info("config: port hardware settings are back to those in use; no restart needed")
         log.info("config: applied (%s)", config.system.name)
-        self.control.publish("config", {"name": config.system.name})
+        self.control.publish(
+            "config", {"name": config.system.name, "restart_required": self.restart_required}
+        )
         for line in self.lines.values():
             self._publish_line(line)
 
@@ -171,7 +181,7 @@ class Engine:
                 "name": self.config.system.name,
                 "country": self.config.system.country,
                 "version": VERSION,
-                "restart_required": self.hardware_settings_changed,
+                "restart_required": self.restart_required,
             },
             "ports": rows,
             "calls": len(self.calls.calls),

@@ -109,3 +109,20 @@ def test_an_open_page_catches_up_with_changes_made_while_the_web_process_was_dow
         shows(page, "#port-3 .state", "ringing")
         assert page.locator("#port-3 .peer").inner_text() == "103"
         assert page.locator("#engine-state").inner_text() == "live"
+
+
+def test_the_page_says_when_saved_settings_wait_for_a_restart(tmp_path):
+    with engine_and_web(tmp_path) as pbx, chromium_page() as page:
+        page.goto(pbx.url)
+        shows(page, "#engine-state", "live")
+        notice = page.locator("#restart-required")
+        assert not notice.is_visible()
+        document = control(pbx.data, "get_config")
+        original = document["system"]["country"]
+        document["system"]["country"] = "DE"
+        control(pbx.data, "put_config", config=document)
+        notice.wait_for(state="visible")
+        assert "restarts" in notice.inner_text()
+        document["system"]["country"] = original
+        control(pbx.data, "put_config", config=document)
+        notice.wait_for(state="hidden")

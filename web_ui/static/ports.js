@@ -23,14 +23,21 @@ function showPort(port) {
   health.textContent = port.reason ? `${port.health}: ${port.reason}` : port.health;
 }
 
+function showRestartRequired(system) {
+  document.getElementById("restart-required").hidden = !system.restart_required;
+}
+
 function follow() {
   const source = new EventSource("/api/events");
   const engineState = document.getElementById("engine-state");
   source.addEventListener("status", (message) => {
-    JSON.parse(message.data).ports.forEach(showPort);
+    const status = JSON.parse(message.data);
+    status.ports.forEach(showPort);
+    showRestartRequired(status.system);
     engineState.textContent = "live";
   });
   source.addEventListener("port", (message) => showPort(JSON.parse(message.data)));
+  source.addEventListener("config", (message) => showRestartRequired(JSON.parse(message.data)));
   source.addEventListener("engine", () => { engineState.textContent = "engine not reachable"; });
   source.onerror = () => { engineState.textContent = "reconnecting…"; };
 }
