@@ -30,15 +30,21 @@ def levels_heard(pbx, phones) -> dict[str, dict[str, float]]:
     return heard
 
 
+def three_way_call(pbx):
+    """101 talks to 102, flashes, calls 103 who answers, and flashes again: all three talk."""
+    a, b = call(pbx, "101", "102")
+    c = pbx.phone("103")
+    consult(pbx, a, "103")
+    c.off_hook()
+    pbx.run_for(SETTLE_S)
+    a.flash()
+    pbx.run_for(SETTLE_S)
+    return a, b, c
+
+
 def test_second_flash_joins_all_three_and_everyone_hears_everyone():
     with appliance("US") as pbx:
-        a, b = call(pbx, "101", "102")
-        c = pbx.phone("103")
-        consult(pbx, a, "103")
-        c.off_hook()
-        pbx.run_for(SETTLE_S)
-        a.flash()
-        pbx.run_for(SETTLE_S)
+        a, b, c = three_way_call(pbx)
         heard = levels_heard(pbx, {"101": a, "102": b, "103": c})
         for listener, levels in heard.items():
             for speaker, level in levels.items():
@@ -50,13 +56,7 @@ def test_second_flash_joins_all_three_and_everyone_hears_everyone():
 
 def test_the_other_two_keep_talking_when_the_host_hangs_up():
     with appliance("US") as pbx:
-        a, b = call(pbx, "101", "102")
-        c = pbx.phone("103")
-        consult(pbx, a, "103")
-        c.off_hook()
-        pbx.run_for(SETTLE_S)
-        a.flash()
-        pbx.run_for(SETTLE_S)
+        a, b, c = three_way_call(pbx)
         a.on_hook()
         pbx.run_for(hang_up_detect_s("US") + 0.3)
         heard = levels_heard(pbx, {"102": b, "103": c})
@@ -77,13 +77,7 @@ def test_the_other_two_keep_talking_when_the_host_hangs_up():
 
 def test_a_party_leaving_the_conference_leaves_the_other_two_connected():
     with appliance("US") as pbx:
-        a, b = call(pbx, "101", "102")
-        c = pbx.phone("103")
-        consult(pbx, a, "103")
-        c.off_hook()
-        pbx.run_for(SETTLE_S)
-        a.flash()
-        pbx.run_for(SETTLE_S)
+        a, b, c = three_way_call(pbx)
         c.on_hook()
         pbx.run_for(hang_up_detect_s("US") + 0.3)
         heard = levels_heard(pbx, {"101": a, "102": b})
