@@ -148,16 +148,21 @@ def test_unknown_number_plays_the_announcement_then_congestion_and_is_recorded()
     assert row["started_at"] == pytest.approx(refused_at, abs=0.2)
 
 
+def announcement_after_dialling_nonsense(pbx):
+    """101 dials 7, a number nobody has; what the earpiece carries afterwards."""
+    a = pbx.phone("101")
+    a.off_hook()
+    pbx.run_for(0.5)
+    a.dial("7")
+    pbx.run_for(2.0)
+    return a.virtual.earpiece(1.5)
+
+
 def test_the_announcement_is_in_the_system_language():
     document = config("RU")
     document["system"]["language"] = "ru"
     with appliance(document=document) as pbx:
-        a = pbx.phone("101")
-        a.off_hook()
-        pbx.run_for(0.5)
-        a.dial("7")
-        pbx.run_for(2.0)
-        heard = a.virtual.earpiece(1.5)
+        heard = announcement_after_dialling_nonsense(pbx)
         assert similarity(heard, announcement("number_does_not_exist", "ru")) > 0.9
         assert similarity(heard, announcement("number_does_not_exist", "en")) < 0.5
 
@@ -166,12 +171,7 @@ def test_a_user_with_a_language_of_their_own_hears_announcements_in_it():
     document = config("US")
     document["employees"][0]["language"] = "uk"  # 101; the system speaks English
     with appliance(document=document) as pbx:
-        a = pbx.phone("101")
-        a.off_hook()
-        pbx.run_for(0.5)
-        a.dial("7")
-        pbx.run_for(2.0)
-        heard = a.virtual.earpiece(1.5)
+        heard = announcement_after_dialling_nonsense(pbx)
         assert similarity(heard, announcement("number_does_not_exist", "uk")) > 0.9
 
 
