@@ -242,14 +242,8 @@ class CallManager:
             consultation.bridge.remove(endpoint.channel)
             position = consultation.parties.index(endpoint)
             consultation.parties[position : position + 1] = movers
-            for mover in movers:
-                consultation._leg(mover, "transfer")
-                consultation._answer_leg(mover)
-            self._bridge_all(consultation)
             log.info("%s: %s transferred it to %s", held.id, endpoint.name, consultation.id)
-            for mover in movers:
-                mover.connected(consultation)
-            self._changed(consultation)
+            self._welcome(consultation, movers, "transfer")
             return
         held.parties.remove(endpoint)
         held.transfer_to = consultation
@@ -266,16 +260,20 @@ class CallManager:
         movers = held.others(endpoint)
         held.parties = [endpoint]
         self.end(held, "joined_conference", hung_up_by="")
-        for mover in movers:
-            consultation.parties.append(mover)
-            consultation._leg(mover, "conference")
-            consultation._answer_leg(mover)
-        self._bridge_all(consultation)
+        consultation.parties.extend(movers)
         log.info("%s: %s joined %s into a conference", consultation.id, endpoint.name, held.id)
-        for mover in movers:
-            mover.connected(consultation)
-        self._changed(consultation)
+        self._welcome(consultation, movers, "conference")
         return consultation
+
+    def _welcome(self, call: Call, movers: list[Endpoint], role: str) -> None:
+        """`movers`, already among `call`'s parties, get their legs and hear everyone."""
+        for mover in movers:
+            call._leg(mover, role)
+            call._answer_leg(mover)
+        self._bridge_all(call)
+        for mover in movers:
+            mover.connected(call)
+        self._changed(call)
 
     # Inside.
     def _share_a_call(self, first: Endpoint, second: Endpoint) -> bool:
