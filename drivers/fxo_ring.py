@@ -18,7 +18,7 @@ import math
 from dataclasses import dataclass
 from enum import Enum
 
-from firmware import aio
+import aio
 
 VALIDATE_POLL_MS = 2  # comparator sampling while a ring is being validated
 RINGING_POLL_MS = 6  # while a ring is in progress: no alias with 16–68 Hz zero crossings

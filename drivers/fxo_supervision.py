@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import aio
 from drivers.ports import EventKind
-from firmware import aio
 
 FAST_POLL_MS = 20  # sampling while a polarity or loop-current change is being debounced
 

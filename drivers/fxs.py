@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+import aio
 from drivers import si3215_regs as r
 from drivers.fxs_line import FxsLine
 from drivers.fxs_ringing import RingLine, RingPlan, caller_id_frames, play_frames, run_ring_plan
@@ -28,7 +29,6 @@ from drivers.hook import HookDecoder, HookEvent
 from drivers.pcm import FRAME_SAMPLES, PcmSlot
 from drivers.ports import EventKind, EventSink, Health, PortEvent, PortKind, PortStatus
 from drivers.si3215 import ProslicConfig, Si3215, Si3215Error
-from firmware import aio
 
 __all__ = ["FxsPort", "FxsSettings"]
 

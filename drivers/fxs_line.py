@@ -10,10 +10,10 @@ confirmed from the chip's read-back.
 
 from __future__ import annotations
 
+import aio
 from drivers import si3215_regs as r
 from drivers.fxs_settings import FxsSettings
 from drivers.si3215 import Si3215
-from firmware import aio
 
 LF = r.LinefeedState
 

@@ -25,8 +25,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+import aio
 from drivers.pcm import FRAME_SAMPLES, PcmSlot, idle_byte
-from firmware import aio
 
 CID_TO_RING_MS = 250  # silence between the end of caller-ID data and the next ring
 RING_PULSE_ALERT_MS = 250  # the short ring burst of a ring-pulse alert

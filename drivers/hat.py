@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
+import aio
 from drivers.eeprom import EepromError, HatDescription, parse_image, read_eeprom
 from drivers.fxo import FxoPort, FxoSettings
 from drivers.fxs import FxsPort, FxsSettings
@@ -31,7 +32,6 @@ from drivers.pcm import PcmHighway, PcmSlot, idle_byte
 from drivers.ports import EventKind, EventSink, Health, PortEvent, PortKind, PortStatus
 from drivers.si3050 import Si3050
 from drivers.si3215 import Si3215
-from firmware import aio
 
 log = logging.getLogger(__name__)
 

@@ -23,8 +23,8 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from aio import ticks_add, ticks_diff
 from drivers.ports import EventKind
-from firmware.aio import ticks_add, ticks_diff
 
 log = logging.getLogger(__name__)
 

@@ -13,9 +13,9 @@ from collections.abc import Callable, Iterable
 
 import numpy as np
 
+import aio
 from drivers.hal.errors import HalError
 from drivers.hal.interfaces import PcmDevice
-from firmware import aio
 
 log = logging.getLogger(__name__)
 

@@ -17,9 +17,9 @@ import logging
 from dataclasses import dataclass
 from enum import IntEnum, IntFlag
 
+import aio
 from drivers.hal.interfaces import SpiDevice
 from drivers.si3050_countries import DaaTermination
-from firmware import aio
 
 log = logging.getLogger(__name__)
 

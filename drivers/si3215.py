@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
+import aio
 from drivers import si3215_regs as r
 from drivers.hal.interfaces import SpiDevice
 from drivers.si3215_types import (
@@ -33,7 +34,6 @@ from drivers.si3215_types import (
     ProslicConfig,
     Si3215Error,
 )
-from firmware import aio
 
 __all__ = [
     "BatteryRampError",

@@ -27,10 +27,11 @@ from typing import Any
 
 import numpy as np
 
+import aio
+from aio.virtual import VirtualTimeLoop
 from drivers.hat_layout import REFERENCE_LAYOUT, HatLayout
 from drivers.sim.hat import SimulatedHat
 from drivers.sim.world import DisplayedCallerId, Hearing, VirtualExchangeLine, VirtualPhone
-from firmware import aio
 from firmware.config import Config, ConfigStore
 from firmware.config.document import validate
 from firmware.countries import load_country
@@ -186,7 +187,7 @@ class SimulatedAppliance:
         if config is not None:
             store.save(config if isinstance(config, Config) else validate(dict(config)))
         self.config = store.load()
-        self.loop = aio.VirtualTimeLoop(wall_epoch=start_epoch)
+        self.loop = VirtualTimeLoop(wall_epoch=start_epoch)
         # The world is also asked questions between runs, outside the loop: it must read
         # the loop's clock directly rather than the running loop's.
         # Where the phones and the exchange are: the configured country unless a test puts

@@ -20,6 +20,7 @@ import logging
 import math
 from collections.abc import Callable
 
+import aio
 from drivers.eeprom import EEPROM_I2C_ADDRESS, build_image
 from drivers.hat_layout import REFERENCE_LAYOUT, ChipType, HatLayout
 from drivers.sim.analog import FxsLoop, Linefeed, TelephoneLine
@@ -29,7 +30,6 @@ from drivers.sim.eeprom import EepromEmulator, SimI2cBus
 from drivers.sim.pcm_bus import SimPcmDevice
 from drivers.sim.si3050 import Si3050Emulator
 from drivers.sim.si3215 import Si3215Emulator
-from firmware import aio
 
 log = logging.getLogger(__name__)
 

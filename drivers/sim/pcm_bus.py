@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+import aio
 from drivers.hal.interfaces import PCM_BLOCK_FRAMES, PCM_CHANNELS, PCM_SAMPLE_RATE
-from firmware import aio
 
 if TYPE_CHECKING:
     from drivers.sim.bus import ChipSocket

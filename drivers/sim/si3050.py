@@ -34,10 +34,10 @@ from collections.abc import Callable
 
 import numpy as np
 
+import aio
 from drivers.sim.analog import TelephoneLine
 from drivers.sim.chip import InterruptCallback, InterruptPin, Transaction, timeslot_for_start_count
 from drivers.sim.codec import ChipCodec
-from firmware import aio
 
 log = logging.getLogger(__name__)
 

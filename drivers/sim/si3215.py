@@ -49,11 +49,11 @@ from collections.abc import Callable
 
 import numpy as np
 
+import aio
 from drivers.sim import si3215_line as line
 from drivers.sim.analog import FxsLoop, Linefeed, Samples
 from drivers.sim.chip import InterruptCallback, InterruptPin, Transaction, timeslot_for_start_count
 from drivers.sim.codec import ChipCodec
-from firmware import aio
 
 log = logging.getLogger(__name__)
 

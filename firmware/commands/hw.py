@@ -28,6 +28,7 @@ from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any, TypeVar
 
+from aio import host
 from drivers.eeprom import (
     DEFAULT_OVERLAY,
     EepromError,
@@ -40,7 +41,6 @@ from drivers.hal.errors import HalError
 from drivers.hal.factory import HAL_ENV, HalFactory, default_choice, make_factory
 from drivers.hat_layout import LAYOUTS, REFERENCE_LAYOUT, layout_named
 from drivers.ports import PortEvent, PortStatus
-from firmware import aio
 
 T = TypeVar("T")
 
@@ -113,7 +113,7 @@ def _factory(args: argparse.Namespace) -> tuple[HalFactory, bool]:
 
 
 def _run(coroutine: Coroutine[Any, Any, T], simulated: bool) -> T:
-    return aio.run(coroutine, virtual=simulated)
+    return host.run(coroutine, virtual=simulated)
 
 
 # --- probe ------------------------------------------------------------------------------

@@ -15,7 +15,8 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from firmware import aio
+import aio
+from aio import host
 from firmware.control.protocol import MAX_MESSAGE_BYTES, ProtocolError, decode, encode
 
 log = logging.getLogger(__name__)
@@ -37,7 +38,7 @@ class ControlServer:
     def __init__(self, socket_path: Path) -> None:
         self.socket_path = Path(socket_path)
         self._handlers: dict[str, Handler] = {}
-        self._subscribers: dict[aio.Queue[dict[str, Any]], asyncio.StreamWriter] = {}
+        self._subscribers: dict[host.Queue[dict[str, Any]], asyncio.StreamWriter] = {}
         self._server: asyncio.AbstractServer | None = None
         self._connections: set[asyncio.Task[None]] = set()
 
@@ -54,7 +55,7 @@ class ControlServer:
         for queue, writer in list(self._subscribers.items()):
             try:
                 queue.put_nowait(message)
-            except aio.QueueFull:
+            except host.QueueFull:
                 log.warning("control: closing a subscriber that stopped reading events")
                 del self._subscribers[queue]
                 writer.close()
@@ -85,7 +86,7 @@ class ControlServer:
         task = asyncio.current_task()
         assert task is not None
         self._connections.add(task)
-        events: aio.Queue[dict[str, Any]] | None = None
+        events: host.Queue[dict[str, Any]] | None = None
         pusher: asyncio.Task[None] | None = None
         write_lock = aio.Lock()
 
@@ -106,7 +107,7 @@ class ControlServer:
                 reply, subscribe = await self._answer(line)
                 await send(reply)
                 if subscribe and events is None:
-                    events = aio.Queue(SUBSCRIBER_QUEUE_LIMIT)
+                    events = host.Queue(SUBSCRIBER_QUEUE_LIMIT)
                     self._subscribers[events] = writer
                     pusher = aio.create_task(self._push(events, send))
         except (ConnectionError, asyncio.CancelledError):
@@ -124,7 +125,7 @@ class ControlServer:
 
     async def _push(
         self,
-        events: aio.Queue[dict[str, Any]],
+        events: host.Queue[dict[str, Any]],
         send: Callable[[dict[str, Any]], Awaitable[None]],
     ) -> None:
         with contextlib.suppress(ConnectionError):

@@ -12,12 +12,13 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+import aio
+from aio import host
 from drivers.fxo import FxoPort, FxoSettings
 from drivers.fxs import FxsPort, FxsSettings
 from drivers.hal.factory import HalFactory
 from drivers.hat import Hat, HatSettings
 from drivers.ports import EventKind, PortEvent
-from firmware import aio
 from firmware.config import Config, ConfigStore
 from firmware.config.schema import FxoPortConfig, FxsPortConfig
 from firmware.control.server import ControlServer
@@ -70,13 +71,13 @@ class Engine:
         self.channels: list[PortChannel] = []
         self.lines: dict[int, FxsLine | FxoLine] = {}
         self.control = ControlServer(paths.control_socket)
-        self._events: aio.Queue[PortEvent] = aio.Queue()
+        self._events: host.Queue[PortEvent] = host.Queue()
         self._dispatcher: aio.Task[None] | None = None
         self._pending_writes: set[aio.Task[None]] = set()
         self._hat_settings_in_use: HatSettings | None = None  # what the chips were set up with
 
     async def start(self) -> None:
-        self.config = await aio.to_thread(self.store.load, fall_back=True)
+        self.config = await host.to_thread(self.store.load, fall_back=True)
         log.info(
             "engine: starting, %s (%s), data in %s",
             self.config.system.name,
@@ -129,7 +130,7 @@ class Engine:
     # Configuration.
     async def save_config(self, document: Config | str | dict[str, Any]) -> Config:
         """Validate, persist and apply; raises ConfigError leaving everything as it was."""
-        config = await aio.to_thread(self.store.save, document)
+        config = await host.to_thread(self.store.save, document)
         self._apply(config)
         return config
 
@@ -165,7 +166,7 @@ class Engine:
 
     async def _persist(self, config: Config) -> None:
         try:
-            await aio.to_thread(self.store.save, config)
+            await host.to_thread(self.store.save, config)
         except Exception:
             log.exception("config: could not save a feature-code change")
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Protocol
 
-from firmware import aio
+import aio
 from firmware.engine.history import CallRecord, LegRecord
 from firmware.engine.media import AudioSource, Bridge, Channel
 from firmware.engine.timers import Timer

@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 
-from firmware import aio
+import aio
 from firmware.engine.call import Call, CallState, Endpoint, Indication, Party
 from firmware.engine.history import CallRecord
 from firmware.engine.sources import SampleSource, hold_music

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from firmware import aio
+import aio
 from firmware.config.schema import Config, Employee, FxoPortConfig, FxsPortConfig
 from firmware.countries import CountryProfile, load_country
 from firmware.engine.calls import Call, CallManager, CallState, Indication, Party

@@ -14,9 +14,9 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
+import aio
 from drivers.fxo import FxoSeizeError
 from drivers.ports import Health
-from firmware import aio
 from firmware.config.schema import FxoPortConfig
 from firmware.engine.calls import Call, CallState, Indication, Party
 from firmware.engine.fxo_mode import FxoMode

@@ -10,8 +10,8 @@ import logging
 from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING, cast
 
+import aio
 from drivers.fxo import FxoSeizeError
-from firmware import aio
 from firmware.engine.calls import Call, CallState, Indication
 from firmware.engine.fxo_mode import FxoMode
 from firmware.engine.sources import SampleSource

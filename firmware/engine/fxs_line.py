@@ -19,7 +19,7 @@ import logging
 from enum import Enum
 from typing import TYPE_CHECKING
 
-from firmware import aio
+import aio
 from firmware.config.schema import FxsPortConfig
 from firmware.engine.calls import Call, CallState, Indication, Party
 from firmware.engine.dialplan import Action, Verdict

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from firmware import aio
+from aio import host
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS calls (
@@ -108,7 +108,7 @@ class HistoryWriter:
         self._lock = threading.Lock()
 
     async def record(self, call: CallRecord) -> None:
-        await aio.to_thread(self._write, call)
+        await host.to_thread(self._write, call)
 
     def _write(self, call: CallRecord) -> None:
         ended = call.ended_at if call.ended_at is not None else call.started_at

@@ -11,9 +11,10 @@ import asyncio
 import logging
 import signal
 
+import aio
+from aio import host
 from drivers.hal.factory import HalFactory, default_choice, make_factory
 from drivers.hat import HatError
-from firmware import aio
 from firmware.config import ConfigError, ConfigStore
 from firmware.engine.app import Engine
 from firmware.engine.sim_control import register_sim_control
@@ -30,7 +31,7 @@ def run_engine_process(paths: DataPaths, *, hal: str | None = None, fast: bool =
         log.error("engine: --fast runs only on the simulated hat")
         return 2
     try:
-        return aio.run(_serve(paths, choice), virtual=fast)
+        return host.run(_serve(paths, choice), virtual=fast)
     except KeyboardInterrupt:
         return 0
 

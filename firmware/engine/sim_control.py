@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from firmware import aio
+import aio
 from firmware.control.server import ControlServer, RequestError
 
 if TYPE_CHECKING:

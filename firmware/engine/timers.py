@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from firmware import aio
+import aio
 
 log = logging.getLogger(__name__)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+import aio
 from drivers.fxs import FxsPort, FxsSettings
 from drivers.pcm import PcmHighway, PcmSlot, idle_byte
 from drivers.ports import EventKind, PortEvent
@@ -18,7 +19,6 @@ from drivers.sim.analog import FxsLoop, Linefeed
 from drivers.sim.bus import ChipSocket, SimInterruptLine, SimSpiDevice
 from drivers.sim.pcm_bus import SimPcmDevice
 from drivers.sim.si3215 import Si3215Emulator
-from firmware import aio
 
 INT_GPIO = 17
 

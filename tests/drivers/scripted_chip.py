@@ -6,8 +6,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+import aio
 from drivers.sim.chip import InterruptPin, Transaction
-from firmware import aio
 
 RESET_VALUE = 0x5A  # every register after reset
 

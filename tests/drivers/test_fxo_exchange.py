@@ -4,6 +4,8 @@
 import numpy as np
 import pytest
 
+import aio
+from aio import host
 from drivers.fxo import FxoPort, FxoSettings
 from drivers.pcm import FRAME_SAMPLES, PcmHighway, PcmSlot, idle_byte
 from drivers.ports import EventKind
@@ -15,7 +17,6 @@ from drivers.sim.pcm_bus import SimPcmDevice
 from drivers.sim.si3050 import Si3050Emulator
 from drivers.sim.world.cid import CallerIdDisplay
 from drivers.sim.world.exchange import VirtualExchangeLine
-from firmware import aio
 from firmware.countries import load_country
 
 TIMESLOT = 5
@@ -135,4 +136,4 @@ def test_an_outgoing_call_hears_dial_tone_and_sees_a_polarity_clear_down():
 
 
 def run(coroutine):
-    return aio.run(coroutine, virtual=True)
+    return host.run(coroutine, virtual=True)

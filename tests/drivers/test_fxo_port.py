@@ -5,6 +5,8 @@ import math
 import numpy as np
 import pytest
 
+import aio
+from aio import host
 from drivers.fxo import LINK_LOST_REASON, NO_LINE_REASON, FxoPort, FxoSeizeError, FxoSettings
 from drivers.pcm import PcmHighway, PcmSlot, idle_byte
 from drivers.ports import EventKind, Health, PortKind
@@ -14,7 +16,6 @@ from drivers.sim.bus import ChipSocket, SimInterruptLine, SimSpiDevice
 from drivers.sim.codec import ChipCodec
 from drivers.sim.pcm_bus import SimPcmDevice
 from drivers.sim.si3050 import Si3050Emulator
-from firmware import aio
 
 TIMESLOT = 3
 INT_GPIO = 22
@@ -68,7 +69,7 @@ class Rig:
 
 
 def run(coroutine):
-    return aio.run(coroutine, virtual=True)
+    return host.run(coroutine, virtual=True)
 
 
 @pytest.mark.parametrize("frequency_hz", [25.0, 20.0])

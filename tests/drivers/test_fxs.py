@@ -7,11 +7,12 @@ import math
 import numpy as np
 import pytest
 
+import aio
+from aio import host
 from drivers.fxs import FxsSettings
 from drivers.ports import EventKind, Health
 from drivers.sim.analog import Linefeed
 from drivers.sim.codec import ChipCodec
-from firmware import aio
 from firmware.countries import load_country
 from tests.drivers.fxs_rig import FxsRig
 
@@ -20,7 +21,7 @@ ALARM_EVENTS = (EventKind.ALARM, EventKind.ALARM_CLEARED)
 
 
 def run(main):
-    return aio.run(main(), virtual=True)
+    return host.run(main(), virtual=True)
 
 
 async def started(settings: FxsSettings = RU, **options) -> FxsRig:

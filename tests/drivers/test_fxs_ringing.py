@@ -7,6 +7,8 @@ import ctypes
 import numpy as np
 import pytest
 
+import aio
+from aio import host
 from bench.spandsp import load_library
 from drivers.fxs import FxsSettings
 from drivers.fxs_ringing import g711_encode
@@ -15,7 +17,6 @@ from drivers.sim.analog import Linefeed
 from drivers.sim.codec import ChipCodec
 from drivers.sim.world.cid import caller_id_audio
 from drivers.sim.world.phone import VirtualPhone
-from firmware import aio
 from firmware.countries import load_country
 from tests.drivers.fxs_rig import FxsRig
 
@@ -23,7 +24,7 @@ SAMPLE_RATE = 8000
 
 
 def run(main):
-    return aio.run(main(), virtual=True)
+    return host.run(main(), virtual=True)
 
 
 def fsk_burst(seconds: float = 0.6, seed: int = 7) -> np.ndarray:

@@ -9,6 +9,8 @@ from typing import ClassVar
 import numpy as np
 import pytest
 
+import aio
+from aio import host
 from drivers.hal import backends, factory, hw_gpio
 from drivers.hal.errors import BackendMissing, DeviceNotFound, I2cNoAcknowledge
 from drivers.hal.factory import (
@@ -24,7 +26,6 @@ from drivers.hal.hw_pcm import CAPTURE_BUFFER_BLOCKS, SoundDevicePcm
 from drivers.hal.hw_spi import SpidevDevice
 from drivers.hal.interfaces import Edge
 from drivers.sim.eeprom import EepromEmulator
-from firmware import aio
 
 
 @pytest.fixture
@@ -251,7 +252,7 @@ def test_an_edge_reported_on_a_foreign_thread_reaches_the_waiting_driver(fake_gp
         line.close()
         return seen, rising
 
-    assert aio.run(main(), virtual=True) == (True, True)
+    assert host.run(main(), virtual=True) == (True, True)
     assert 4 not in fake_gpio.callbacks
 
 
@@ -261,7 +262,7 @@ def test_a_pulse_over_before_the_callback_reads_the_pin_counts_as_both_edges(fak
         fake_gpio.drive_from_another_thread(5, 1)  # went low and back before it was read
         return await line.wait_for_edge(Edge.FALLING), line.latch.edges_seen
 
-    assert aio.run(main(), virtual=True) == (True, 2)
+    assert host.run(main(), virtual=True) == (True, 2)
 
 
 # --- PCM ------------------------------------------------------------------------------
@@ -329,7 +330,7 @@ def test_pcm_opens_two_32_bit_channels_at_8_khz_in_160_frame_blocks(sounddevice)
         pcm.close()
         return stream.options, block, played_first, played_second, pcm
 
-    options, block, first, second, pcm = aio.run(main(), virtual=True)
+    options, block, first, second, pcm = host.run(main(), virtual=True)
     assert options["samplerate"] == 8000 and options["blocksize"] == 160
     assert options["channels"] == 2 and options["dtype"] == "int32"
     assert block.dtype == np.uint32 and np.array_equal(block, captured)
@@ -349,7 +350,7 @@ def test_pcm_counts_blocks_the_engine_did_not_read_in_time(sounddevice):
         first = await reader
         return pcm, first
 
-    pcm, first = aio.run(main(), virtual=True)
+    pcm, first = host.run(main(), virtual=True)
     # The reader only runs once all 13 periods are over: the buffer kept the last ten.
     assert pcm.dropped_blocks == 3
     assert first[0, 0] == 3
@@ -368,7 +369,7 @@ def test_pcm_plays_a_burst_of_late_writes_without_keeping_the_delay(sounddevice)
         played = [stream.tick(np.zeros((160, 2), dtype=np.uint32))[0, 0] for _ in range(3)]
         return pcm, played
 
-    pcm, played = aio.run(main(), virtual=True)
+    pcm, played = host.run(main(), virtual=True)
     # Only the newest blocks wait, so the next write is heard one period later, as before.
     assert played[:2] == [4, 5]
     assert played[2] == 5  # nothing new: the last word is held

@@ -1,5 +1,7 @@
 import pytest
 
+import aio
+from aio import host
 from drivers.hal.edges import EdgeLatch
 from drivers.hal.errors import DeviceNotFound, HalError
 from drivers.hal.interfaces import Edge
@@ -7,7 +9,6 @@ from drivers.sim.bus import ChipSocket, SimulatedFactory
 from drivers.sim.chip import ChipEmulator, timeslot_for_start_count
 from drivers.sim.eeprom import SimI2cBus
 from drivers.sim.pcm_bus import SimPcmDevice
-from firmware import aio
 from tests.drivers.scripted_chip import RESET_VALUE, ScriptedChip
 
 RESET_GPIO = 17
@@ -113,7 +114,7 @@ def test_an_edge_before_the_wait_is_latched_and_returned_at_once():
         seen = await line.wait_for_edge(Edge.FALLING, timeout_ms=100)
         return seen, aio.ticks_ms()
 
-    assert aio.run(main(), virtual=True) == (True, 30)
+    assert host.run(main(), virtual=True) == (True, 30)
 
 
 def test_wait_for_edge_wakes_when_the_chip_interrupts_and_times_out_otherwise():
@@ -131,7 +132,7 @@ def test_wait_for_edge_wakes_when_the_chip_interrupts_and_times_out_otherwise():
         timed_out = await line.wait_for_edge(Edge.FALLING, timeout_ms=250)
         return woke, woke_at, timed_out, aio.ticks_ms()
 
-    assert aio.run(main(), virtual=True) == (True, 37, False, 287)
+    assert host.run(main(), virtual=True) == (True, 37, False, 287)
 
 
 def test_a_returned_wait_clears_the_latch():
@@ -144,7 +145,7 @@ def test_a_returned_wait_clears_the_latch():
         second = await latch.wait(Edge.BOTH, timeout_ms=10)
         return first, second
 
-    assert aio.run(main(), virtual=True) == (True, False)
+    assert host.run(main(), virtual=True) == (True, False)
 
 
 def test_a_pulse_too_short_to_see_as_a_level_still_counts_as_both_edges():
@@ -154,7 +155,7 @@ def test_a_pulse_too_short_to_see_as_a_level_still_counts_as_both_edges():
         latch.record(True, pulse=True)
         return await latch.wait(Edge.FALLING, timeout_ms=0)
 
-    assert aio.run(main(), virtual=True) is True
+    assert host.run(main(), virtual=True) is True
     assert latch.edges_seen == 2
 
 

@@ -4,6 +4,8 @@ import dataclasses
 
 import pytest
 
+import aio
+from aio import host
 from drivers.fxo import FxoSettings
 from drivers.fxs import FxsSettings
 from drivers.hal.errors import DeviceNotFound, HalError
@@ -11,7 +13,6 @@ from drivers.hat import Hat, HatError, HatSettings
 from drivers.hat_layout import REFERENCE_LAYOUT, layout_named
 from drivers.ports import EventKind, Health, PortKind
 from drivers.sim.hat import SimulatedHat
-from firmware import aio
 
 FXS_PORTS = (0, 1, 2, 3)
 FXO_PORTS = (4, 5)
@@ -29,7 +30,7 @@ def run(scenario, sim=None, settings=None):
         finally:
             await hat.stop()
 
-    return aio.run(main(), virtual=True), events
+    return host.run(main(), virtual=True), events
 
 
 def kinds(events, port):
@@ -183,7 +184,7 @@ def test_a_hat_with_a_bad_eeprom_refuses_to_start_with_a_clear_error(damage, mes
         await Hat.start(sim.factory, HatSettings(), lambda event: None)
 
     with pytest.raises(HatError, match=message):
-        aio.run(main(), virtual=True)
+        host.run(main(), virtual=True)
     assert REFERENCE_LAYOUT.reset_gpio not in sim.factory.gpio_lines  # no chip was touched
 
 
@@ -209,7 +210,7 @@ def test_settings_of_the_wrong_kind_for_a_port_are_refused_before_touching_the_c
         await Hat.start(sim.factory, settings, lambda event: None)
 
     with pytest.raises(HatError, match="port 4 is an FXO port but its settings are FxsSettings"):
-        aio.run(main(), virtual=True)
+        host.run(main(), virtual=True)
 
 
 def test_reset_is_pulsed_once_and_the_pcm_clock_runs_from_the_start():

@@ -1,6 +1,8 @@
 import numpy as np
 import pytest
 
+import aio
+from aio import host
 from drivers.hal.errors import HalError
 from drivers.pcm import (
     FRAME_SAMPLES,
@@ -13,7 +15,6 @@ from drivers.pcm import (
 from drivers.sim.bus import ChipSocket
 from drivers.sim.codec import ChipCodec
 from drivers.sim.pcm_bus import SimPcmDevice, wire_to_words, words_to_wire
-from firmware import aio
 from tests.drivers.scripted_chip import ScriptedChip
 
 RATE_HZ = 8000
@@ -94,7 +95,7 @@ def test_eight_ports_with_distinct_signals_cross_the_emulated_bus_bit_exactly():
                     received[t] += frame
         return received
 
-    received = aio.run(main(), virtual=True)
+    received = host.run(main(), virtual=True)
     for t, chip in enumerate(chips):
         assert bytes(received[t]) == captured[t], f"timeslot {t} capture"
         # What the engine sent while reading block k plays in block k + 1: the first
@@ -118,7 +119,7 @@ def test_blocks_arrive_on_twenty_millisecond_boundaries_of_the_clock():
             ticks.append(aio.ticks_ms())
         return ticks
 
-    assert aio.run(main(), virtual=True) == [20, 40, 60, 80]
+    assert host.run(main(), virtual=True) == [20, 40, 60, 80]
 
 
 def test_a_short_block_from_the_device_is_counted_and_the_highway_keeps_going():
@@ -131,7 +132,7 @@ def test_a_short_block_from_the_device_is_counted_and_the_highway_keeps_going():
         await highway.exchange()
         return first, highway.slot(3).receive()
 
-    first, second = aio.run(main(), virtual=True)
+    first, second = host.run(main(), virtual=True)
     assert first is None
     assert second == bytes([0x7F]) * FRAME_SAMPLES
     assert highway.dropped_blocks == 1 and highway.blocks == 2
@@ -150,7 +151,7 @@ def test_blocks_nobody_read_in_time_are_counted_as_dropped():
         await highway.exchange()
         return before, buffered_at, aio.ticks_ms()
 
-    before, buffered_at, next_block = aio.run(main(), virtual=True)
+    before, buffered_at, next_block = host.run(main(), virtual=True)
     assert before == buffered_at == 320
     assert next_block == 340
     assert device.dropped_blocks == 5
@@ -164,7 +165,7 @@ def test_a_slot_with_nothing_to_send_sends_silence_and_counts_an_underrun():
         for _ in range(3):
             await highway.exchange()
 
-    aio.run(main(), virtual=True)
+    host.run(main(), virtual=True)
     assert highway.slot(1).underruns == 3
     assert bytes(chips[1].played[-FRAME_SAMPLES:]) == bytes([0xD5]) * FRAME_SAMPLES
     assert highway.underruns == 3 * 8
@@ -181,7 +182,7 @@ def test_unused_timeslots_and_absent_chips_read_as_undriven_ones():
         await highway.exchange()
         return highway.slot(2).receive(), highway.slot(5).receive()
 
-    assert aio.run(main(), virtual=True) == (b"\xff" * 160, b"\xff" * 160)
+    assert host.run(main(), virtual=True) == (b"\xff" * 160, b"\xff" * 160)
 
 
 def test_highway_rejects_two_ports_on_one_timeslot():
@@ -211,7 +212,7 @@ def test_a_tick_listener_answers_captured_frames_in_the_block_written_back_that_
         await highway.exchange()
         await highway.exchange()
 
-    aio.run(main(), virtual=True)
+    host.run(main(), virtual=True)
     # Block 1 was captured and echoed within the same tick, so block 2 already plays it.
     assert bytes(chips[2].played[FRAME_SAMPLES:]) == bytes([0x42]) * FRAME_SAMPLES
     assert highway.slot(2).underruns == 0
@@ -230,7 +231,7 @@ def test_a_listener_joining_a_running_highway_hears_the_current_block_not_stale_
         for _ in range(3):
             await highway.exchange()
 
-    aio.run(main(), virtual=True)
+    host.run(main(), virtual=True)
     assert heard == [6, 7, 8]  # each tick gets the block captured in it
 
 
@@ -248,7 +249,7 @@ def test_a_failing_tick_listener_is_counted_and_the_clock_keeps_running():
         for _ in range(3):
             await highway.exchange()
 
-    aio.run(main(), virtual=True)
+    host.run(main(), virtual=True)
     assert highway.listener_errors == 3
     assert heard == [20, 40, 60]
 
@@ -276,6 +277,6 @@ def test_the_clock_survives_a_device_error_and_counts_it():
         await aio.sleep(1.0)
         clock.cancel()
 
-    aio.run(main(), virtual=True)
+    host.run(main(), virtual=True)
     assert highway.device_errors == 1
     assert highway.blocks >= 48

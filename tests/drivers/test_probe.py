@@ -5,9 +5,9 @@ import json
 
 import pytest
 
+from aio import host
 from drivers.eeprom import parse_image
 from drivers.sim.hat import SimulatedHat
-from firmware import aio
 from firmware.commands import hw
 
 
@@ -58,7 +58,7 @@ def test_probe_on_the_simulated_hat_prints_every_port_with_chip_health_and_measu
 def test_probe_lists_a_failed_port_with_its_reason():
     sim = SimulatedHat()
     sim.remove_chip(1)
-    result = aio.run(hw.probe(sim.factory), virtual=True)
+    result = host.run(hw.probe(sim.factory), virtual=True)
     text = hw.format_probe(result, simulated=True)
     _, rows = table_rows(text)
     assert rows[1][:5] == ["1", "FXS", "1", "absent", "FAILED"]

@@ -5,6 +5,8 @@ import math
 import numpy as np
 import pytest
 
+import aio
+from aio import host
 from drivers.si3050 import (
     ChipAbsentError,
     Interrupt,
@@ -17,7 +19,6 @@ from drivers.sim.analog import TelephoneLine
 from drivers.sim.bus import ChipSocket, SimSpiDevice
 from drivers.sim.codec import ChipCodec
 from drivers.sim.si3050 import Si3050Emulator
-from firmware import aio
 
 SAMPLE_RATE = 8000
 
@@ -41,7 +42,7 @@ def make_daa(line: TelephoneLine | None = None, **emulator_options):
 
 
 def run(coroutine):
-    return aio.run(coroutine, virtual=True)
+    return host.run(coroutine, virtual=True)
 
 
 def steps(transactions):

@@ -6,6 +6,8 @@ import math
 
 import pytest
 
+import aio
+from aio import host
 from drivers import si3215_regs as r
 from drivers.si3215 import (
     BatteryRampError,
@@ -22,7 +24,6 @@ from drivers.sim.analog import FxsLoop, Linefeed
 from drivers.sim.bus import ChipSocket, SimSpiDevice
 from drivers.sim.chip import Transaction
 from drivers.sim.si3215 import Si3215Emulator
-from firmware import aio
 
 
 def make(part: str = "Si3215") -> tuple[Si3215, Si3215Emulator, FxsLoop]:
@@ -47,7 +48,7 @@ def test_initialisation_follows_the_documented_order():
         await chip.set_linefeed(r.LinefeedState.FORWARD_ACTIVE)
         return chip, emulator.transactions
 
-    chip, log = aio.run(main(), virtual=True)
+    chip, log = host.run(main(), virtual=True)
     direct = [t for t in log if not t.indirect]
     # 1. Detection: revision, part, then the reset values of loopback, linefeed, hybrid.
     assert [(t.op, t.register) for t in direct[:5]] == [
@@ -101,7 +102,7 @@ def test_pcm_registers_give_the_emulated_chip_its_timeslot_and_law():
         chip.setup_pcm("ulaw", timeslot=5)
         return emulator
 
-    emulator = aio.run(main(), virtual=True)
+    emulator = host.run(main(), virtual=True)
     assert (emulator.law, emulator.pcm_tx_timeslot, emulator.pcm_rx_timeslot) == ("ulaw", 5, 5)
 
 
@@ -111,7 +112,7 @@ def test_ring_generator_is_programmed_at_the_si3215_addresses():
         await chip.initialise(ProslicConfig(ring_frequency_hz=25, ring_amplitude_vpk=70))
         return emulator, loop
 
-    emulator, loop = aio.run(main(), virtual=True)
+    emulator, loop = host.run(main(), virtual=True)
     oscillator, amplitude = r.ring_oscillator_coefficients(25, 70)
     assert (emulator.indirect(7), emulator.indirect(8)) == (oscillator, amplitude)
     assert loop.ring_frequency_hz == pytest.approx(25, abs=0.02)  # 16-bit coefficient
@@ -124,7 +125,7 @@ def test_si3210_is_told_apart_and_keeps_its_own_indirect_addresses():
         await chip.initialise(ProslicConfig())
         return chip, emulator
 
-    chip, emulator = aio.run(main(), virtual=True)
+    chip, emulator = host.run(main(), virtual=True)
     assert chip.info is not None and chip.info.part == "Si3210"
     assert emulator.indirect(0) == 0x55C2  # DTMF registers exist on the Si3210
     assert emulator.indirect(20) == r.ring_oscillator_coefficients(20, 75)[0]
@@ -142,7 +143,7 @@ def test_chip_not_at_its_reset_values_is_insane():
         chip.write(8, 0)  # as if a previous run had cleared the loopback and nobody reset it
         return chip
 
-    chip = aio.run(main(), virtual=True)
+    chip = host.run(main(), virtual=True)
     with pytest.raises(ChipInsaneError, match="RESET line"):
         chip.detect()
 
@@ -154,7 +155,7 @@ def test_calibration_stuck_once_succeeds_on_the_retry():
         await chip.initialise(ProslicConfig())
         return emulator
 
-    emulator = aio.run(main(), virtual=True)
+    emulator = host.run(main(), virtual=True)
     starts = [t for t in emulator.transactions if t.op == "write" and t.register == 96]
     assert len(starts) == 2
     assert starts[1].time_s - starts[0].time_s == pytest.approx(2.0, abs=0.05)
@@ -168,7 +169,7 @@ def test_calibration_that_never_clears_fails_after_one_retry():
             await chip.initialise(ProslicConfig())
         return [t for t in emulator.transactions if t.op == "write" and t.register == 96]
 
-    starts = aio.run(main(), virtual=True)
+    starts = host.run(main(), virtual=True)
     assert len(starts) == 2
 
 
@@ -181,7 +182,7 @@ def test_battery_that_never_ramps_fails_power_up_after_500_ms():
             await chip.initialise(ProslicConfig())
         return aio.monotonic() - start, str(error.value)
 
-    elapsed, message = aio.run(main(), virtual=True)
+    elapsed, message = host.run(main(), virtual=True)
     assert 0.5 <= elapsed < 0.6
     assert "reached only 4.1 V" in message
 
@@ -193,7 +194,7 @@ def test_leaking_loop_fails_the_leak_test():
         with pytest.raises(LoopLeakageError, match="short or leak"):
             await chip.initialise(ProslicConfig())
 
-    aio.run(main(), virtual=True)
+    host.run(main(), virtual=True)
 
 
 def test_corrupted_indirect_register_fails_verification():
@@ -203,7 +204,7 @@ def test_corrupted_indirect_register_fails_verification():
         with pytest.raises(IndirectVerifyError, match=r"IR28 \(loop closure threshold\)"):
             await chip.initialise(ProslicConfig())
 
-    aio.run(main(), virtual=True)
+    host.run(main(), virtual=True)
 
 
 def test_stuck_indirect_interface_is_reported():
@@ -214,7 +215,7 @@ def test_stuck_indirect_interface_is_reported():
         with pytest.raises(IndirectAccessError, match="register 31"):
             chip.write_indirect(28, 0x1000)
 
-    aio.run(main(), virtual=True)
+    host.run(main(), virtual=True)
 
 
 def test_measurements_follow_the_loop():
@@ -230,7 +231,7 @@ def test_measurements_follow_the_loop():
         reversed_ = chip.measurements()
         return on_hook, off_hook, reversed_
 
-    on_hook, off_hook, reversed_ = aio.run(main(), virtual=True)
+    on_hook, off_hook, reversed_ = host.run(main(), virtual=True)
     assert on_hook.battery_volts == pytest.approx(-85.5, abs=0.4)  # raised for 75 V ringing
     assert on_hook.loop_volts == pytest.approx(48, abs=0.4)  # on-hook voltage 48 V
     assert on_hook.loop_current_ma == 0
@@ -249,7 +250,7 @@ def test_linefeed_read_back_lags_the_write():
         later = chip.linefeed(), loop.linefeed
         return at_once, later
 
-    at_once, later = aio.run(main(), virtual=True)
+    at_once, later = host.run(main(), virtual=True)
     assert at_once == ((1, 0), Linefeed.OPEN)
     assert later == ((1, 1), Linefeed.FORWARD_ACTIVE)
 
@@ -266,7 +267,7 @@ def test_chip_reset_is_recognised_and_fast_reinitialisation_restores_it():
         restored = [t for t in emulator.transactions if t.register == 96][calibrations:]
         return chip.was_reset(), restored
 
-    was_reset, restored = aio.run(main(), virtual=True)
+    was_reset, restored = host.run(main(), virtual=True)
     assert not was_reset
     assert [(t.op, t.value) for t in restored] == [("write", 0)]  # written back, not re-run
 
@@ -277,7 +278,7 @@ def test_register_dump_lists_direct_and_loaded_indirect_registers():
         await chip.initialise(ProslicConfig())
         return chip.register_dump()
 
-    dump = aio.run(main(), virtual=True)
+    dump = host.run(main(), virtual=True)
     assert dump["direct"][11] == 0x33
     assert 7 not in dump["direct"] and 108 in dump["direct"]
     assert dump["indirect"][28] == 0x1000

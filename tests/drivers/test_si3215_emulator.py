@@ -5,10 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+import aio
+from aio import host
 from drivers.sim.analog import FxsLoop, Linefeed
 from drivers.sim.codec import ChipCodec
 from drivers.sim.si3215 import Si3215Emulator
-from firmware import aio
 
 
 class Bus:
@@ -48,7 +49,7 @@ def powered(emulator: Si3215Emulator, bus: Bus) -> None:
 
 
 def run(main):
-    return aio.run(main(), virtual=True)
+    return host.run(main(), virtual=True)
 
 
 def test_reset_values_and_read_only_identity_bits():

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+import aio
 from drivers.sim.analog import TelephoneLine
 from drivers.sim.world.dtmf import DtmfDecoder
 from drivers.sim.world.levels import to_int16
@@ -28,7 +29,6 @@ from drivers.sim.world.mouth import Mouth, Utterance
 from drivers.sim.world.ringing import InboundCall, RingPlan
 from drivers.sim.world.signals import TonePlayer, ToneSpecLike
 from drivers.sim.world.timeline import BlockCursor, ClipMixer, sample_index
-from firmware import aio
 
 log = logging.getLogger(__name__)
 

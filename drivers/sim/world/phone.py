@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+import aio
 from drivers.sim.analog import FxsLoop
 from drivers.sim.world.cid import CallerIdDisplay
 from drivers.sim.world.cid_format import DisplayedCallerId
@@ -22,7 +23,6 @@ from drivers.sim.world.listening import Ear, Listener
 from drivers.sim.world.mouth import Mouth, Utterance
 from drivers.sim.world.signals import ToneSpecLike, dtmf_audio
 from drivers.sim.world.timeline import BlockCursor, sample_index
-from firmware import aio
 
 log = logging.getLogger(__name__)
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+import aio
 from drivers.sim.analog import FxsLoop, TelephoneLine
-from firmware import aio
 
 BLOCK = 160
 BLOCK_MS = 20

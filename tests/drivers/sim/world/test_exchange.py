@@ -3,9 +3,10 @@
 import numpy as np
 import pytest
 
+import aio
+from aio import host
 from drivers.sim.analog import TelephoneLine
 from drivers.sim.world import LineState, VirtualExchangeLine
-from firmware import aio
 from firmware.countries import load_country
 from tests.drivers.sim.world import spandsp_ref as ref
 from tests.drivers.sim.world.analog_peers import component_dbm0, pump_daa, tone
@@ -78,7 +79,7 @@ def test_ring_cadence_and_caller_id_decoded_by_spandsp(
         )
         return answered, events, await pump, exchange
 
-    answered, events, captured, exchange = aio.run(main(), virtual=True)
+    answered, events, captured, exchange = host.run(main(), virtual=True)
     assert answered is False and exchange.state is LineState.IDLE
     rings = ring_times(events)
     if alert == "ring_pulse":
@@ -123,7 +124,7 @@ def test_dual_tone_alert_precedes_caller_id():
         await ringing
         return captured
 
-    captured = aio.run(main(), virtual=True)
+    captured = host.run(main(), virtual=True)
     alert = captured[80:720]  # the alert starts with the ring call and lasts 100 ms
     assert component_dbm0(alert, 2130.0) == pytest.approx(-12, abs=0.3)
     assert component_dbm0(alert, 2750.0) == pytest.approx(-12, abs=0.3)
@@ -144,7 +145,7 @@ def test_answering_trips_the_ring_and_connects_the_far_end():
         captured = await pump
         return answered, answer_time, events, captured, exchange
 
-    answered, answer_time, events, captured, exchange = aio.run(main(), virtual=True)
+    answered, answer_time, events, captured, exchange = host.run(main(), virtual=True)
     assert answered and exchange.answered and exchange.state is LineState.CONNECTED
     assert ring_times(events)[-1] == (answer_time, False)
     assert component_dbm0(captured[8 * 8000 :], 1000.0) == pytest.approx(-15, abs=0.2)
@@ -161,7 +162,7 @@ def test_seized_line_gets_dial_tone_until_the_first_spandsp_digit():
         captured = await pump_daa(line, 8.0, send=send)
         return exchange, captured
 
-    exchange, captured = aio.run(main(), virtual=True)
+    exchange, captured = host.run(main(), virtual=True)
     assert exchange.digits_received() == "84951234567"
     dial_tone = captured[800:7200]
     assert component_dbm0(dial_tone, 425.0) == pytest.approx(-10, abs=0.2)
@@ -188,7 +189,7 @@ def test_exchange_decodes_pulse_digits_from_the_loop():
             await aio.sleep_ms(600)
         return exchange.digits_received(), exchange.state
 
-    digits, state = aio.run(main(), virtual=True)
+    digits, state = host.run(main(), virtual=True)
     assert digits == "205" and state in (LineState.DIALLING, LineState.RINGBACK)
 
 
@@ -210,7 +211,7 @@ def test_echo_has_the_configured_return_loss_and_delay():
         exchange.answer()
         return await pump_daa(line, 6.0, send=sent)
 
-    received = aio.run(main(), virtual=True).astype(float)
+    received = host.run(main(), virtual=True).astype(float)
     power = np.mean(received[8000:40000] ** 2) / np.mean(sent[8000:40000].astype(float) ** 2)
     assert 10 * np.log10(power) == pytest.approx(-12, abs=1.0)
     # Cross-correlation by FFT: the lag at which what was sent comes back.
@@ -229,7 +230,7 @@ def test_line_noise_is_at_the_configured_level():
         line.set_hook(True, aio.monotonic())
         return await pump_daa(line, 2.0)
 
-    audio = aio.run(main(), virtual=True).astype(float)
+    audio = host.run(main(), virtual=True).astype(float)
     # Dial tone is on the line too: measure the noise density well away from 425 Hz.
     spectrum = np.abs(np.fft.rfft(audio * np.hanning(len(audio)))) ** 2
     frequencies = np.fft.rfftfreq(len(audio), 1 / 8000)
@@ -254,7 +255,7 @@ def test_loop_hang_up_removes_battery_for_800_ms_then_the_line_idles():
         await aio.sleep(1)
         return events, cleared, exchange.state
 
-    events, cleared, final = aio.run(main(), virtual=True)
+    events, cleared, final = host.run(main(), virtual=True)
     battery = [(t, v) for t, k, v in events if k == "battery"]
     assert battery[0] == (pytest.approx(1.0), 0) and battery[1][1] == 48.0
     assert battery[1][0] - battery[0][0] == pytest.approx(0.8)
@@ -271,7 +272,7 @@ def test_polarity_hang_up_reverses_the_line():
         exchange.hang_up("polarity")
         return before, line.dc_volts(), exchange.state
 
-    before, after, state = aio.run(main(), virtual=True)
+    before, after, state = host.run(main(), virtual=True)
     assert before > 0 > after and state is LineState.CLEARED
 
 
@@ -285,7 +286,7 @@ def test_polarity_reversal_on_answer_and_back_when_cleared():
         exchange.hang_up("polarity")
         return answered, line.polarity
 
-    assert aio.run(main(), virtual=True) == (-1, 1)
+    assert host.run(main(), virtual=True) == (-1, 1)
 
 
 def test_busy_hang_up_plays_busy_tone_until_the_daa_releases():
@@ -302,7 +303,7 @@ def test_busy_hang_up_plays_busy_tone_until_the_daa_releases():
         await aio.sleep(1)
         return captured, exchange.state
 
-    captured, state = aio.run(main(), virtual=True)
+    captured, state = host.run(main(), virtual=True)
     assert component_dbm0(captured, 1000.0) < -60  # the far end is gone
     runs = on_off_ms(captured)
     assert runs[1:-1] == pytest.approx([350] * len(runs[1:-1]), abs=2) and len(runs) >= 8
@@ -320,7 +321,7 @@ def test_dead_line_has_no_battery_and_no_audio():
         exchange.restore_battery()
         return dead, line.loop_current_ma()
 
-    (volts, current, audio), restored = aio.run(main(), virtual=True)
+    (volts, current, audio), restored = host.run(main(), virtual=True)
     assert volts == 0 and current == 0 and not audio.any()
     assert restored > 20
 
@@ -335,7 +336,7 @@ def test_ringing_a_busy_line_is_refused():
         with pytest.raises(ValueError, match="standard"):
             await VirtualExchangeLine(TelephoneLine(), tones=RU).ring("1", standard="v21")
 
-    aio.run(main(), virtual=True)
+    host.run(main(), virtual=True)
 
 
 def test_far_end_hears_what_the_daa_sends_and_when():
@@ -349,7 +350,7 @@ def test_far_end_hears_what_the_daa_sends_and_when():
         await pump_daa(line, 2.0, send=tone((1000.0,), -18, 2.0))
         return exchange, started
 
-    exchange, started = aio.run(main(), virtual=True)
+    exchange, started = host.run(main(), virtual=True)
     assert exchange.level_at(1000.0, seconds=1.0) == pytest.approx(-18, abs=0.3)
     assert exchange.hears(1.0).frequencies == pytest.approx((1000.0,), abs=1)
     heard = exchange.first_heard(1000.0, after=0.0)

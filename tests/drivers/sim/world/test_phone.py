@@ -3,9 +3,10 @@
 import numpy as np
 import pytest
 
+import aio
+from aio import host
 from drivers.sim.analog import FxsLoop, Linefeed
 from drivers.sim.world import VirtualPhone
-from firmware import aio
 from firmware.countries import load_country
 from tests.drivers.sim.world import spandsp_ref as ref
 from tests.drivers.sim.world.analog_peers import component_dbm0, pump_slic, tone
@@ -52,7 +53,7 @@ def test_ringer_logs_the_countrys_ring_cadence(code, frequency):
         await ring_cadence(loop, cadence, 3, frequency)
         return phone
 
-    phone = aio.run(main(), virtual=True)
+    phone = host.run(main(), virtual=True)
     assert phone.ring_cadence_ms() == pytest.approx(list(cadence) * 2 + [cadence[0]], abs=1)
     assert phone.ring_log[0].start_s == pytest.approx(0.5)
     assert {ring.frequency_hz for ring in phone.ring_log} == {frequency}
@@ -71,7 +72,7 @@ def test_is_ringing_follows_the_ring_voltage():
         loop.set_feed(Linefeed.FORWARD_ACTIVE, aio.monotonic())
         return during, phone.is_ringing(), phone.ring_log
 
-    during, after, log = aio.run(main(), virtual=True)
+    during, after, log = host.run(main(), virtual=True)
     assert during and not after
     assert log[0].duration_s == pytest.approx(1.0)
 
@@ -93,7 +94,7 @@ def test_earpiece_recognises_tones_played_down_the_loop(code, name):
         await pump_slic(loop, seconds + 1, play=audio)
         return phone.hears(seconds)
 
-    heard = aio.run(main(), virtual=True)
+    heard = host.run(main(), virtual=True)
     assert heard.tone == name
     assert all(any(abs(f - g) < 2 for g in heard.frequencies) for f in spec.frequencies)
 
@@ -110,7 +111,7 @@ def test_earpiece_records_only_while_off_hook_with_timestamps():
         await pump_slic(loop, 1.0, play=audio[8000:])
         return phone, lifted
 
-    phone, lifted = aio.run(main(), virtual=True)
+    phone, lifted = host.run(main(), virtual=True)
     assert len(phone.earpiece(10)) == 8000
     assert phone.level_at(1000.0, 1.0) == pytest.approx(-10, abs=0.3)
     first = phone.first_heard(1000.0, after=0.0)
@@ -127,7 +128,7 @@ def test_first_heard_marks_when_a_tone_arrives():
         await pump_slic(loop, 0.5, play=tone((1000.0,), -20, 0.5))
         return phone, started
 
-    phone, started = aio.run(main(), virtual=True)
+    phone, started = host.run(main(), virtual=True)
     heard = phone.first_heard(1000.0, after=0.0)
     # The block handed over at `started + 20 ms` plays from that moment on.
     assert heard is not None and started + 0.02 <= heard <= started + 0.02 + 0.011
@@ -168,7 +169,7 @@ def test_display_decodes_spandsp_caller_id_between_rings(spandsp_standard, messa
         await pump_slic(loop, 2.0)
         return phone.caller_id()
 
-    caller = aio.run(main(), virtual=True)
+    caller = host.run(main(), virtual=True)
     assert caller is not None
     assert (caller.number, caller.name) == (number, name)
 
@@ -184,7 +185,7 @@ def test_display_shows_message_waiting_from_fsk():
         await pump_slic(loop, 2.0, play=np.concatenate((np.zeros(800, np.int16), audio)))
         return before, phone.message_waiting
 
-    assert aio.run(main(), virtual=True) == (False, True)
+    assert host.run(main(), virtual=True) == (False, True)
 
 
 def test_earpiece_keeps_the_whole_call_across_pulse_dialling():
@@ -198,7 +199,7 @@ def test_earpiece_keeps_the_whole_call_across_pulse_dialling():
         await pump
         return phone
 
-    phone = aio.run(main(), virtual=True)
+    phone = host.run(main(), virtual=True)
     assert len(phone.earpiece(10)) == 3 * 8000
     assert phone.hears(2.0).frequencies == pytest.approx((425.0,), abs=1)
 
@@ -213,7 +214,7 @@ def test_pulse_dialling_breaks_the_loop_with_the_dial_timing():
         await phone.dial_pulse("307", pps=10, break_ratio=0.6, interdigit_ms=700)
         return transitions
 
-    transitions = aio.run(main(), virtual=True)
+    transitions = host.run(main(), virtual=True)
     times = np.array([t for t, _ in transitions])
     states = [s for _, s in transitions]
     assert states[0] is True and states[1::2] == [False] * 20 and all(states[2::2])
@@ -237,7 +238,7 @@ def test_dtmf_dialling_sends_tones_that_spandsp_decodes():
         await phone.dial_dtmf("0123456789*#", on_ms=80, off_ms=80)
         return await pump
 
-    captured = aio.run(main(), virtual=True)
+    captured = host.run(main(), virtual=True)
     assert ref.dtmf_decode(captured) == "0123456789*#"
     zero = captured[2400 + 80 : 2400 + 560]  # "0" keyed at 0.3 s: 941 + 1336 Hz
     assert component_dbm0(zero, 941.0) == pytest.approx(-7, abs=0.2)
@@ -256,7 +257,7 @@ def test_say_puts_a_tone_into_the_mouthpiece_only_while_off_hook():
         quiet = await pump_slic(loop, 0.5)
         return on_hook, off_hook, quiet
 
-    on_hook, off_hook, quiet = aio.run(main(), virtual=True)
+    on_hook, off_hook, quiet = host.run(main(), virtual=True)
     assert not on_hook.any() and not quiet.any()
     assert component_dbm0(off_hook, 1000.0) == pytest.approx(-16, abs=0.05)
     # Phase-continuous across blocks: one sine fits the whole second.
@@ -277,7 +278,7 @@ def test_hook_switch_bounce_chatters_then_settles():
         await aio.sleep(0.5)
         return transitions, start, loop.off_hook
 
-    transitions, start, settled = aio.run(main(), virtual=True)
+    transitions, start, settled = host.run(main(), virtual=True)
     assert settled
     assert 5 <= len(transitions) <= 9
     assert transitions[-1][0] - start <= 0.060
@@ -294,7 +295,7 @@ def test_flash_opens_the_loop_for_the_requested_time():
         await phone.flash(ms=250)
         return transitions
 
-    transitions = aio.run(main(), virtual=True)
+    transitions = host.run(main(), virtual=True)
     assert [s for _, s in transitions] == [False, True]
     assert transitions[1][0] - transitions[0][0] == pytest.approx(0.25)
 
@@ -308,4 +309,4 @@ def test_dialling_on_hook_is_refused_with_a_clear_message():
         with pytest.raises(ValueError, match="rotary"):
             await phone.dial_pulse("1#")
 
-    aio.run(main(), virtual=True)
+    host.run(main(), virtual=True)

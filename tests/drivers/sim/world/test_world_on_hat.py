@@ -6,6 +6,8 @@ both ways)."""
 import numpy as np
 import pytest
 
+import aio
+from aio import host
 from drivers.fxs import FxsPort, FxsSettings
 from drivers.pcm import FRAME_SAMPLES, PcmHighway, PcmSlot, idle_byte
 from drivers.ports import EventKind
@@ -16,7 +18,6 @@ from drivers.sim.codec import ChipCodec
 from drivers.sim.pcm_bus import SimPcmDevice
 from drivers.sim.si3215 import Si3215Emulator
 from drivers.sim.world import VirtualPhone
-from firmware import aio
 from tests.drivers.sim.world import spandsp_ref as ref
 from tests.drivers.sim.world.analog_peers import tone
 
@@ -61,7 +62,7 @@ class Desk:
 
 
 def run(coroutine):
-    return aio.run(coroutine, virtual=True)
+    return host.run(coroutine, virtual=True)
 
 
 def test_phone_rings_with_the_ports_cadence_and_shows_its_caller_id():

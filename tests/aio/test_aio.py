@@ -1,6 +1,7 @@
 import time
 
-from firmware import aio
+import aio
+from aio import host
 
 
 def test_two_minute_sleep_takes_no_real_time_on_the_virtual_clock():
@@ -10,7 +11,7 @@ def test_two_minute_sleep_takes_no_real_time_on_the_virtual_clock():
         return aio.ticks_diff(aio.ticks_ms(), start)
 
     real_start = time.monotonic()
-    slept_ms = aio.run(sleeper(), virtual=True)
+    slept_ms = host.run(sleeper(), virtual=True)
     assert slept_ms == 120_000
     assert time.monotonic() - real_start < 1.0
 
@@ -25,7 +26,7 @@ def test_timers_fire_in_order_of_their_deadlines():
     async def main():
         await aio.gather(timer("c", 3000), timer("a", 10), timer("b", 500), timer("d", 60_000))
 
-    aio.run(main(), virtual=True)
+    host.run(main(), virtual=True)
     assert fired == [("a", 10), ("b", 500), ("c", 3000), ("d", 60_000)]
 
 
@@ -38,12 +39,12 @@ def test_wait_for_ms_times_out_on_the_virtual_clock():
             return aio.ticks_ms()
         return None
 
-    assert aio.run(main(), virtual=True) == 2500
+    assert host.run(main(), virtual=True) == 2500
 
 
 def test_queue_and_lock_hand_work_between_tasks():
     async def main():
-        queue: aio.Queue[int] = aio.Queue()
+        queue: host.Queue[int] = host.Queue()
         lock = aio.Lock()
         seen = []
 
@@ -61,7 +62,7 @@ def test_queue_and_lock_hand_work_between_tasks():
         await aio.gather(aio.create_task(producer()), consumer())
         return seen
 
-    assert aio.run(main(), virtual=True) == [(0, 100), (1, 200), (2, 300)]
+    assert host.run(main(), virtual=True) == [(0, 100), (1, 200), (2, 300)]
 
 
 def test_thread_work_takes_no_virtual_time():
@@ -71,10 +72,10 @@ def test_thread_work_takes_no_virtual_time():
 
     async def main():
         start = aio.monotonic()
-        result = await aio.to_thread(blocking_work)
+        result = await host.to_thread(blocking_work)
         return result, aio.monotonic() - start
 
-    result, elapsed = aio.run(main(), virtual=True)
+    result, elapsed = host.run(main(), virtual=True)
     assert result == "written"
     assert elapsed == 0.0
 
@@ -89,11 +90,11 @@ def test_thread_work_does_not_freeze_concurrent_timers_order():
                 order.append(("tick", aio.ticks_ms()))
 
         task = aio.create_task(ticker())
-        await aio.to_thread(time.sleep, 0.01)
+        await host.to_thread(time.sleep, 0.01)
         order.append(("thread done", aio.ticks_ms()))
         await task
 
-    aio.run(main(), virtual=True)
+    host.run(main(), virtual=True)
     assert order[0] == ("thread done", 0)
     assert [t for _, t in order[1:]] == [20, 40, 60]
 
@@ -112,7 +113,7 @@ def test_wall_time_follows_the_virtual_clock():
         await aio.sleep(3600)
         return aio.wall_time() - start
 
-    assert aio.run(main(), virtual=True, wall_epoch=1_700_000_000.0) == 3600.0
+    assert host.run(main(), virtual=True, wall_epoch=1_700_000_000.0) == 3600.0
 
 
 def test_real_time_loop_is_the_default():
@@ -121,4 +122,4 @@ def test_real_time_loop_is_the_default():
         await aio.sleep_ms(20)
         return time.monotonic() - start
 
-    assert aio.run(main()) >= 0.019
+    assert host.run(main()) >= 0.019
