@@ -36,8 +36,8 @@ from firmware.config import Config, ConfigStore
 from firmware.config.document import validate
 from firmware.countries import load_country
 from firmware.engine.app import Engine
-from firmware.engine.history import read_calls
 from firmware.paths import DataPaths
+from firmware.storage.history_reader import read_calls
 
 # Monday 2 March 2026, 09:00 UTC: a working morning, so schedules behave as in an office.
 DEFAULT_START_EPOCH = 1772442000.0

@@ -28,10 +28,11 @@ from firmware.engine.calls import CallManager
 from firmware.engine.context import EngineContext
 from firmware.engine.fxo_line import FxoLine
 from firmware.engine.fxs_line import FxsLine
-from firmware.engine.history import CallRecord, HistoryWriter
+from firmware.engine.history import CallRecord
 from firmware.engine.port_channel import PortChannel
 from firmware.engine.status import port_row
 from firmware.paths import DataPaths
+from firmware.storage.history import HistoryWriter
 
 log = logging.getLogger(__name__)
 

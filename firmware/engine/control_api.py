@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from aio import host
 from firmware.config import ConfigError
 from firmware.control.server import ControlServer, RequestError
-from firmware.engine.history import read_calls
+from firmware.storage.history_reader import HISTORY_LIMIT_MAX, read_calls
 
 if TYPE_CHECKING:
     from firmware.engine.app import Engine
-
-HISTORY_LIMIT_MAX = 1000
 
 
 def register(server: ControlServer, engine: Engine) -> None:
@@ -39,7 +38,7 @@ def register(server: ControlServer, engine: Engine) -> None:
         limit = request.get("limit", 100)
         if not isinstance(limit, int) or not 1 <= limit <= HISTORY_LIMIT_MAX:
             raise RequestError("bad_request", f"limit must be 1 to {HISTORY_LIMIT_MAX}")
-        return read_calls(engine.paths.history_db, limit)
+        return await host.to_thread(read_calls, engine.paths.history_db, limit)
 
     server.handle("get_config", get_config)
     server.handle("put_config", put_config)

@@ -1,0 +1,87 @@
+"""The database schema as ordered migrations, numbered by SQLite's `PRAGMA user_version`.
+
+MIGRATIONS[0] takes an empty database (user_version 0) to version 1, MIGRATIONS[1] takes
+version 1 to 2, and so on. A release that needs new tables (the voicemail index, the mail
+outbox, agent sessions) appends its step; a step, once released, is never edited, so every
+data directory an older release wrote still opens. Each step runs in one transaction with
+the version bump, so a power cut leaves the old schema or the new one.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Final
+
+# Version 1: call history, one row per call and one per leg. It is written with IF NOT EXISTS
+# because releases before schema versioning created these same tables and left user_version
+# at 0: on their databases this step only stamps the version.
+CALL_HISTORY: Final = """
+CREATE TABLE IF NOT EXISTS calls (
+    id            INTEGER PRIMARY KEY,
+    call_id       TEXT NOT NULL UNIQUE,
+    direction     TEXT NOT NULL,          -- internal / inbound / outbound
+    from_number   TEXT NOT NULL,
+    from_name     TEXT NOT NULL DEFAULT '',
+    to_number     TEXT NOT NULL,
+    line_port     INTEGER,                -- the FXO port for inbound/outbound calls
+    started_at    REAL NOT NULL,          -- seconds since the epoch
+    answered_at   REAL,
+    ended_at      REAL NOT NULL,
+    ring_s        REAL NOT NULL,          -- from start until answer (or end if unanswered)
+    talk_s        REAL NOT NULL,          -- from answer until end
+    end_reason    TEXT NOT NULL,          -- completed / no_answer / busy / invalid_number / ...
+    hung_up_by    TEXT NOT NULL DEFAULT ''  -- caller / callee / system
+);
+CREATE INDEX IF NOT EXISTS calls_started ON calls(started_at);
+CREATE TABLE IF NOT EXISTS legs (
+    id            INTEGER PRIMARY KEY,
+    call_id       TEXT NOT NULL REFERENCES calls(call_id),
+    channel       TEXT NOT NULL,          -- e.g. FXS/0, FXO/4
+    party         TEXT NOT NULL,          -- extension or outside number on that channel
+    role          TEXT NOT NULL,          -- caller / callee / transfer / conference / pickup
+    started_at    REAL NOT NULL,
+    answered_at   REAL,
+    ended_at      REAL NOT NULL,
+    end_reason    TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS legs_call ON legs(call_id);
+"""
+
+MIGRATIONS: Final[tuple[str, ...]] = (CALL_HISTORY,)
+LATEST_VERSION: Final = len(MIGRATIONS)
+
+
+class NewerDatabase(Exception):
+    """The database was written by a newer release; opening it here could damage it."""
+
+
+def schema_version(connection: sqlite3.Connection) -> int:
+    (version,) = connection.execute("PRAGMA user_version").fetchone()
+    return int(version)
+
+
+def migrate(
+    connection: sqlite3.Connection, migrations: tuple[str, ...] = MIGRATIONS
+) -> tuple[int, int]:
+    """Apply the steps the database has not had yet; returns (version before, after).
+
+    Raises NewerDatabase, changing nothing, when the database is ahead of `migrations`.
+    """
+    before = schema_version(connection)
+    if before > len(migrations):
+        raise NewerDatabase(
+            f"the database has schema version {before}, but this release knows only up to "
+            f"{len(migrations)}: install the newer release again (nothing was changed)"
+        )
+    for version, step in enumerate(migrations[before:], start=before + 1):
+        try:
+            # executescript commits first and runs the text as is: BEGIN..COMMIT makes the
+            # step and its version stamp one transaction.
+            connection.executescript(
+                f"BEGIN IMMEDIATE;\n{step}\nPRAGMA user_version = {version};\nCOMMIT;"
+            )
+        except sqlite3.Error:
+            if connection.in_transaction:
+                connection.rollback()
+            raise
+    return before, schema_version(connection)
