@@ -9,7 +9,8 @@ import yaml
 from pydantic import ValidationError
 
 from firmware.config.errors import ConfigError, FieldError, format_location
-from firmware.config.schema import SCHEMA_VERSION, Config, reference_problems
+from firmware.config.references import reference_problems
+from firmware.config.schema import SCHEMA_VERSION, Config
 
 Migration = Callable[[dict[str, Any]], dict[str, Any]]
 # MIGRATIONS[n] turns a schema-n document into a schema-(n+1) one. Each release that changes
