@@ -14,6 +14,7 @@ import logging
 from dataclasses import dataclass
 
 import aio
+from drivers.frames import TIMESLOT_BITS
 from drivers.fxo_ring import RingState, RingValidationSettings, RingValidator, RingVerdict
 from drivers.fxo_supervision import (
     FAST_POLL_MS,
@@ -26,7 +27,6 @@ from drivers.pcm import PcmSlot
 from drivers.ports import EventKind, EventSink, Health, PortEvent, PortKind, PortStatus
 from drivers.si3050 import Interrupt, Si3050, Si3050Error
 from drivers.si3050_countries import load_termination
-from drivers.sim.chip import TIMESLOT_BITS
 
 log = logging.getLogger(__name__)
 

@@ -21,12 +21,13 @@ import numpy as np
 
 import aio
 from drivers import si3215_regs as r
+from drivers.frames import FRAME_SAMPLES
 from drivers.fxs_line import FxsLine
 from drivers.fxs_ringing import RingLine, RingPlan, caller_id_frames, play_frames, run_ring_plan
 from drivers.fxs_settings import FxsSettings
 from drivers.hal.interfaces import Edge, GpioLine
 from drivers.hook import HookDecoder, HookEvent
-from drivers.pcm import FRAME_SAMPLES, PcmSlot
+from drivers.pcm import PcmSlot
 from drivers.ports import EventKind, EventSink, Health, PortEvent, PortKind, PortStatus
 from drivers.si3215 import ProslicConfig, Si3215, Si3215Error
 

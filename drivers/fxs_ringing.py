@@ -26,14 +26,14 @@ from dataclasses import dataclass
 import numpy as np
 
 import aio
-from drivers.pcm import FRAME_SAMPLES, PcmSlot, idle_byte
+from drivers.frames import FRAME_S, FRAME_SAMPLES
+from drivers.pcm import PcmSlot, idle_byte
 
 CID_TO_RING_MS = 250  # silence between the end of caller-ID data and the next ring
 RING_PULSE_ALERT_MS = 250  # the short ring burst of a ring-pulse alert
 CALLER_ID_TIMINGS = ("after_first_ring", "before_first_ring")
 CALLER_ID_ALERTS = ("none", "polarity_reversal", "dt_as", "ring_pulse")
 CID_PREFILL_FRAMES = 2  # frames queued ahead of the highway while playing (absorbs jitter)
-FRAME_S = FRAME_SAMPLES / 8000
 ULAW_BIAS = 33  # on the 14-bit magnitude
 ULAW_CLIP = 0x1FFF - ULAW_BIAS
 

@@ -11,10 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
+from drivers.frames import PCM_TIMESLOTS, TIMESLOT_BITS
 from drivers.ports import PortKind
 
-PCM_TIMESLOTS = 8  # 512 kHz bit clock / 8 kHz frame sync / 8 bits per timeslot
-TIMESLOT_BITS = 8
 MAX_PORTS = PCM_TIMESLOTS  # one timeslot per chip
 
 # BCM GPIO numbers (not header pin numbers) of the reference wiring.

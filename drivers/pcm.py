@@ -14,14 +14,13 @@ from collections.abc import Callable, Iterable
 import numpy as np
 
 import aio
+from drivers.frames import FRAME_MS, FRAME_SAMPLES, PCM_TIMESLOTS
 from drivers.hal.errors import HalError
 from drivers.hal.interfaces import PcmDevice
 
 log = logging.getLogger(__name__)
 
-FRAME_SAMPLES = 160  # 20 ms at 8 kHz
 MAX_QUEUED_FRAMES = 3  # beyond this the oldest frame is dropped and counted
-BLOCK_MS = 20  # one frame of FRAME_SAMPLES at 8 kHz
 LOG_EVERY_ERRORS = 1000  # repeated errors are logged once per this many
 
 
@@ -69,7 +68,6 @@ class PcmSlot:
         return bytes([self.idle_byte]) * FRAME_SAMPLES
 
 
-TIMESLOTS = 8  # 8-bit timeslots per 125 µs frame: 512 kHz bit clock / 8 kHz frame sync
 ULAW_SILENCE = 0xFF
 ALAW_SILENCE = 0xD5
 UNDRIVEN_BYTE = 0xFF  # an unused timeslot: nothing drives the data line
@@ -91,14 +89,14 @@ def pack_timeslots(timeslot_bytes: np.ndarray) -> np.ndarray:
     after frame sync is the most significant byte of channel 0. Four consecutive bytes
     read as one big-endian 32-bit word are exactly that.
     """
-    grouped = np.ascontiguousarray(timeslot_bytes, dtype=np.uint8).reshape(-1, TIMESLOTS)
+    grouped = np.ascontiguousarray(timeslot_bytes, dtype=np.uint8).reshape(-1, PCM_TIMESLOTS)
     return grouped.view(_BIG_ENDIAN_WORD).astype(np.uint32)
 
 
 def unpack_timeslots(words: np.ndarray) -> np.ndarray:
     """(frames, 2) uint32 I2S words → (frames, 8) uint8 timeslot bytes."""
     big_endian = np.ascontiguousarray(words, dtype=_BIG_ENDIAN_WORD)
-    return big_endian.view(np.uint8).reshape(-1, TIMESLOTS)
+    return big_endian.view(np.uint8).reshape(-1, PCM_TIMESLOTS)
 
 
 class PcmHighway:
@@ -113,8 +111,8 @@ class PcmHighway:
         self.device = device
         self._slots: dict[int, PcmSlot] = {}
         for slot in slots:
-            if not 0 <= slot.timeslot < TIMESLOTS:
-                raise ValueError(f"timeslot {slot.timeslot} is outside 0..{TIMESLOTS - 1}")
+            if not 0 <= slot.timeslot < PCM_TIMESLOTS:
+                raise ValueError(f"timeslot {slot.timeslot} is outside 0..{PCM_TIMESLOTS - 1}")
             if slot.timeslot in self._slots:
                 raise ValueError(f"timeslot {slot.timeslot} is given to two ports")
             self._slots[slot.timeslot] = slot
@@ -123,7 +121,7 @@ class PcmHighway:
         self.malformed_blocks = 0  # device blocks of the wrong size or shape
         self.device_errors = 0  # reads or writes the device failed
         self.listener_errors = 0  # tick listeners that raised
-        self._outgoing = np.full((FRAME_SAMPLES, TIMESLOTS), UNDRIVEN_BYTE, dtype=np.uint8)
+        self._outgoing = np.full((FRAME_SAMPLES, PCM_TIMESLOTS), UNDRIVEN_BYTE, dtype=np.uint8)
 
     def slot(self, timeslot: int) -> PcmSlot:
         try:
@@ -208,7 +206,7 @@ class PcmHighway:
                 self.device_errors += 1
                 if self.device_errors == 1 or self.device_errors % LOG_EVERY_ERRORS == 0:
                     log.error("PCM device error (%d so far): %s", self.device_errors, error)
-                await aio.sleep_ms(BLOCK_MS)
+                await aio.sleep_ms(FRAME_MS)
 
     def close(self) -> None:
         self.device.close()

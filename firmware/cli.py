@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -84,9 +85,13 @@ def _run_engine(args: argparse.Namespace) -> int:
 
 
 def _run_web(args: argparse.Namespace) -> int:
-    from web_ui.process import run_web_process
+    """Become the web process: it is a program of its own, never imported from here."""
+    from firmware.launcher import web_command
 
-    return run_web_process(DataPaths.resolve(args.data), args.listen)
+    command = web_command(DataPaths.resolve(args.data), args.listen, args.log_level)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(command[0], command)
 
 
 def _run_both(args: argparse.Namespace) -> int:

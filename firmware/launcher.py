@@ -1,7 +1,8 @@
 """`switchboard run`: the engine and the web UI as two processes, stopped together.
 
 The children run in their own session so a Ctrl-C reaches only this launcher, which then
-stops them in order (web first, engine last) and waits for both.
+stops them in order (web first, engine last) and waits for both. The web process is started
+as its own program (`python -m web_ui`): nothing on the engine's side imports the web UI.
 """
 
 from __future__ import annotations
@@ -26,20 +27,20 @@ def run_both(paths: DataPaths, listen: str, *, hal: str | None = None) -> int:
     engine_command = [sys.executable, "-m", "firmware", "engine", *data]
     if hal:
         engine_command += ["--hal", hal]
-    web_command = [sys.executable, "-m", "firmware", "web", *data, "--listen", listen]
+    web = web_command(paths, listen)
     engine = subprocess.Popen(engine_command, start_new_session=True)
-    web: subprocess.Popen[bytes] | None = None
+    web_process: subprocess.Popen[bytes] | None = None
     url = f"http://{listen}/"
     try:
         if not _wait_for(lambda: paths.control_socket.exists(), engine):
             print("switchboard: the engine did not start; see its log above", file=sys.stderr)
             return 1
-        web = subprocess.Popen(web_command, start_new_session=True)
-        if not _wait_for(lambda: _answers(url), web):
+        web_process = subprocess.Popen(web, start_new_session=True)
+        if not _wait_for(lambda: _answers(url), web_process):
             print("switchboard: the web UI did not start; see its log above", file=sys.stderr)
             return 1
         print(f"\nSwitchboard is running: {url}  (Ctrl-C stops it)\n", flush=True)
-        while engine.poll() is None and web.poll() is None:
+        while engine.poll() is None and web_process.poll() is None:
             time.sleep(POLL_INTERVAL_S)
         print("switchboard: a process stopped unexpectedly; stopping the other", file=sys.stderr)
         return 1
@@ -47,9 +48,24 @@ def run_both(paths: DataPaths, listen: str, *, hal: str | None = None) -> int:
         print("\nswitchboard: stopping", flush=True)
         return 0
     finally:
-        for process in (web, engine):
+        for process in (web_process, engine):
             if process is not None:
                 _stop(process)
+
+
+def web_command(paths: DataPaths, listen: str, log_level: str = "INFO") -> list[str]:
+    """The command line of the web process serving `paths` on `listen` (HOST:PORT)."""
+    return [
+        sys.executable,
+        "-m",
+        "web_ui",
+        "--data",
+        str(paths.root),
+        "--listen",
+        listen,
+        "--log-level",
+        log_level,
+    ]
 
 
 def _wait_for(ready, process: subprocess.Popen[bytes]) -> bool:  # type: ignore[no-untyped-def]

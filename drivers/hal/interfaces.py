@@ -7,9 +7,11 @@ from typing import Protocol
 
 import numpy as np
 
-PCM_SAMPLE_RATE = 8000
+from drivers.frames import FRAME_SAMPLES, SAMPLE_RATE_HZ
+
+PCM_SAMPLE_RATE = SAMPLE_RATE_HZ
 PCM_CHANNELS = 2
-PCM_BLOCK_FRAMES = 160  # 20 ms: one media clock tick
+PCM_BLOCK_FRAMES = FRAME_SAMPLES  # one media clock tick per block
 
 
 class Edge(Enum):

@@ -20,7 +20,9 @@ from enum import Enum
 
 import numpy as np
 
-SAMPLE_RATE = 8000
+from drivers.frames import SAMPLE_RATE_HZ
+
+SAMPLE_RATE = SAMPLE_RATE_HZ
 Samples = np.ndarray  # int16, mono, 8 kHz
 AudioSource = Callable[[int], Samples]  # asked for n samples, returns n int16 samples
 AudioSink = Callable[[Samples], None]

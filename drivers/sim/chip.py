@@ -13,8 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal, Protocol, runtime_checkable
 
-PCM_TIMESLOTS = 8  # timeslots per frame on the hat's highway
-TIMESLOT_BITS = 8  # one G.711 byte per timeslot: 512 kHz bit clock / 8 kHz frame sync / 8
+from drivers.frames import PCM_TIMESLOTS, TIMESLOT_BITS
 
 InterruptCallback = Callable[[bool], None]
 TransactionOp = Literal["read", "write"]

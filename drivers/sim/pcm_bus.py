@@ -17,21 +17,16 @@ from __future__ import annotations
 import logging
 from collections import deque
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 import aio
+from drivers.frames import FRAME_S, PCM_TIMESLOTS
 from drivers.hal.interfaces import PCM_BLOCK_FRAMES, PCM_CHANNELS, PCM_SAMPLE_RATE
-
-if TYPE_CHECKING:
-    from drivers.sim.bus import ChipSocket
+from drivers.sim.chip_socket import ChipSocket
 
 log = logging.getLogger(__name__)
 
-TIMESLOTS = 8
-BITS_PER_TIMESLOT = 8
-BLOCK_S = PCM_BLOCK_FRAMES / PCM_SAMPLE_RATE  # 20 ms
 CAPTURE_BUFFER_BLOCKS = 10  # this many captured blocks wait for a late reader (200 ms)
 PLAYBACK_BUFFER_BLOCKS = 2  # written blocks waiting to be played; older ones are discarded
 UNDRIVEN_BYTE = 0xFF
@@ -56,7 +51,7 @@ def wire_to_words(timeslot_bytes: np.ndarray) -> np.ndarray:
 def words_to_wire(words: np.ndarray) -> np.ndarray:
     """(frames, 2) I2S words → (frames, 8) timeslot bytes as they go out on the wire."""
     digits = (words.astype(np.uint32)[:, :, None] >> _PLACE_SHIFTS) & 0xFF
-    return digits.astype(np.uint8).reshape(-1, TIMESLOTS)
+    return digits.astype(np.uint8).reshape(-1, PCM_TIMESLOTS)
 
 
 class SimPcmDevice:
@@ -83,7 +78,7 @@ class SimPcmDevice:
         self._short_blocks += count
 
     async def read_block(self) -> np.ndarray:
-        now_blocks = aio.monotonic() / BLOCK_S
+        now_blocks = aio.monotonic() / FRAME_S
         passed = int(np.floor(now_blocks + _EPSILON_BLOCKS))  # boundaries already passed
         if self._next_index is None:
             self._next_index = passed + 1
@@ -93,8 +88,8 @@ class SimPcmDevice:
             self.dropped_blocks += lost
             self._next_index += lost
             log.warning("PCM capture overrun: %d blocks lost", lost)
-        wait_s = self._next_index * BLOCK_S - aio.monotonic()
-        if wait_s > _EPSILON_BLOCKS * BLOCK_S:
+        wait_s = self._next_index * FRAME_S - aio.monotonic()
+        if wait_s > _EPSILON_BLOCKS * FRAME_S:
             await aio.sleep(wait_s)
         self._next_index += 1
         block = self._run_block()
@@ -120,21 +115,21 @@ class SimPcmDevice:
         else:
             playback = None
             self.playback_underruns += 1
-        capture = np.full((PCM_BLOCK_FRAMES, TIMESLOTS), UNDRIVEN_BYTE, dtype=np.uint8)
+        capture = np.full((PCM_BLOCK_FRAMES, PCM_TIMESLOTS), UNDRIVEN_BYTE, dtype=np.uint8)
         driven: set[int] = set()
         for socket in list(self.sockets):
             chip = socket.emulator
             if chip is None or socket.in_reset:
                 continue
             rx = chip.pcm_rx_timeslot
-            if rx is not None and 0 <= rx < TIMESLOTS:
+            if rx is not None and 0 <= rx < PCM_TIMESLOTS:
                 if playback is None:
                     data = bytes([_SILENCE.get(chip.law, 0xFF)]) * PCM_BLOCK_FRAMES
                 else:
                     data = playback[:, rx].tobytes()
                 chip.pcm_playback(data)
             tx = chip.pcm_tx_timeslot
-            if tx is not None and 0 <= tx < TIMESLOTS:
+            if tx is not None and 0 <= tx < PCM_TIMESLOTS:
                 captured = np.frombuffer(chip.pcm_capture(PCM_BLOCK_FRAMES), dtype=np.uint8)
                 if tx in driven:
                     self.slot_collisions += 1

@@ -10,7 +10,9 @@ import numpy as np
 from scipy.io import wavfile
 from scipy.signal import resample_poly
 
-SAMPLE_RATE = 8000
+from drivers.frames import SAMPLE_RATE_HZ
+
+SAMPLE_RATE = SAMPLE_RATE_HZ
 
 
 class AudioFileError(Exception):

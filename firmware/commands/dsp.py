@@ -20,9 +20,8 @@ from typing import Any
 
 import numpy as np
 
+from drivers.frames import FRAME_SAMPLES
 from firmware.commands.audio_files import SAMPLE_RATE, AudioFileError, read_audio, write_audio
-
-FRAME = 160
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -98,8 +97,8 @@ END_SILENCE_S = 0.5  # appended so that a signal still sounding at the end is re
 
 def _frames(samples: np.ndarray):  # type: ignore[no-untyped-def]
     padded = np.concatenate([samples, np.zeros(int(END_SILENCE_S * SAMPLE_RATE), np.int16)])
-    for start in range(0, len(padded), FRAME):
-        yield padded[start : start + FRAME]
+    for start in range(0, len(padded), FRAME_SAMPLES):
+        yield padded[start : start + FRAME_SAMPLES]
 
 
 def dtmf_command(args: argparse.Namespace) -> int:
@@ -187,8 +186,8 @@ def echo_command(args: argparse.Namespace) -> int:
     canceller = EchoCanceller(tail_ms=args.tail_ms)
     cleaned = np.concatenate(
         [
-            canceller.process(far[i : i + FRAME], near[i : i + FRAME])
-            for i in range(0, length, FRAME)
+            canceller.process(far[i : i + FRAME_SAMPLES], near[i : i + FRAME_SAMPLES])
+            for i in range(0, length, FRAME_SAMPLES)
         ]
     )
     write_audio(args.output, cleaned)
@@ -208,7 +207,7 @@ def gen_dtmf_command(args: argparse.Namespace) -> int:
     generator.put(args.digits)
     chunks = []
     while not generator.done:
-        chunks.append(generator.read(FRAME))
+        chunks.append(generator.read(FRAME_SAMPLES))
     write_audio(args.output, np.concatenate(chunks))
     return 0
 

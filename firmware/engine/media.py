@@ -14,12 +14,12 @@ from typing import Protocol
 
 import numpy as np
 
+from drivers.frames import FRAME_SAMPLES, SAMPLE_RATE_HZ
 from voice.mixer import mix, mix_minus
 
 log = logging.getLogger(__name__)
 
-FRAME_SAMPLES = 160  # 20 ms at 8 kHz
-SAMPLE_RATE = 8000
+SAMPLE_RATE = SAMPLE_RATE_HZ
 MAX_BRIDGE_MEMBERS = 8
 SILENCE = np.zeros(FRAME_SAMPLES, dtype=np.int16)
 SILENCE.setflags(write=False)

@@ -18,9 +18,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from drivers.frames import SAMPLE_RATE_HZ
 from drivers.sim.world.levels import (
     DBM0_MEAN_SQUARE,
-    SAMPLE_RATE_HZ,
     SILENCE_DBM0,
     dbm0_from_power,
     level_dbm0,

@@ -16,10 +16,11 @@ import logging
 
 import numpy as np
 
+from drivers.frames import SAMPLE_RATE_HZ
 from drivers.sim.world import cid_format, fsk
 from drivers.sim.world.cid_format import DisplayedCallerId, MessageWaiting
 from drivers.sim.world.dtmf import DtmfDecoder
-from drivers.sim.world.levels import SAMPLE_RATE_HZ, sine_peak, to_int16
+from drivers.sim.world.levels import sine_peak, to_int16
 from drivers.sim.world.signals import dtmf_audio, sines
 from drivers.sim.world.timeline import sample_time
 

@@ -16,7 +16,8 @@ import functools
 
 import numpy as np
 
-from drivers.sim.world.levels import DBM0_MEAN_SQUARE, SAMPLE_RATE_HZ
+from drivers.frames import SAMPLE_RATE_HZ
+from drivers.sim.world.levels import DBM0_MEAN_SQUARE
 from drivers.sim.world.signals import DTMF_COLUMNS_HZ, DTMF_KEYS, DTMF_ROWS_HZ
 
 FRAME_SAMPLES = 120  # 15 ms: main lobe wide enough for ±1.5 % frequency error

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from drivers.sim.world.levels import SAMPLE_RATE_HZ, sine_peak
+from drivers.frames import SAMPLE_RATE_HZ
+from drivers.sim.world.levels import sine_peak
 
 BAUD = 1200
 SAMPLES_PER_BIT = SAMPLE_RATE_HZ / BAUD

@@ -10,7 +10,6 @@ import math
 
 import numpy as np
 
-SAMPLE_RATE_HZ = 8000
 INT16_MAX = 32767
 DBM0_SINE_PEAK = 32768 * 10 ** (-3.14 / 20)  # ≈ 22 826: peak of a 0 dBm0 sine
 DBM0_MEAN_SQUARE = DBM0_SINE_PEAK**2 / 2  # mean square of that sine

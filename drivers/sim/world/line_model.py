@@ -15,7 +15,8 @@ import math
 
 import numpy as np
 
-from drivers.sim.world.levels import DBM0_MEAN_SQUARE, SAMPLE_RATE_HZ
+from drivers.frames import SAMPLE_RATE_HZ
+from drivers.sim.world.levels import DBM0_MEAN_SQUARE
 from drivers.sim.world.timeline import ClipMixer
 
 RESPONSE_TAPS = 128  # 16 ms of dispersion after the bulk delay

@@ -12,8 +12,8 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from drivers.frames import SAMPLE_RATE_HZ
 from drivers.sim.world.analysis import Hearing, component_level_dbm0, listen, onset_index
-from drivers.sim.world.levels import SAMPLE_RATE_HZ
 from drivers.sim.world.signals import ToneSpecLike
 from drivers.sim.world.timeline import Recording, sample_index, sample_time
 

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 import numpy as np
 
 import aio
+from drivers.frames import SAMPLE_RATE_HZ
 from drivers.sim.analog import TelephoneLine
 from drivers.sim.world.cid import STANDARDS, caller_id_audio, dual_tone_alert
-from drivers.sim.world.levels import SAMPLE_RATE_HZ
 
 log = logging.getLogger(__name__)
 

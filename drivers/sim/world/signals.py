@@ -14,7 +14,8 @@ from typing import Protocol
 
 import numpy as np
 
-from drivers.sim.world.levels import SAMPLE_RATE_HZ, sine_peak, to_int16
+from drivers.frames import SAMPLE_RATE_HZ
+from drivers.sim.world.levels import sine_peak, to_int16
 
 SAMPLES_PER_MS = SAMPLE_RATE_HZ // 1000
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from drivers.sim.world.levels import SAMPLE_RATE_HZ
+from drivers.frames import SAMPLE_RATE_HZ
 
 MAX_RUN_AHEAD_SAMPLES = SAMPLE_RATE_HZ  # blocks pulled faster than time may run 1 s ahead
 # A block handed over this late still follows the previous one: the PCM device captured
