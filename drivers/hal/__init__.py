@@ -1,11 +1,11 @@
 """Hardware abstraction: the byte- and sample-level interfaces the chip drivers use.
 
 A driver takes these objects and never knows whether they are real (spidev, GPIO, I2C,
-ALSA) or simulated (`drivers.sim`); a factory chosen once decides (`drivers.hal.factory`).
+ALSA) or simulated (`drivers.sim`); a factory chosen once decides (`drivers.factory`).
 """
 
 from drivers.hal.errors import BackendMissing, DeviceNotFound, HalError, I2cNoAcknowledge
-from drivers.hal.factory import HalFactory, HardwareFactory, default_factory
+from drivers.hal.factory import HalFactory, HardwareFactory
 from drivers.hal.interfaces import Edge, GpioLine, I2cBus, PcmDevice, SpiDevice
 
 __all__ = [
@@ -20,5 +20,4 @@ __all__ = [
     "I2cNoAcknowledge",
     "PcmDevice",
     "SpiDevice",
-    "default_factory",
 ]

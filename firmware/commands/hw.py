@@ -37,8 +37,9 @@ from drivers.eeprom import (
     parse_image,
     write_eeprom,
 )
+from drivers.factory import HAL_ENV, default_choice, make_factory
 from drivers.hal.errors import HalError
-from drivers.hal.factory import HAL_ENV, HalFactory, default_choice, make_factory
+from drivers.hal.factory import HalFactory
 from drivers.hat_layout import LAYOUTS, REFERENCE_LAYOUT, layout_named
 from drivers.ports import PortEvent, PortStatus
 

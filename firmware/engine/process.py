@@ -13,7 +13,8 @@ import signal
 
 import aio
 from aio import host
-from drivers.hal.factory import HalFactory, default_choice, make_factory
+from drivers.factory import default_choice, make_factory
+from drivers.hal.factory import HalFactory
 from drivers.hat import HatError
 from firmware.config import ConfigError, ConfigStore
 from firmware.engine.app import Engine

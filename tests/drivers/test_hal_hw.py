@@ -11,16 +11,17 @@ import pytest
 
 import aio
 from aio import host
-from drivers.hal import backends, factory, hw_gpio
-from drivers.hal.errors import BackendMissing, DeviceNotFound, I2cNoAcknowledge
-from drivers.hal.factory import (
-    HardwareFactory,
+from drivers import factory
+from drivers.factory import (
     default_choice,
     default_factory,
     make_factory,
     on_raspberry_pi,
     set_default_factory,
 )
+from drivers.hal import backends, hw_gpio
+from drivers.hal.errors import BackendMissing, DeviceNotFound, I2cNoAcknowledge
+from drivers.hal.factory import HardwareFactory
 from drivers.hal.hw_i2c import Smbus2Bus
 from drivers.hal.hw_pcm import CAPTURE_BUFFER_BLOCKS, SoundDevicePcm
 from drivers.hal.hw_spi import SpidevDevice
