@@ -85,7 +85,7 @@ class Engine:
             self.config.system.country,
             self.paths.root,
         )
-        self.history = HistoryWriter(self.paths.history_db)
+        self.history = await host.to_thread(HistoryWriter, self.paths.history_db)
         self.calls = CallManager(record_call=self._record_call)
         self.context = EngineContext(
             self.config,

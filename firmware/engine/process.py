@@ -20,6 +20,7 @@ from firmware.config import ConfigError, ConfigStore
 from firmware.engine.app import Engine
 from firmware.engine.sim_control import register_sim_control
 from firmware.paths import DataPaths
+from firmware.storage.errors import StorageError
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +61,7 @@ async def _serve(paths: DataPaths, choice: str) -> int:
         loop.add_signal_handler(signal_number, stop.set)
     try:
         await engine.start()
-    except (HatError, ConfigError) as error:
+    except (HatError, ConfigError, StorageError) as error:
         log.error("engine: cannot start: %s", error)
         return 1
     if rig is not None:

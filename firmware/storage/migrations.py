@@ -12,6 +12,8 @@ from __future__ import annotations
 import sqlite3
 from typing import Final
 
+from firmware.storage.errors import NewerDatabase
+
 # Version 1: call history, one row per call and one per leg. It is written with IF NOT EXISTS
 # because releases before schema versioning created these same tables and left user_version
 # at 0: on their databases this step only stamps the version.
@@ -49,10 +51,6 @@ CREATE INDEX IF NOT EXISTS legs_call ON legs(call_id);
 
 MIGRATIONS: Final[tuple[str, ...]] = (CALL_HISTORY,)
 LATEST_VERSION: Final = len(MIGRATIONS)
-
-
-class NewerDatabase(Exception):
-    """The database was written by a newer release; opening it here could damage it."""
 
 
 def schema_version(connection: sqlite3.Connection) -> int:

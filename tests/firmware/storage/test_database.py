@@ -1,15 +1,17 @@
 """The history database: created, upgraded from older releases, and read without writing."""
 
 import sqlite3
+from contextlib import closing
 from enum import StrEnum
 
 import pytest
 
 from firmware.engine.history import CallRecord, LegRecord
 from firmware.storage.database import open_reader, open_writer
+from firmware.storage.errors import NewerDatabase, StorageError
 from firmware.storage.history import HistoryWriter
 from firmware.storage.history_reader import read_calls
-from firmware.storage.migrations import LATEST_VERSION, NewerDatabase, migrate, schema_version
+from firmware.storage.migrations import LATEST_VERSION, migrate, schema_version
 
 # What releases before schema versioning created (user_version left at 0), kept verbatim so
 # the upgrade is tested against the real old file, not against today's first migration.
@@ -135,15 +137,28 @@ def test_a_failing_migration_leaves_the_database_at_its_previous_version(tmp_pat
 def test_a_database_from_a_newer_release_is_refused_and_left_as_it_was(tmp_path):
     path = tmp_path / "history.sqlite3"
     old_release_database(path)
-    with sqlite3.connect(path) as connection:
+    with closing(sqlite3.connect(path)) as connection:
         connection.execute(f"PRAGMA user_version = {LATEST_VERSION + 1}")
     before = path.read_bytes()
 
-    with pytest.raises(NewerDatabase, match="install the newer release"):
+    with pytest.raises(NewerDatabase, match="install the newer release") as refused:
         open_writer(path)
 
+    assert str(path) in str(refused.value)
     assert path.read_bytes() == before
     assert [call["call_id"] for call in read_calls(path)] == ["c-old"]
+
+
+def test_a_file_that_is_not_a_database_is_refused_with_what_to_do_and_left_as_it_was(tmp_path):
+    path = tmp_path / "history.sqlite3"
+    path.write_bytes(b"not a database, but maybe something a person wants back" * 100)
+    before = path.read_bytes()
+
+    with pytest.raises(StorageError, match="move it aside to start a new one") as refused:
+        open_writer(path)
+
+    assert str(path) in str(refused.value)
+    assert path.read_bytes() == before
 
 
 def test_a_reader_connection_cannot_change_the_database(tmp_path):
