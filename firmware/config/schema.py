@@ -14,9 +14,11 @@ from typing import Annotated, Final, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from firmware.config.errors import FieldError
+from firmware.config.people import EmployeeCalls
+from firmware.config.routing import RoutingConfig
 from firmware.countries import UnknownCountry, load_country
 
-SCHEMA_VERSION: Final = 1
+SCHEMA_VERSION: Final = 2  # 2: routing scenarios replace the lines' inbound lists
 MAX_PORTS = 8  # the PCM highway carries 8 timeslots
 Language = Literal["en", "ru", "uk"]
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -140,6 +142,7 @@ class Employee(Model):
     fxs_ports: list[int] = Field(default_factory=list, description="phones that ring")
     do_not_disturb: bool = False
     pickup_group: str = Field("office", max_length=32)
+    calls: EmployeeCalls = Field(default_factory=EmployeeCalls)
 
     @field_validator("email")
     @classmethod
@@ -179,18 +182,14 @@ class DialPlan(Model):
     feature_codes: FeatureCodes = Field(default_factory=FeatureCodes)
 
 
-class Routing(Model):
-    """Call routing scenarios; later releases add them here."""
-
-
 class Config(Model):
-    schema_version: Literal[1] = SCHEMA_VERSION
+    schema_version: Literal[2] = SCHEMA_VERSION
     system: SystemSettings = Field(default_factory=SystemSettings)
     hat: HatConfig = Field(default_factory=HatConfig)
     employees: list[Employee] = Field(default_factory=list)
     email: SmtpSettings = Field(default_factory=SmtpSettings)
     dialplan: DialPlan = Field(default_factory=DialPlan)
-    routing: Routing = Field(default_factory=Routing)
+    routing: RoutingConfig = Field(default_factory=RoutingConfig)
 
     def employee_for_extension(self, extension: str) -> Employee | None:
         return next((e for e in self.employees if e.extension == extension), None)
