@@ -24,6 +24,9 @@ from firmware.routing.walk import ANSWERED, CALLER_GONE, Walk
 
 log = logging.getLogger(__name__)
 MAX_ANNOUNCED_POSITION = 5
+# A caller who will be rung in a moment (a member is just being released) is not kept
+# listening to an announcement meanwhile: the first one comes after this much waiting.
+FIRST_ANNOUNCEMENT_S = 3.0
 RESTART = "restart"  # a ring-all offer stopped to take in a member who just freed up
 
 
@@ -90,7 +93,7 @@ class _Serving:
                 return "no_answer"
             if not held:
                 held = True
-                self.next_announcement = aio.monotonic()
+                self.next_announcement = aio.monotonic() + FIRST_ANNOUNCEMENT_S
             exit_name = await self._hold(deadline)
             if exit_name:
                 return exit_name
@@ -138,12 +141,16 @@ class _Serving:
         for attempt in journal_attempts(self.walk, self.centre.id, result):
             self.rung[attempt.label] = self.rung.get(attempt.label, 0.0) + attempt.rang_s
             if attempt.outcome == OfferOutcome.BUSY:
+                # Busy is not a pass over the member: the caller waits for them instead.
                 self.board.seen_busy(attempt.label)
+                self.tried.discard(attempt.label)
         if result.outcome == OfferOutcome.ANSWERED:
             self._member_answered(result.answered_by)
             return ANSWERED
         if result.outcome in (OfferOutcome.CALLER_GONE, OfferOutcome.CANCELLED):
             return CALLER_GONE
+        if result.outcome == OfferOutcome.BUSY:
+            return ""
         if self.centre.strategy == "ring_all":
             return self._round_over()
         if {m.extension for m in members} <= self.tried:
@@ -226,7 +233,8 @@ class _Serving:
                 return CALLER_GONE
             every = centre.hold_announcement_every_s
             self.next_announcement = aio.monotonic() + every if every else float("inf")
-            await walk.control.hold(walk.call, music=centre.caller_hears == "music")
+            if played is not None:
+                return ""  # a member may have freed up meanwhile: look before waiting
         wake = min(deadline, self.next_announcement) - aio.monotonic()
         waits: list[Any] = [self.board.changed.wait(), walk.control.wait_until_gone(walk.call)]
         if wake != float("inf"):
