@@ -140,7 +140,6 @@ class ExtensionStep(Operation):
 
 
 ManagerSource = Literal["address_book", "history", "crm"]
-MANAGER_SOURCES: tuple[ManagerSource, ...] = ("address_book", "history", "crm")
 
 
 class CrmHook(StrictModel):
@@ -154,7 +153,9 @@ class PersonalManager(Operation):
     EXITS = ("failed",)
     type: Literal["personal_manager"] = "personal_manager"
     sources: list[ManagerSource] = Field(
-        default_factory=lambda: list(MANAGER_SOURCES), min_length=1
+        default_factory=lambda: ["address_book", "history"],
+        min_length=1,
+        description="asked in this order; add crm with a web hook",
     )
     look_back_days: int = Field(90, ge=1, le=3650)
     crm: CrmHook | None = None
