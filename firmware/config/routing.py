@@ -140,6 +140,7 @@ class ExtensionStep(Operation):
 
 
 ManagerSource = Literal["address_book", "history", "crm"]
+DEFAULT_MANAGER_SOURCES: tuple[ManagerSource, ...] = ("address_book", "history")
 
 
 class CrmHook(StrictModel):
@@ -153,7 +154,7 @@ class PersonalManager(Operation):
     EXITS = ("failed",)
     type: Literal["personal_manager"] = "personal_manager"
     sources: list[ManagerSource] = Field(
-        default_factory=lambda: ["address_book", "history"],
+        default_factory=lambda: list(DEFAULT_MANAGER_SOURCES),
         min_length=1,
         description="asked in this order; add crm with a web hook",
     )
