@@ -56,9 +56,10 @@ def _build_parser() -> argparse.ArgumentParser:
     run.add_argument("--hal", choices=("sim", "hw"), help="simulated or real hat")
     run.set_defaults(handler=_run_both)
 
-    from firmware.commands import dsp, engine_client, hw
+    from firmware.commands import dsp, engine_client, hw, report
 
     engine_client.add_parsers(commands, _data_options)
+    report.add_parser(commands, _data_options)
     hw.add_parser(commands)
     dsp.add_parser(commands)
 

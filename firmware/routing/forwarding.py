@@ -62,7 +62,7 @@ async def _forward(walk: Walk, employee: Employee, target: str, reason: EndReaso
         centre = walk.plan.call_centres.get(target[3:])
         if centre is not None:
             served = await queue.serve(walk, centre)
-            answered_by = walk.subject if served == ANSWERED else ""
+            answered_by = walk.answered_by if served == ANSWERED else ""
             if served == CALLER_GONE:
                 return CALLER_GONE
     else:

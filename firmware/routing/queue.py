@@ -219,7 +219,7 @@ class _Serving:
                 board.call_ended(extension, wrap_up_s)
 
         board.keep(aio.create_task(conversation()))
-        walk.subject = extension
+        walk.answered_by = extension
         log.info("call %s: %s answered in %s", walk.call.id, extension, self.centre.id)
 
     async def _hold(self, deadline: float) -> str:

@@ -41,6 +41,7 @@ class Walk:
     dialled_extension: str = ""  # what the caller dialled in a menu
     jump_to: str = ""  # set by go-to-scenario
     subject: str = ""  # the call centre or employee the current step concerns
+    answered_by: str = ""  # the call-centre member who took the call
     voicemail_box: str = ""  # whose box a forwarded call's voicemail is
     reached_voicemail: bool = False
     menu_stack: list[str] = field(default_factory=list)

@@ -4,6 +4,7 @@ or are busy, all on the virtual clock. It keeps what each caller heard and the s
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -24,6 +25,8 @@ from firmware.engine.verbs import (
 )
 from firmware.routing.prompts import SAMPLE_RATE, PromptLibrary
 from firmware.routing.waiting import Signal, first_of
+
+_call_numbers = itertools.count(1)  # unique across rigs, as call ids in one history are
 
 
 @dataclass
@@ -62,6 +65,7 @@ class FakeCall:
     answered_by: str = ""
     system_answered: bool = False
     started: float = 0.0
+    started_wall: float = 0.0
     keys: list[str] = field(default_factory=list)
     key_pressed: Signal = field(default_factory=Signal)
     gone: aio.Event = field(default_factory=aio.Event)
@@ -85,8 +89,9 @@ class FakeCallControl:
         self._tasks: set[aio.Task] = set()
 
     def call(self, **details: object) -> FakeCall:
-        call = FakeCall(id=f"call-{len(self.calls) + 1}", **details)  # type: ignore[arg-type]
+        call = FakeCall(id=f"call-{next(_call_numbers)}", **details)  # type: ignore[arg-type]
         call.started = aio.monotonic()
+        call.started_wall = aio.wall_time()
         self.calls.append(call)
         self._react(call, "")
         if call.patience_s is not None:

@@ -1,0 +1,139 @@
+"""Reports over the history: per scenario with a second dimension, per call-centre member,
+per employee, missed calls; the `switchboard report` command."""
+
+import csv
+import io
+
+import aio
+from firmware.cli import main as switchboard
+from firmware.config.defaults import default_config
+from firmware.engine.history import CallRecord, HistoryWriter, LegRecord
+from firmware.routing import reports
+from tests.firmware.routing.conftest import Rig, people, run
+from tests.firmware.routing.fake_control import Person, Press
+
+
+async def call_and_record(rig, writer, **details):
+    """Route a call, let it end, and write its history row as call control would."""
+    call = await rig.inbound(**details)
+    await call.gone.wait()
+    ended = aio.wall_time()
+    answered = next(
+        (call.started_wall + at for at, name in call.heard if name.startswith("talking:")), None
+    )
+    legs = [LegRecord("FXO/4", call.caller_number, "caller", call.started_wall)]
+    if answered is not None:
+        port = int(call.answered_by) - 101
+        legs.append(LegRecord(f"FXS/{port}", call.answered_by, "callee", answered, answered))
+    await writer.record(
+        CallRecord(
+            call_id=call.id,
+            direction="inbound",
+            from_number=call.caller_number,
+            to_number="",
+            started_at=call.started_wall,
+            line_port=4,
+            answered_at=answered,
+            ended_at=ended,
+            end_reason=str(call.end_reason),
+            legs=legs,
+        )
+    )
+    return call
+
+
+def office_day(history):
+    """Four calls on the default template: support, sales, a caller who gives up in the
+    menu, and (on the evening clock) a message after hours."""
+
+    async def day():
+        writer = HistoryWriter(history)
+        crowd = people(e104=Person(answers_after_s=None))
+        rig = Rig(default_config(), crowd, history_db=history)
+        await call_and_record(rig, writer, presses=[Press("2", "menu_sales_support")])
+        await call_and_record(rig, writer)
+        await call_and_record(rig, writer, patience_s=3)
+        writer.close()
+
+    async def evening():
+        writer = HistoryWriter(history)
+        rig = Rig(default_config(), history_db=history)
+        await call_and_record(rig, writer)
+        writer.close()
+
+    run(day())
+    run(evening(), when="2026-12-02T20:00")
+
+
+def test_scenario_report_columns_and_second_dimensions(tmp_path):
+    history = tmp_path / "history.sqlite3"
+    office_day(history)
+    connection = reports.open_history(history)
+    table = reports.scenario_report(connection)
+    assert table.columns[:8] == [
+        "scenario",
+        "total",
+        "completed",
+        "without_conversation",
+        "with_transfer",
+        "re_entered",
+        "by_option",
+        "average_total_s",
+    ]
+    (row,) = table.rows
+    assert row[:7] == ("main", 4, 4, 2, 0, 0, 0)
+    assert row[-1] == 25.0  # only the support call was answered within 20 s
+
+    by_centre = reports.scenario_report(connection, by="call_centre")
+    assert [r[:3] for r in by_centre.rows] == [("main", "sales", 1), ("main", "support", 1)]
+
+    def counts(dimension):
+        return {r[1]: r[2] for r in reports.scenario_report(connection, by=dimension).rows}
+
+    passed = {"hours": 4, "greeting": 3, "sales": 1, "support": 1, "after_hours": 1}
+    assert counts("operation") == passed
+    by_employee = reports.scenario_report(connection, by="employee").rows
+    assert [(r[1], r[2]) for r in by_employee] == [("", 2), ("101", 1), ("103", 1)]
+    assert counts("end_reason") == {"caller_gave_up": 1, "completed": 2, "voicemail": 1}
+    assert [r[1:3] for r in reports.scenario_report(connection, by="line").rows] == [("FXO/4", 4)]
+
+
+def test_member_report_shows_a_member_passed_over(tmp_path):
+    history = tmp_path / "history.sqlite3"
+    crowd = people(e101=Person(answers_after_s=None))
+
+    async def main():
+        rig = Rig(default_config(), crowd, history_db=history)
+        await rig.inbound()  # sales: 101 rings out its 30 s, 102 answers
+
+    run(main())
+    table = reports.member_report(reports.open_history(history))
+    assert table.columns == [
+        "call_centre",
+        "member",
+        "offered",
+        "answered",
+        "passed_over",
+        "busy",
+        "rang_s",
+    ]
+    # ring-all: both rang together; 102 answered after 3 s, 101 was not passed over yet
+    assert [row[:5] for row in table.rows] == [("sales", "101", 1, 0, 0), ("sales", "102", 1, 1, 0)]
+
+
+def test_switchboard_report_prints_a_table_or_csv(tmp_path, capsys):
+    office_day(tmp_path / "history.sqlite3")
+    assert switchboard(["report", "--data", str(tmp_path), "--by", "call_centre"]) == 0
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[0].split()[:3] == ["scenario", "call_centre", "total"]
+    assert printed[2].split()[:3] == ["main", "sales", "1"]
+    assert switchboard(["report", "--data", str(tmp_path), "--csv", "--since", "2026-12-03"]) == 0
+    rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))
+    assert rows[0][0] == "scenario" and len(rows) == 1  # nothing since the 3rd
+    assert switchboard(["report", "missed", "--data", str(tmp_path)]) == 0
+    assert "caller" in capsys.readouterr().out
+
+
+def test_report_without_history_says_so(tmp_path, capsys):
+    assert switchboard(["report", "--data", str(tmp_path)]) == 1
+    assert "no call history yet" in capsys.readouterr().err
