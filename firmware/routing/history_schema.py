@@ -24,7 +24,7 @@ CREATE TABLE IF NOT EXISTS call_steps (
     exit        TEXT NOT NULL,             -- the exit taken (entered / operator for kind scenario)
     subject     TEXT NOT NULL DEFAULT ''   -- the call centre or employee the step concerned
 );
-CREATE INDEX IF NOT EXISTS call_steps_call ON call_steps(call_id);
+CREATE INDEX IF NOT EXISTS call_steps_call ON call_steps(call_id, seq);
 CREATE INDEX IF NOT EXISTS call_steps_scenario ON call_steps(kind, scenario);
 
 -- Every member or employee rung for a call, and for how long.

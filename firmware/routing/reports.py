@@ -47,16 +47,12 @@ WITH entries AS (
     WHERE kind = 'scenario' AND at >= :since AND at < :until
     GROUP BY call_id, scenario
 ),
-last_scenario AS (
-    SELECT s.call_id, s.scenario FROM call_steps s
-    JOIN (SELECT call_id, MAX(seq) AS seq FROM call_steps GROUP BY call_id) m
-      ON m.call_id = s.call_id AND m.seq = s.seq
-),
 dimension AS ({dimension})
 SELECT e.scenario,
        d.value,
        COUNT(*) AS total,
-       SUM(l.scenario IS NOT NULL) AS completed,
+       SUM((SELECT l.scenario FROM call_steps l WHERE l.call_id = e.call_id
+            ORDER BY l.seq DESC LIMIT 1) = e.scenario) AS completed,
        SUM(COALESCE(c.talk_s, 0) = 0) AS without_conversation,
        SUM(EXISTS (SELECT 1 FROM legs t WHERE t.call_id = e.call_id AND t.role = 'transfer'))
            AS with_transfer,
@@ -68,7 +64,6 @@ SELECT e.scenario,
 FROM entries e
 JOIN dimension d ON d.call_id = e.call_id AND d.scenario = e.scenario
 LEFT JOIN calls c ON c.call_id = e.call_id
-LEFT JOIN last_scenario l ON l.call_id = e.call_id AND l.scenario = e.scenario
 GROUP BY e.scenario, d.value
 ORDER BY e.scenario, d.value
 """
