@@ -3,7 +3,8 @@
 Before scenarios, a call on an FXO line rang the extensions listed in the line's `inbound`
 setting, all together, until someone answered or the caller gave up. The equivalent is a
 scenario per such line with one ring-all call centre of those extensions that rings as long
-as the caller waits, and a route from the line to it. The list itself stays in place: the
+as the caller waits, busy tone when every one of them is busy, and a route from the line to
+it. The list itself stays in place: the
 line supervision reads it until the routing runner takes its place at the inbound entry.
 """
 
@@ -41,6 +42,7 @@ def inbound_lists_to_scenarios(data: dict[str, Any]) -> dict[str, Any]:
                 "max_wait_s": None,
                 "rounds": 1,
                 "caller_hears": "ringback",
+                "add_members_as_they_free_up": False,
             }
         )
         scenarios.append(
@@ -48,7 +50,14 @@ def inbound_lists_to_scenarios(data: dict[str, Any]) -> dict[str, Any]:
                 "id": name,
                 "name": label,
                 "start": "ring",
-                "operations": {"ring": {"type": "call_centre", "call_centre": name}},
+                "operations": {
+                    "ring": {
+                        "type": "call_centre",
+                        "call_centre": name,
+                        "exits": {"no_answer": "busy"},
+                    },
+                    "busy": {"type": "hang_up", "play": "busy_tone"},
+                },
             }
         )
         routes.append({"line": number, "scenario": name})
