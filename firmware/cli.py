@@ -105,13 +105,17 @@ def _config_check(args: argparse.Namespace) -> int:
     except (OSError, UnicodeDecodeError) as error:
         print(f"{args.file}: cannot read: {error}", file=sys.stderr)
         return 2
+    from firmware.config.routing_checks import routing_warnings
+
     try:
-        parse(text)
+        config = parse(text)
     except ConfigError as error:
         for problem in error.errors:
             print(problem, file=sys.stderr)
         print(f"{args.file}: {len(error.errors)} problem(s)", file=sys.stderr)
         return 1
+    for warning in routing_warnings(config):
+        print(f"warning: {warning}", file=sys.stderr)
     print(f"{args.file}: valid")
     return 0
 

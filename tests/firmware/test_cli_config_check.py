@@ -44,3 +44,17 @@ def test_config_check_reports_a_yaml_syntax_error_with_its_line(tmp_path):
     result = run_check(broken)
     assert result.returncode == 1
     assert result.stderr.splitlines()[0].startswith("line 3, column 1: YAML syntax:")
+
+
+def test_config_check_warns_of_operations_no_call_can_reach(tmp_path):
+    text = dump(default_config()).replace(
+        "      after_hours:\n", "      unused:\n        type: fax\n      after_hours:\n"
+    )
+    orphan = tmp_path / "orphan.yaml"
+    orphan.write_text(text)
+    result = run_check(orphan)
+    assert result.returncode == 0
+    assert result.stderr.splitlines() == [
+        "warning: routing.scenarios[0].operations.unused: no exit leads here: no call can "
+        "reach this operation"
+    ]

@@ -1,0 +1,59 @@
+"""The runner itself: a failing operation ends the call with a clear reason, a new config
+applies to new calls only, a looping caller is ended politely."""
+
+import aio
+from firmware.engine.verbs import EndReason
+from firmware.routing import runner as runner_module
+from tests.firmware.routing.conftest import Rig, config_with, run, scenario
+from tests.firmware.routing.fake_control import Press
+
+
+def test_an_exception_in_an_operation_ends_the_call_as_an_internal_error(monkeypatch, caplog):
+    async def broken(operation, walk):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setitem(runner_module.OPERATIONS, "announcement", broken)
+    config = config_with(scenario({"first": {"type": "announcement"}}))
+
+    async def main():
+        return await Rig(config).inbound()
+
+    call = run(main())
+    assert call.end_reason == EndReason.INTERNAL_ERROR
+    assert call.steps[-1] == ("main/", "internal_error")
+    assert f"call {call.id}: routing failed" in caplog.text
+
+
+def test_a_new_config_routes_new_calls_while_a_call_in_progress_keeps_its_own():
+    old = config_with(
+        scenario({"first": {"type": "menu", "keys": {"1": "a"}}, "a": {"type": "fax"}})
+    )
+    new = config_with(scenario({"first": {"type": "hang_up", "prompt": "office_closed"}}))
+
+    async def main():
+        rig = Rig(old)
+        waiting = aio.create_task(rig.inbound(presses=[Press("1", "menu", after_s=4)]))
+        await aio.sleep(1)
+        rig.runner.apply(new)
+        later = await rig.inbound()
+        return await waiting, later
+
+    first, later = run(main())
+    assert first.heard_names()[-2] == "fax_reception"
+    assert later.heard_names()[0] == "office_closed"
+
+
+def test_a_caller_looping_through_menus_forever_is_ended_politely():
+    operations = {
+        "first": {"type": "menu", "keys": {"1": "second"}, "repeats": 1},
+        "second": {"type": "menu", "keys": {"1": "first"}, "repeats": 1},
+    }
+    config = config_with(scenario(operations))
+
+    async def main():
+        presses = [Press("1", "menu", after_s=0.1) for _ in range(300)]
+        return await Rig(config).inbound(presses=presses)
+
+    call = run(main())
+    assert len(call.steps) == runner_module.MAX_STEPS + 2
+    assert call.heard_names()[-2:] == ["no_one_available", "hung_up:unavailable"]
