@@ -7,6 +7,7 @@ import io
 import aio
 from firmware.cli import main as switchboard
 from firmware.config.defaults import default_config
+from firmware.config.document import validate
 from firmware.engine.history import CallRecord, HistoryWriter, LegRecord
 from firmware.routing import reports
 from tests.firmware.routing.conftest import Rig, people, run
@@ -137,3 +138,53 @@ def test_switchboard_report_prints_a_table_or_csv(tmp_path, capsys):
 def test_report_without_history_says_so(tmp_path, capsys):
     assert switchboard(["report", "--data", str(tmp_path)]) == 1
     assert "no call history yet" in capsys.readouterr().err
+
+
+def test_employee_report_counts_forwarded_calls_by_attribution(tmp_path):
+    history = tmp_path / "history.sqlite3"
+    document = default_config().model_dump(mode="json")
+    forwarding = document["employees"][1]["calls"]["forwarding"]
+    forwarding["no_answer_after_s"] = 20
+    forwarding["no_answer"] = {"action": "forward", "target": "103"}
+    forwarding["busy"] = {"action": "voicemail"}
+    config = validate(document)
+
+    async def main():
+        rig = Rig(config, people(e102=Person(answers_after_s=None)), history_db=history)
+        await rig.direct("102")  # forwarded, 103 answers: 103's call
+        rig.control.people["103"].answers_after_s = None
+        await rig.direct("102")  # forwarded, nobody answers: missed by 102
+        rig.control.people["102"].busy = True
+        await rig.direct("102")  # busy: voicemail
+        rig.control.people["102"].busy = False
+        rig.control.people["102"].answers_after_s = 2
+        await rig.direct("102")  # 102's own call
+
+    run(main())
+    table = reports.employee_report(reports.open_history(history))
+    assert table.columns == [
+        "employee",
+        "answered",
+        "answered_for_colleagues",
+        "missed",
+        "missed_to_voicemail",
+    ]
+    assert table.rows == [("102", 1, 0, 2, 1), ("103", 1, 1, 0, 0)]
+
+
+def test_agents_logged_in_stay_logged_in_across_a_restart(tmp_path):
+    history = tmp_path / "history.sqlite3"
+
+    async def before_restart():
+        rig = Rig(default_config(), history_db=history)
+        await rig.runner.agents.log_in("101")
+        await rig.runner.agents.log_in("102")
+        await rig.runner.agents.log_out("101")
+        rig.journal.close()
+
+    async def after_restart():
+        rig = Rig(default_config(), history_db=history)
+        return {e for e in ("101", "102") if rig.runner.agents.agent(e).logged_in}
+
+    run(before_restart())
+    assert run(after_restart()) == {"102"}
