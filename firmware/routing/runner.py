@@ -131,6 +131,21 @@ class RoutingRunner:
         walk = self._walk(call, self.plan.employee_language(extension))
         await self._guarded(walk, self._direct(walk, extension))
 
+    def is_agent_code(self, dialled: str) -> bool:
+        codes = self.plan.config.routing.agent_codes
+        return dialled in (codes.log_in, codes.log_out)
+
+    async def handle_agent_code(self, call: CallView, extension: str, dialled: str) -> None:
+        """An agent dialled the log-in or log-out code: switch them and confirm it."""
+        codes = self.plan.config.routing.agent_codes
+        walk = self._walk(call, self.plan.employee_language(extension))
+        if not await self.agents.feature_code(codes, extension, dialled):
+            await walk.end("number_does_not_exist", EndReason.INVALID_NUMBER)
+            return
+        logged_in = self.agents.agent(extension).logged_in
+        prompt = "agent_logged_in" if logged_in else "agent_logged_out"
+        await walk.end(prompt, EndReason.COMPLETED)
+
     async def run_scenario(self, call: CallView, scenario_id: str) -> None:
         """An operator sends a call they are in into a scenario ("by option" in reports)."""
         walk = self._walk(call, self.plan.language)

@@ -202,3 +202,23 @@ def test_least_recent_offers_the_member_idle_longest():
     calls = run(main())
     # Nobody has talked yet: the configured order; then whoever finished longest ago.
     assert [call.answered_by for call in calls] == ["101", "102", "103", "101", "102"]
+
+
+def test_an_agent_dialling_the_codes_hears_the_confirmation():
+    config = centre_config(login_required=True)
+
+    async def main():
+        rig = Rig(config)
+        assert rig.runner.is_agent_code("*55") and not rig.runner.is_agent_code("*78")
+        logging_in = rig.control.call(caller_number="102", line="")
+        await rig.runner.handle_agent_code(logging_in, "102", "*55")
+        answered = await rig.inbound()
+        logging_out = rig.control.call(caller_number="102", line="")
+        await rig.runner.handle_agent_code(logging_out, "102", "*56")
+        return logging_in, answered, logging_out, rig.runner.agents.agent("102").logged_in
+
+    logging_in, answered, logging_out, still_in = run(main())
+    assert logging_in.heard_names() == ["agent_logged_in", "hung_up:completed"]
+    assert answered.answered_by == "102"
+    assert logging_out.heard_names()[0] == "agent_logged_out"
+    assert not still_in
