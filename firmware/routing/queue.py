@@ -187,7 +187,8 @@ class _Serving:
         )
         try:
             while True:
-                await first_of(_finished(offer), board.changed.wait())
+                changed = board.changed.next_change()
+                await first_of(_finished(offer), changed.wait())
                 if offer.done():
                     return offer.result()
                 joining = [
@@ -225,6 +226,7 @@ class _Serving:
     async def _hold(self, deadline: float) -> str:
         """Wait with music until something changes; "" to look again."""
         walk, centre = self.walk, self.centre
+        changed = self.board.changed.next_change()  # taken right after the last look
         await walk.control.hold(walk.call, music=centre.caller_hears == "music")
         now = aio.monotonic()
         if now >= self.next_announcement:
@@ -236,7 +238,7 @@ class _Serving:
             if played is not None:
                 return ""  # a member may have freed up meanwhile: look before waiting
         wake = min(deadline, self.next_announcement) - aio.monotonic()
-        waits: list[Any] = [self.board.changed.wait(), walk.control.wait_until_gone(walk.call)]
+        waits: list[Any] = [changed.wait(), walk.control.wait_until_gone(walk.call)]
         if wake != float("inf"):
             waits.append(aio.sleep(max(0.0, wake)))
         which = await first_of(*waits)

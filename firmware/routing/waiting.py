@@ -45,6 +45,11 @@ class Signal:
     async def wait(self) -> None:
         await self._event.wait()
 
+    def next_change(self) -> aio.Event:
+        """The event the next change sets: take it before looking at the state, then wait
+        on it, and no change in between is missed."""
+        return self._event
+
     def notify(self) -> None:
         self._event.set()
         self._event = aio.Event()
