@@ -14,9 +14,9 @@ from aio import host
 from firmware.config.defaults import default_config
 from firmware.config.document import validate
 from firmware.config.schema import Config
-from firmware.routing import RoutingRunner
 from firmware.routing.journal import Journal
 from firmware.routing.prompts import PromptLibrary
+from firmware.routing.runner import RoutingRunner
 from tests.firmware.routing.fake_control import FakeCall, FakeCallControl, Person
 
 ROOT = Path(__file__).resolve().parents[3]
