@@ -8,6 +8,7 @@ operations no call can reach.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from importlib import resources
 
 from firmware.config.errors import FieldError
 from firmware.config.routing import (
@@ -76,10 +77,21 @@ def routing_problems(config: Config) -> list[FieldError]:
 
 
 def routing_warnings(config: Config) -> list[FieldError]:
-    """Operations that no call can reach (left over from an edit, usually)."""
+    """Operations that no call can reach (left over from an edit, usually), and prompts
+    that are not built in (they must be uploaded as greetings)."""
     warnings = []
+    built_in = _built_in_prompts()
     for index, scenario in enumerate(config.routing.scenarios):
         reached = _reachable(scenario)
+        for name, operation in scenario.operations.items():
+            prompt = getattr(operation, "prompt", "")
+            if prompt and prompt not in built_in:
+                warnings.append(
+                    FieldError(
+                        f"routing.scenarios[{index}].operations.{name}.prompt",
+                        f"{prompt!r} is not a built-in prompt: upload a greeting of that name",
+                    )
+                )
         for name in scenario.operations:
             if name not in reached:
                 warnings.append(
@@ -89,6 +101,13 @@ def routing_warnings(config: Config) -> list[FieldError]:
                     )
                 )
     return warnings
+
+
+def _built_in_prompts() -> set[str]:
+    """The names in the prompt texts shipped with the system (voice/prompts/texts.tsv)."""
+    texts = resources.files("voice") / "prompts" / "texts.tsv"
+    lines = texts.read_text(encoding="utf-8").splitlines()[1:]
+    return {line.split("\t", 1)[0] for line in lines if line.strip()}
 
 
 def _duplicate_ids(routing: RoutingConfig) -> Iterator[FieldError]:

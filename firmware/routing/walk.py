@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 
 import aio
-from firmware.engine.verbs import CallControl, CallView, EndReason, PlayResult
+from firmware.engine.verbs import CallControl, CallView, EndReason, PlayOutcome, PlayResult
 from firmware.routing.agents import AgentBoard
 from firmware.routing.journal import CallJournal, Step
 from firmware.routing.manager_lookup import ManagerFinder
 from firmware.routing.plan import RoutingPlan
-from firmware.routing.prompts import PromptLibrary
+from firmware.routing.prompts import PromptLibrary, PromptMissing
+
+log = logging.getLogger(__name__)
 
 # Exits every operation may take besides its own (never configured, never followed).
 CALLER_GONE = "caller_gone"  # the caller hung up here
@@ -67,9 +70,16 @@ class Walk:
         )
 
     async def say(self, prompt: str, *, interrupt: str = "") -> PlayResult:
-        """Answer if need be and play a prompt in the call's language."""
+        """Answer if need be and play a prompt in the call's language. A prompt that is
+        missing (a greeting never uploaded) is logged and skipped: the call goes on."""
         await self.control.answer(self.call)
-        audio = self.services.prompts.get(prompt, self.language)
+        try:
+            audio = self.services.prompts.get(prompt, self.language)
+        except PromptMissing as missing:
+            log.error("call %s: %s", self.call.id, missing)
+            return PlayResult(
+                PlayOutcome.CALLER_GONE if self.call.is_over else PlayOutcome.FINISHED
+            )
         return await self.control.play(self.call, audio, interrupt_digits=interrupt)
 
     async def silence(self, seconds: float) -> PlayResult:

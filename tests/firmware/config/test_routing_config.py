@@ -237,3 +237,12 @@ def test_a_schema_1_document_migrates_its_line_lists_into_a_ringing_scenario():
     again = parse(dump(config))
     assert again == config
     assert yaml.safe_load(dump(config))["schema_version"] == 2
+
+
+def test_a_prompt_that_is_not_built_in_is_a_warning_to_upload_it():
+    operations = {"first": {"type": "announcement", "prompt": "our_jingle"}}
+    config = validate(document_with({"scenarios": [scenario(operations)]}))
+    assert [str(w) for w in routing_warnings(config)] == [
+        "routing.scenarios[0].operations.first.prompt: 'our_jingle' is not a built-in prompt: "
+        "upload a greeting of that name"
+    ]

@@ -57,3 +57,18 @@ def test_a_caller_looping_through_menus_forever_is_ended_politely():
     call = run(main())
     assert len(call.steps) == runner_module.MAX_STEPS + 2
     assert call.heard_names()[-2:] == ["no_one_available", "hung_up:unavailable"]
+
+
+def test_a_greeting_never_uploaded_is_skipped_and_the_call_goes_on(caplog):
+    operations = {
+        "first": {"type": "announcement", "prompt": "our_jingle", "exits": {"next": "bye"}},
+        "bye": {"type": "hang_up", "prompt": "goodbye"},
+    }
+    config = config_with(scenario(operations))
+
+    async def main():
+        return await Rig(config).inbound()
+
+    call = run(main())
+    assert call.heard_names() == ["goodbye", "hung_up:routed_away"]
+    assert "no prompt 'our_jingle'" in caplog.text
