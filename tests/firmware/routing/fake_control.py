@@ -60,6 +60,7 @@ class FakeCall:
     presses: list[Press] = field(default_factory=list)
     patience_s: float | None = None  # hangs up this long after calling
     heard: list[tuple[float, str]] = field(default_factory=list)
+    audio: list[np.ndarray] = field(default_factory=list)  # every prompt played, as played
     steps: list[tuple[str, str]] = field(default_factory=list)
     end_reason: EndReason | None = None
     answered_by: str = ""
@@ -144,6 +145,7 @@ class FakeCallControl:
         if call.is_over:
             return PlayResult(PlayOutcome.CALLER_GONE)
         name = self.prompts.name_of(audio) or "audio"
+        call.audio.append(audio)
         self._hear(call, name)
         self._react(call, name)
         length = float("inf") if loop else len(audio) / SAMPLE_RATE

@@ -162,3 +162,17 @@ def test_a_crm_timeout_or_garbage_costs_at_most_two_seconds(tmp_path, crm_server
     ringing_at = next(at for at, name in call.heard if name == "ringback")
     assert ringing_at <= 2.0
     print(f"\nCRM reply {reply!r}: {real_s:.2f} s real, {ringing_at:.2f} s virtual")
+
+
+def test_the_managers_mobile_rings_only_when_the_operation_says_so(tmp_path):
+    document = manager_config().model_dump(mode="json")
+    document["employees"][1]["calls"]["external_numbers"] = ["89161112233"]
+    from firmware.config.document import validate
+
+    crowd = people(e102=Person(answers_after_s=None))
+    crowd["89161112233"] = Person(answers_after_s=5)
+    desk_only = route(validate(document), tmp_path, crowd=crowd, caller="84951110000")
+    assert desk_only.answered_by == "101"  # 102's desk phone rang out: the group
+    document["routing"]["scenarios"][0]["operations"]["first"]["ring_external"] = True
+    with_mobile = route(validate(document), tmp_path, crowd=crowd, caller="84951110000")
+    assert with_mobile.answered_by == "102"  # on the mobile, through a line

@@ -75,7 +75,8 @@ def test_in_turn_spreads_thirty_calls_evenly():
 
 
 def test_a_member_who_does_not_answer_in_time_is_passed_over_and_it_is_recorded(tmp_path):
-    config = centre_config(strategy="linear", answer_s=15)
+    members = [{"extension": "101", "answer_s": 15}, {"extension": "102"}]
+    config = centre_config(strategy="linear", answer_s=40, members=members)
     crowd = people(e101=Person(answers_after_s=None))
     history = tmp_path / "history.db"
 

@@ -2,10 +2,11 @@
 applies to new calls only, a looping caller is ended politely."""
 
 import aio
+from firmware.config.document import validate
 from firmware.engine.verbs import EndReason
 from firmware.routing import runner as runner_module
-from tests.firmware.routing.conftest import Rig, config_with, run, scenario
-from tests.firmware.routing.fake_control import Press
+from tests.firmware.routing.conftest import Rig, config_with, people, run, scenario
+from tests.firmware.routing.fake_control import Person, Press
 
 
 def test_an_exception_in_an_operation_ends_the_call_as_an_internal_error(monkeypatch, caplog):
@@ -72,3 +73,19 @@ def test_a_greeting_never_uploaded_is_skipped_and_the_call_goes_on(caplog):
     call = run(main())
     assert call.heard_names() == ["goodbye", "hung_up:routed_away"]
     assert "no prompt 'our_jingle'" in caplog.text
+
+
+def test_a_scenario_speaks_its_own_language_and_a_direct_call_the_employees():
+    document = config_with(scenario({"first": {"type": "hang_up"}})).model_dump(mode="json")
+    document["routing"]["scenarios"][0]["language"] = "uk"
+    document["employees"][1]["language"] = "ru"
+    document["employees"][1]["calls"]["forwarding"]["no_answer"] = {"action": "message"}
+    config = validate(document)
+
+    async def main():
+        rig = Rig(config, people(e102=Person(answers_after_s=None)))
+        return rig.prompts, await rig.inbound(), await rig.direct("102")
+
+    prompts, inbound, direct = run(main())
+    assert inbound.audio[0] is prompts.get("goodbye", "uk")
+    assert direct.audio[0] is prompts.get("employee_unavailable", "ru")
