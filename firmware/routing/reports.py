@@ -28,7 +28,7 @@ DIMENSIONS = {
     " FROM entries e LEFT JOIN calls c ON c.call_id = e.call_id",
     "operation": "SELECT DISTINCT s.call_id, s.scenario, s.operation AS value FROM call_steps s"
     " JOIN entries e ON e.call_id = s.call_id AND e.scenario = s.scenario"
-    " WHERE s.kind NOT IN ('scenario', 'safe_end')",
+    " WHERE s.kind NOT IN ('scenario', 'safe_end', 'forwarding', 'error')",
     "call_centre": "SELECT DISTINCT s.call_id, s.scenario, s.subject AS value FROM call_steps s"
     " JOIN entries e ON e.call_id = s.call_id AND e.scenario = s.scenario"
     " WHERE s.kind = 'call_centre'",
