@@ -50,6 +50,7 @@ class AgentBoard:
         self._timers: set[aio.Task[Any]] = set()
         self.last_offered: dict[str, str] = {}  # call centre id → member offered last
         self.waiting: dict[str, list[str]] = {}  # call centre id → call ids, first come first
+        self.ringing: set[str] = set()  # calls that ring a member right now
         for extension in logged_in or ():
             self.agent(extension).logged_in = True
 

@@ -82,7 +82,7 @@ class _Serving:
             if not members:
                 return "no_answer"
             free = [m for m in members if self.board.is_free(m.extension)]
-            head = self.board.waiting[centre.id][0] == self.walk.call.id
+            head = self._my_turn()
             if head and free:
                 held = False
                 exit_name = await self._ring(free, members, deadline)
@@ -97,6 +97,18 @@ class _Serving:
             exit_name = await self._hold(deadline)
             if exit_name:
                 return exit_name
+
+    def _my_turn(self) -> bool:
+        """First come, first served: a caller rings members once everyone ahead of them is
+        ringing someone already (one at a time strategies) or has been served (ring-all,
+        where the first caller rings every free member)."""
+        waiting = self.board.waiting[self.centre.id]
+        ahead = waiting[: waiting.index(self.walk.call.id)]
+        if not ahead:
+            return True
+        if self.centre.strategy == "ring_all":
+            return False
+        return all(call_id in self.board.ringing for call_id in ahead)
 
     def _members_taking_calls(self) -> list[CallCentreMember]:
         plan, board = self.walk.plan, self.board
@@ -175,6 +187,8 @@ class _Serving:
         ringing = {m.extension for m in chosen}
         for extension in ringing:
             board.reserve(extension, walk.call.id)
+        board.ringing.add(walk.call.id)
+        board.changed.notify()  # the next caller may ring the members still free
         remaining = deadline - aio.monotonic()
         offer: aio.Task[OfferResult] = aio.create_task(
             walk.control.offer(
@@ -206,6 +220,7 @@ class _Serving:
         finally:
             if not offer.done():
                 offer.cancel()
+            board.ringing.discard(walk.call.id)
             for extension in ringing:
                 board.release(extension, walk.call.id)
 

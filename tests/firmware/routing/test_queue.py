@@ -223,3 +223,16 @@ def test_an_agent_dialling_the_codes_hears_the_confirmation():
     assert answered.answered_by == "102"
     assert logging_out.heard_names()[0] == "agent_logged_out"
     assert not still_in
+
+
+def test_callers_arriving_together_ring_free_agents_side_by_side_in_turn():
+    config = centre_config(strategy="in_turn")
+    crowd = people(**{f"e{e}": Person(answers_after_s=10, talks_s=100) for e in range(101, 104)})
+
+    async def main():
+        rig = Rig(config, crowd)
+        return await aio.gather(*(caller_at(rig, 0) for _ in range(3)))
+
+    calls = run(main())
+    assert sorted(call.answered_by for call in calls) == ["101", "102", "103"]
+    assert [call.heard[-1][0] for call in calls] == [10.0, 10.0, 10.0]
