@@ -72,7 +72,26 @@ def routing_problems(config: Config) -> list[FieldError]:
                         f"{rule.target!r} is neither an extension nor a call centre (cc:<id>)",
                     )
                 )
+    problems += _agent_code_clashes(config)
     problems += _silent_cycles(routing)
+    return problems
+
+
+def _agent_code_clashes(config: Config) -> list[FieldError]:
+    codes = config.routing.agent_codes
+    taken = {code: name for name, code in config.dialplan.feature_codes.model_dump().items()}
+    problems = []
+    if codes.log_in == codes.log_out:
+        problems.append(FieldError("routing.agent_codes.log_out", "is the same as log_in"))
+    for name in ("log_in", "log_out"):
+        code = getattr(codes, name)
+        if code in taken:
+            problems.append(
+                FieldError(
+                    f"routing.agent_codes.{name}",
+                    f"{code} is already the dial plan's code for {taken[code]}",
+                )
+            )
     return problems
 
 

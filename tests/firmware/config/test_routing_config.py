@@ -246,3 +246,13 @@ def test_a_prompt_that_is_not_built_in_is_a_warning_to_upload_it():
         "routing.scenarios[0].operations.first.prompt: 'our_jingle' is not a built-in prompt: "
         "upload a greeting of that name"
     ]
+
+
+def test_agent_codes_must_not_clash_with_each_other_or_the_dial_plan():
+    document = default_config().model_dump(mode="json")
+    document["routing"]["agent_codes"] = {"log_in": "*78", "log_out": "*78"}
+    assert problems(document) == [
+        "routing.agent_codes.log_out: is the same as log_in",
+        "routing.agent_codes.log_in: *78 is already the dial plan's code for dnd_on",
+        "routing.agent_codes.log_out: *78 is already the dial plan's code for dnd_on",
+    ]
