@@ -71,9 +71,9 @@ def _build_parser() -> argparse.ArgumentParser:
     template = config_commands.add_parser(
         "template", help="print a configuration file with one of the routing templates"
     )
-    template.add_argument(
-        "name", choices=("orders_and_support", "personal_managers", "call_centre")
-    )
+    from firmware.config.templates import template_names
+
+    template.add_argument("name", choices=template_names())
     template.add_argument("--base", type=Path, help="a configuration file to start from")
     template.set_defaults(handler=_config_template)
     return parser

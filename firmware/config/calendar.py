@@ -63,11 +63,6 @@ class WeeklySchedule(StrictModel):
             for start, end in map(minutes_of, self.ranges_on(moment.weekday()))
         )
 
-    @classmethod
-    def always(cls) -> WeeklySchedule:
-        day = ["00:00-24:00"]
-        return cls(mon=day, tue=day, wed=day, thu=day, fri=day, sat=day, sun=day)
-
 
 class DateRange(StrictModel):
     """Whole days from `first` to `last` inclusive (a vacation, a sick leave, a holiday)."""

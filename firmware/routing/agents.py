@@ -71,11 +71,6 @@ class AgentBoard:
             and state.busy_until <= now
         )
 
-    def is_talking_or_resting(self, extension: str) -> bool:
-        state = self.agent(extension)
-        now = aio.monotonic()
-        return state.calls > 0 or state.resting_until > now or state.busy_until > now
-
     def reserve(self, extension: str, call_id: str) -> None:
         self.agent(extension).rung_for = call_id
 

@@ -37,13 +37,6 @@ class PromptLibrary:
             self._names[id(audio)] = name
         return audio
 
-    def exists(self, name: str, language: str) -> bool:
-        try:
-            self._find(name, language)
-        except PromptMissing:
-            return False
-        return True
-
     def name_of(self, audio: np.ndarray) -> str:
         """Which prompt this audio is (for logs and tests); empty if it is none of ours."""
         return self._names.get(id(audio), "")
@@ -74,8 +67,12 @@ class PromptLibrary:
 
 def read_wav(path: Path) -> np.ndarray:
     """Samples of an 8 kHz mono 16-bit WAV file; other formats are refused with the reason."""
-    with wave.open(str(path), "rb") as reader:
-        shape = (reader.getframerate(), reader.getnchannels(), reader.getsampwidth())
-        if shape != (SAMPLE_RATE, 1, 2):
-            raise PromptMissing(f"{path}: prompts must be 8 kHz mono 16-bit WAV")
-        return np.frombuffer(reader.readframes(reader.getnframes()), dtype="<i2").astype(np.int16)
+    try:
+        with wave.open(str(path), "rb") as reader:
+            shape = (reader.getframerate(), reader.getnchannels(), reader.getsampwidth())
+            if shape != (SAMPLE_RATE, 1, 2):
+                raise PromptMissing(f"{path}: prompts must be 8 kHz mono 16-bit WAV")
+            frames = reader.readframes(reader.getnframes())
+    except (OSError, EOFError, wave.Error) as error:
+        raise PromptMissing(f"{path}: not a readable WAV file ({error})") from None
+    return np.frombuffer(frames, dtype="<i2").astype(np.int16)

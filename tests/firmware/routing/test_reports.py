@@ -188,3 +188,51 @@ def test_agents_logged_in_stay_logged_in_across_a_restart(tmp_path):
 
     run(before_restart())
     assert run(after_restart()) == {"102"}
+
+
+def test_a_call_an_operator_sends_into_a_scenario_counts_as_by_option(tmp_path):
+    history = tmp_path / "history.sqlite3"
+
+    async def main():
+        rig = Rig(default_config(), history_db=history)
+        transferred = rig.control.call()
+        await rig.runner.run_scenario(transferred, "main")
+        await rig.inbound()
+
+    run(main())
+    (row,) = reports.scenario_report(reports.open_history(history)).rows
+    assert row[:2] == ("main", 2)
+    assert row[6] == 1  # by option
+
+
+def test_the_runner_as_the_engine_composes_it_plays_uploaded_greetings_and_journals(tmp_path):
+    import wave
+
+    import numpy as np
+
+    from firmware.routing.prompts import PromptLibrary
+    from firmware.routing.runner import RoutingRunner
+    from tests.firmware.routing.fake_control import FakeCallControl
+
+    history = tmp_path / "history.sqlite3"
+    greetings = tmp_path / "greetings"
+    greetings.mkdir()
+    ours = (np.sin(np.arange(12000) * 0.3) * 8000).astype(np.int16)  # 1.5 s of our own
+    with wave.open(str(greetings / "menu_sales_support.wav"), "wb") as writer:
+        writer.setnchannels(1)
+        writer.setsampwidth(2)
+        writer.setframerate(8000)
+        writer.writeframes(ours.tobytes())
+    (greetings / "welcome.wav").write_bytes(b"not a wav file")
+
+    async def main():
+        control = FakeCallControl(PromptLibrary(), people())
+        runner = RoutingRunner.for_data_directory(control, default_config(), history, greetings)
+        call = control.call()
+        await runner.handle_inbound(call)
+        return call
+
+    call = run(main())
+    assert np.array_equal(call.audio[0], ours)
+    (row,) = reports.scenario_report(reports.open_history(history)).rows
+    assert row[:2] == ("main", 1)

@@ -89,3 +89,16 @@ def test_a_scenario_speaks_its_own_language_and_a_direct_call_the_employees():
     prompts, inbound, direct = run(main())
     assert inbound.audio[0] is prompts.get("goodbye", "uk")
     assert direct.audio[0] is prompts.get("employee_unavailable", "ru")
+
+
+def test_a_broken_uploaded_greeting_is_skipped_like_a_missing_one(tmp_path, caplog):
+    from firmware.routing.prompts import PromptLibrary, PromptMissing
+
+    (tmp_path / "welcome.wav").write_bytes(b"not a wav file")
+    library = PromptLibrary(tmp_path)
+    try:
+        library.get("welcome", "en")
+    except PromptMissing as refused:
+        assert "not a readable WAV file" in str(refused)
+    else:
+        raise AssertionError("a broken greeting was accepted")
