@@ -4,19 +4,19 @@ VENV := .venv
 BIN := $(VENV)/bin
 # Debian packages: to run on the simulated hat, and in addition for the tests
 # (reference DSP, speech and music for talk-off, a browser for the web UI).
-RUN_DEBS := python3-venv
+RUN_DEBS := python3-venv espeak-ng sox
 TEST_DEBS := libspandsp2 espeak-ng sox asterisk-moh-opsound-wav asterisk-core-sounds-en-wav chromium
 STAMP := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 
-.PHONY: run test bench lint format typecheck clean debs-run debs-test
+.PHONY: run test bench lint format typecheck clean debs-run debs-test prompts
 
-run: $(STAMP)
+run: $(STAMP) prompts
 	@$(BIN)/switchboard run
 
-test: $(STAMP) debs-test
+test: $(STAMP) debs-test prompts
 	@$(BIN)/python -m pytest -n 2
 
-bench: $(STAMP) debs-test
+bench: $(STAMP) debs-test prompts
 	@$(BIN)/python -m bench
 
 lint: $(STAMP)
@@ -30,6 +30,10 @@ format: $(STAMP)
 
 typecheck: $(STAMP)
 	@$(BIN)/mypy
+
+# Spoken prompts (ru, uk, en) from voice/prompts/texts.tsv; only missing ones are made.
+prompts: debs-run
+	@scripts/make-prompts
 
 debs-run:
 	@scripts/ensure-debian-packages $(RUN_DEBS)

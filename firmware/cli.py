@@ -57,9 +57,10 @@ def _build_parser() -> argparse.ArgumentParser:
     run.add_argument("--hal", choices=("sim", "hw"), help="simulated or real hat")
     run.set_defaults(handler=_run_both)
 
-    from firmware.commands import dsp, engine_client, hw
+    from firmware.commands import dsp, engine_client, hw, report
 
     engine_client.add_parsers(commands, _data_options)
+    report.add_parser(commands, _data_options)
     hw.add_parser(commands)
     dsp.add_parser(commands)
 
@@ -68,6 +69,14 @@ def _build_parser() -> argparse.ArgumentParser:
     check = config_commands.add_parser("check", help="validate a configuration file")
     check.add_argument("file", type=Path)
     check.set_defaults(handler=_config_check)
+    template = config_commands.add_parser(
+        "template", help="print a configuration file with one of the routing templates"
+    )
+    from firmware.config.templates import template_names
+
+    template.add_argument("name", choices=template_names())
+    template.add_argument("--base", type=Path, help="a configuration file to start from")
+    template.set_defaults(handler=_config_template)
     return parser
 
 
@@ -109,14 +118,41 @@ def _config_check(args: argparse.Namespace) -> int:
     except (OSError, UnicodeDecodeError) as error:
         print(f"{args.file}: cannot read: {error}", file=sys.stderr)
         return 2
+    from firmware.config.routing_checks import routing_warnings
+
     try:
-        parse(text)
+        config = parse(text)
     except ConfigError as error:
         for problem in error.errors:
             print(problem, file=sys.stderr)
         print(f"{args.file}: {len(error.errors)} problem(s)", file=sys.stderr)
         return 1
+    for warning in routing_warnings(config):
+        print(f"warning: {warning}", file=sys.stderr)
     print(f"{args.file}: valid")
+    return 0
+
+
+def _config_template(args: argparse.Namespace) -> int:
+    """The base (or default) configuration with its routing replaced by a template."""
+    from firmware.config import ConfigError
+    from firmware.config.defaults import default_config
+    from firmware.config.document import dump, parse, validate
+    from firmware.config.templates import load_template
+
+    try:
+        base = parse(args.base.read_text(encoding="utf-8")) if args.base else default_config()
+        routing = load_template(args.name, country=base.system.country)
+        document = base.model_dump(mode="json")
+        document["routing"] = routing.model_dump(mode="json")
+        print(dump(validate(document)), end="")
+    except (OSError, UnicodeDecodeError) as error:
+        print(f"{args.base}: cannot read: {error}", file=sys.stderr)
+        return 2
+    except ConfigError as error:
+        for problem in error.errors:
+            print(problem, file=sys.stderr)
+        return 1
     return 0
 
 

@@ -1,4 +1,5 @@
-"""The configuration a new appliance starts with: the reference hat, 4 FXS + 2 FXO."""
+"""The configuration a new appliance starts with: the reference hat, 4 FXS + 2 FXO, and the
+"orders and support" routing template."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from firmware.config.schema import (
     FxsPortConfig,
     HatConfig,
 )
+from firmware.config.templates import DEFAULT_TEMPLATE, load_template
 
 REFERENCE_FXS_PORTS = (0, 1, 2, 3)
 REFERENCE_FXO_PORTS = (4, 5)
@@ -36,4 +38,6 @@ def default_config() -> Config:
         )
         for number, port in enumerate(REFERENCE_FXO_PORTS, start=1)
     ]
-    return Config(hat=HatConfig(ports=[*fxs, *fxo]), employees=employees)
+    config = Config(hat=HatConfig(ports=[*fxs, *fxo]), employees=employees)
+    routing = load_template(DEFAULT_TEMPLATE, country=config.system.country)
+    return config.model_copy(update={"routing": routing})

@@ -9,13 +9,15 @@ import yaml
 from pydantic import ValidationError
 
 from firmware.config.errors import ConfigError, FieldError, format_location
+from firmware.config.migrate_routing import inbound_lists_to_scenarios
 from firmware.config.references import reference_problems
+from firmware.config.routing_checks import routing_problems
 from firmware.config.schema import SCHEMA_VERSION, Config
 
 Migration = Callable[[dict[str, Any]], dict[str, Any]]
 # MIGRATIONS[n] turns a schema-n document into a schema-(n+1) one. Each release that changes
 # the schema adds its step here, so every older file on an appliance still loads.
-MIGRATIONS: dict[int, Migration] = {}
+MIGRATIONS: dict[int, Migration] = {1: inbound_lists_to_scenarios}
 
 
 def parse_yaml(text: str) -> dict[str, Any]:
@@ -73,7 +75,7 @@ def validate(data: dict[str, Any]) -> Config:
                 for item in error.errors()
             ]
         ) from None
-    problems = reference_problems(config)
+    problems = reference_problems(config) + routing_problems(config)
     if problems:
         raise ConfigError(problems)
     return config

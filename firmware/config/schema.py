@@ -1,9 +1,9 @@
 """The one configuration schema, shared by the engine and the web UI.
 
 The whole appliance is configured by one document: system settings, the hat's ports, the
-employees and their extensions, e-mail, the dial plan and (filled by later releases) call
-routing. Each section is its own module in `firmware.config.sections`; `Config` assembles
-them. Field constraints carry messages a user can act on.
+employees and their extensions, e-mail, the dial plan and call routing. Each section is its
+own module in `firmware.config.sections`; `Config` assembles them. Field constraints carry
+messages a user can act on.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import Final, Literal
 from pydantic import Field
 
 from firmware.config.fields import EMAIL_PATTERN, ExtensionNumber, Language, Model
+from firmware.config.routing import RoutingConfig
 from firmware.config.sections.dialplan import DialPlan, FeatureCode, FeatureCodes
 from firmware.config.sections.email import SmtpSettings
 from firmware.config.sections.employees import Employee
@@ -24,10 +25,9 @@ from firmware.config.sections.hat import (
     HatConfig,
     PortConfig,
 )
-from firmware.config.sections.routing import Routing
 from firmware.config.sections.system import SystemSettings
 
-SCHEMA_VERSION: Final = 1
+SCHEMA_VERSION: Final = 2  # 2: routing scenarios replace the lines' inbound lists
 
 __all__ = [
     "EMAIL_PATTERN",
@@ -46,20 +46,20 @@ __all__ = [
     "Language",
     "Model",
     "PortConfig",
-    "Routing",
+    "RoutingConfig",
     "SmtpSettings",
     "SystemSettings",
 ]
 
 
 class Config(Model):
-    schema_version: Literal[1] = SCHEMA_VERSION
+    schema_version: Literal[2] = SCHEMA_VERSION
     system: SystemSettings = Field(default_factory=SystemSettings)
     hat: HatConfig = Field(default_factory=HatConfig)
     employees: list[Employee] = Field(default_factory=list)
     email: SmtpSettings = Field(default_factory=SmtpSettings)
     dialplan: DialPlan = Field(default_factory=DialPlan)
-    routing: Routing = Field(default_factory=Routing)
+    routing: RoutingConfig = Field(default_factory=RoutingConfig)
 
     def employee_for_extension(self, extension: str) -> Employee | None:
         return next((e for e in self.employees if e.extension == extension), None)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from firmware.config.fields import EmailAddress, ExtensionNumber, Language, Model
+from firmware.config.people import EmployeeCalls
 
 
 class Employee(Model):
@@ -15,3 +16,4 @@ class Employee(Model):
     fxs_ports: list[int] = Field(default_factory=list, description="phones that ring")
     do_not_disturb: bool = False
     pickup_group: str = Field("office", max_length=32)
+    calls: EmployeeCalls = Field(default_factory=EmployeeCalls)

@@ -76,18 +76,18 @@ def test_older_schema_versions_are_migrated_step_by_step(monkeypatch):
         old["system"] = {"name": old.pop("site_name")}
         return old
 
-    monkeypatch.setattr(document, "SCHEMA_VERSION", 2)
-    monkeypatch.setitem(MIGRATIONS, 1, site_name_moves_into_system)
-    migrated = document.migrate({"schema_version": 1, "site_name": "Old office"})
-    assert migrated == {"schema_version": 2, "system": {"name": "Old office"}}
+    monkeypatch.setattr(document, "SCHEMA_VERSION", 3)
+    monkeypatch.setitem(MIGRATIONS, 2, site_name_moves_into_system)
+    migrated = document.migrate({"schema_version": 2, "site_name": "Old office"})
+    assert migrated == {"schema_version": 3, "system": {"name": "Old office"}}
 
 
 def test_a_document_from_a_newer_release_is_refused_with_a_clear_reason(tmp_path):
-    text = dump(ConfigStore(tmp_path).load()).replace("schema_version: 1", "schema_version: 7")
+    text = dump(ConfigStore(tmp_path).load()).replace("schema_version: 2", "schema_version: 7")
     with pytest.raises(ConfigError) as refused:
         parse(text)
     assert str(refused.value) == (
-        "schema_version: 7 was written by a newer Switchboard; this one reads up to 1"
+        "schema_version: 7 was written by a newer Switchboard; this one reads up to 2"
     )
 
 
@@ -112,4 +112,5 @@ def test_every_problem_is_reported_with_its_path(tmp_path):
         "employees[1].extension: 101 is already used",
         "employees[2].fxs_ports: port 4 is not an FXS port of the hat",
         "hat.ports[4].inbound: extension 555 does not exist",
+        "routing.call_centres[0].members[1].extension: extension 102 does not exist",
     ]

@@ -96,6 +96,7 @@ def test_a_feature_code_ending_in_hash_is_the_code_not_dial_now():
 def with_extension_10() -> dict:
     document = config("US")
     document["employees"][3]["extension"] = "10"  # the phone on port 3: 10, next to 101
+    document["routing"]["call_centres"][1]["members"][1]["extension"] = "10"  # 104's team
     return document
 
 

@@ -18,6 +18,7 @@ def test_an_extension_that_starts_with_the_emergency_number_is_refused():
     document = default_config().model_dump(mode="json")
     document["system"]["country"] = "RU"
     document["employees"][3]["extension"] = "1120"
+    document["routing"]["call_centres"][1]["members"][1]["extension"] = "1120"  # 104's team
     from firmware.config import ConfigError
     from firmware.config.document import validate
 

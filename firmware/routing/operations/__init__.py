@@ -1,0 +1,1 @@
+"""One module per scenario operation; each `run(operation, walk)` returns the exit taken."""

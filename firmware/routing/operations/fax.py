@@ -1,0 +1,16 @@
+"""Fax reception: answer, tell a person calling by mistake what this is, end. The fax
+receiver joins here when it lands."""
+
+from __future__ import annotations
+
+from firmware.config.routing import FaxReception
+from firmware.engine.verbs import EndReason, PlayOutcome
+from firmware.routing.walk import CALLER_GONE, FINISHED, Walk
+
+
+async def run(operation: FaxReception, walk: Walk) -> str:
+    played = await walk.say(operation.prompt)
+    if played.outcome == PlayOutcome.CALLER_GONE:
+        return CALLER_GONE
+    await walk.control.hang_up(walk.call, EndReason.FAX)
+    return FINISHED

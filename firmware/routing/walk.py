@@ -1,0 +1,93 @@
+"""One call's way through routing: what operations share while they handle it."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+import aio
+from firmware.engine.verbs import CallControl, CallView, EndReason, PlayOutcome, PlayResult
+from firmware.routing.agents import AgentBoard
+from firmware.routing.journal import CallJournal, Step
+from firmware.routing.manager_lookup import ManagerFinder
+from firmware.routing.plan import RoutingPlan
+from firmware.routing.prompts import PromptLibrary, PromptMissing
+
+log = logging.getLogger(__name__)
+
+# Exits every operation may take besides its own (never configured, never followed).
+CALLER_GONE = "caller_gone"  # the caller hung up here
+ANSWERED = "answered"  # someone took the call: it belongs to the parties now
+FINISHED = "finished"  # the operation ended the call (voicemail, fax, hang-up)
+BACK = "back"  # `#` in a nested menu: to the previous menu
+JUMP = "go"  # to another scenario
+FINAL_EXITS = frozenset({CALLER_GONE, ANSWERED, FINISHED})
+
+
+@dataclass
+class Services:
+    control: CallControl
+    prompts: PromptLibrary
+    agents: AgentBoard
+    managers: ManagerFinder
+
+
+@dataclass
+class Walk:
+    call: CallView
+    plan: RoutingPlan
+    services: Services
+    language: str
+    journal: CallJournal = field(init=False)
+    started_at: float = field(init=False)
+    scenario_id: str = ""
+    dialled_extension: str = ""  # what the caller dialled in a menu
+    jump_to: str = ""  # set by go-to-scenario
+    subject: str = ""  # the call centre or employee the current step concerns
+    answered_by: str = ""  # the call-centre member who took the call
+    voicemail_box: str = ""  # whose box a forwarded call's voicemail is
+    reached_voicemail: bool = False
+    menu_stack: list[str] = field(default_factory=list)
+    visited_scenarios: set[str] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        self.journal = CallJournal(self.call.id)
+        self.started_at = aio.monotonic()
+
+    @property
+    def control(self) -> CallControl:
+        return self.services.control
+
+    def waited_s(self) -> float:
+        return aio.monotonic() - self.started_at
+
+    def note(self, operation: str, kind: str, exit_name: str, subject: str = "") -> None:
+        """Add a step to the call's path (call control's history and routing's journal)."""
+        name = f"{self.scenario_id}/{operation}" if self.scenario_id else operation
+        self.control.note_step(self.call, name, exit_name)
+        self.journal.steps.append(
+            Step(aio.wall_time(), self.scenario_id, operation, kind, exit_name, subject)
+        )
+
+    async def say(self, prompt: str, *, interrupt: str = "") -> PlayResult:
+        """Answer if need be and play a prompt in the call's language. A prompt that is
+        missing (a greeting never uploaded) is logged and skipped: the call goes on."""
+        await self.control.answer(self.call)
+        try:
+            audio = self.services.prompts.get(prompt, self.language)
+        except PromptMissing as missing:
+            log.error("call %s: %s", self.call.id, missing)
+            return PlayResult(
+                PlayOutcome.CALLER_GONE if self.call.is_over else PlayOutcome.FINISHED
+            )
+        return await self.control.play(self.call, audio, interrupt_digits=interrupt)
+
+    async def silence(self, seconds: float) -> PlayResult:
+        return await self.control.play(self.call, self.services.prompts.silence(seconds))
+
+    async def end(self, prompt: str, reason: EndReason) -> str:
+        """A clear announcement, then the end of the call."""
+        result = await self.say(prompt)
+        if result.outcome != "caller_gone":
+            await self.control.hang_up(self.call, reason)
+        return FINISHED
