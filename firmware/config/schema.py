@@ -14,6 +14,8 @@ from typing import Annotated, Final, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from firmware.config.errors import FieldError
+from firmware.config.mail import MailSettings
+from firmware.config.voicemail import RecordingSettings, VoicemailSettings, voicemail_problems
 from firmware.countries import UnknownCountry, load_country
 
 SCHEMA_VERSION: Final = 1
@@ -149,22 +151,6 @@ class Employee(Model):
         return value
 
 
-class SmtpSettings(Model):
-    host: str = ""
-    port: int = Field(587, ge=1, le=65535)
-    security: Literal["starttls", "tls", "none"] = "starttls"
-    username: str = ""
-    password: str = ""
-    from_address: str = ""
-
-    @field_validator("from_address")
-    @classmethod
-    def _from_shape(cls, value: str) -> str:
-        if value and not EMAIL_PATTERN.match(value):
-            raise ValueError(f"{value!r} is not an e-mail address")
-        return value
-
-
 class FeatureCodes(Model):
     pickup_group: FeatureCode = "*8"
     pickup_directed: FeatureCode = "**"
@@ -188,9 +174,11 @@ class Config(Model):
     system: SystemSettings = Field(default_factory=SystemSettings)
     hat: HatConfig = Field(default_factory=HatConfig)
     employees: list[Employee] = Field(default_factory=list)
-    email: SmtpSettings = Field(default_factory=SmtpSettings)
+    email: MailSettings = Field(default_factory=MailSettings)
     dialplan: DialPlan = Field(default_factory=DialPlan)
     routing: Routing = Field(default_factory=Routing)
+    voicemail: VoicemailSettings = Field(default_factory=VoicemailSettings)
+    recording: RecordingSettings = Field(default_factory=RecordingSettings)
 
     def employee_for_extension(self, extension: str) -> Employee | None:
         return next((e for e in self.employees if e.extension == extension), None)
@@ -249,4 +237,5 @@ def reference_problems(config: Config) -> list[FieldError]:
                             f"hat.ports[{index}].inbound", f"extension {target} does not exist"
                         )
                     )
+    problems += voicemail_problems(config.voicemail, extensions)
     return problems
