@@ -36,6 +36,15 @@ MIGRATIONS = (
     );
     CREATE INDEX outbox_due ON outbox(state, next_attempt_at);
     """,
+    """
+    CREATE TABLE missed_calls (                 -- waiting for a call centre's daily digest
+        id              INTEGER PRIMARY KEY,
+        call_centre     TEXT NOT NULL,
+        started_at      REAL NOT NULL,
+        record          TEXT NOT NULL           -- JSON of the missed call
+    );
+    CREATE INDEX missed_calls_centre ON missed_calls(call_centre, started_at);
+    """,
 )
 
 
