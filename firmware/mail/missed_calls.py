@@ -85,9 +85,8 @@ class MissedCallNotices:
             if not rows:
                 continue
             calls = [_loaded(row["record"]) for row in rows]
-            day_start = (due - timedelta(days=1)).timestamp()
             mail = digest_mail(
-                notices.call_centre, day_start, calls, notices.recipients, self._locale()
+                notices.call_centre, cutoff, calls, notices.recipients, self._locale()
             )
             key = f"digest:{notices.call_centre}:{rows[0]['id']}:{rows[-1]['id']}"
             await self.outbox.queue(mail, key=key)

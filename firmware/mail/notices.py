@@ -242,12 +242,12 @@ def missed_call_mail(call: MissedCall, recipients: Sequence[str], locale: Locale
 
 
 def digest_mail(
-    call_centre: str, day_start: float, calls: Sequence[MissedCall], recipients: Sequence[str],
+    call_centre: str, day: float, calls: Sequence[MissedCall], recipients: Sequence[str],
     locale: Locale,
 ) -> OutgoingMail:  # fmt: skip
     words = locale.phrases
     subject = words["digest_subject"].format(
-        centre=call_centre, day=locale.day(day_start), count=len(calls)
+        centre=call_centre, day=locale.day(day), count=len(calls)
     )
     blocks = ["\n".join(_missed_lines(call, locale)) for call in calls]
     return OutgoingMail("digest", tuple(recipients), subject, "\n\n".join(blocks) + "\n")
