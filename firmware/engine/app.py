@@ -31,7 +31,9 @@ from firmware.engine.fxs_line import FxsLine
 from firmware.engine.history import CallRecord, HistoryWriter
 from firmware.engine.port_channel import PortChannel
 from firmware.engine.status import port_row
+from firmware.mail import control as mail_control
 from firmware.paths import DataPaths
+from firmware.voicemail.messaging import Messaging
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +87,8 @@ class Engine:
             self.paths.root,
         )
         self.history = HistoryWriter(self.paths.history_db)
+        self.messaging = Messaging(self.paths.root, self.config)
+        await self.messaging.start()
         self.calls = CallManager(record_call=self._record_call)
         self.context = EngineContext(
             self.config,
@@ -100,6 +104,9 @@ class Engine:
         self._dispatcher = aio.create_task(self._dispatch_events())
         if self.serve_control:
             control_api.register(self.control, self)
+            mail_control.register(
+                self.control, self.messaging.outbox, lambda: self.config.system.name
+            )
             await self.control.start()
         for status in self.hat.status():
             log.info(
@@ -124,6 +131,7 @@ class Engine:
             await aio.gather(*self._pending_writes, return_exceptions=True)
         if self.hat is not None:
             await self.hat.stop()
+        await self.messaging.stop()
         self.history.close()
         log.info("engine: stopped")
 
@@ -144,6 +152,7 @@ class Engine:
         needed_restart = self.restart_required
         self.config = config
         self.context.apply(config)
+        self.messaging.apply(config)
         for line in self.lines.values():
             if isinstance(line, FxoLine):  # the line-tone detector follows the country
                 line.channel.country_tones = self.context.country.tones
