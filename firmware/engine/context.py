@@ -47,6 +47,8 @@ class EngineContext:
     def apply(self, config: Config) -> None:
         """Take a new configuration; calls in progress keep going."""
         self.config = config
+        # Stutter dial tone for an extension whose box has unheard messages (voicemail).
+        self.messages_waiting: Callable[[str], bool] = lambda _extension: False
         self.country: CountryProfile = load_country(config.system.country)
         self.dialplan = DialPlan.build(
             (employee.extension for employee in config.employees),

@@ -195,6 +195,11 @@ class Voicemail:
             return
         await self.outbox.queue(voicemail_mail(notice, self._locale(box)), key=key)
 
+    async def announce_new_counts(self) -> None:
+        """Tell the message-waiting indication about every box (at start)."""
+        for box in self.config.voicemail.boxes:
+            await self._announce_new_count(box.id)
+
     async def _announce_new_count(self, box_id: str) -> None:
         if self.on_new_count is not None:
             self.on_new_count(box_id, await host.to_thread(self.store.index.new_count, box_id))
