@@ -92,7 +92,8 @@ class Outbox:
     async def queue(self, mail: OutgoingMail, *, key: str | None = None) -> StoredMail:
         """Store `mail` (once per `key`) and wake the sender; returns the stored row."""
         now = aio.wall_time()
-        composed: ComposedMail = compose(
+        composed: ComposedMail = await host.to_thread(  # base64 of a WAV: not in the loop
+            compose,
             mail,
             date=datetime.fromtimestamp(now, self.timezone),
             domain=domain_of(self.settings.from_address),
