@@ -42,13 +42,13 @@ class EngineContext:
         self._tried_lines: weakref.WeakKeyDictionary[Call, set[int]] = weakref.WeakKeyDictionary()
         self._save_config = save_config
         self._on_endpoint_change = on_endpoint_change
+        # Stutter dial tone for an extension whose box has unheard messages (voicemail).
+        self.messages_waiting: Callable[[str], bool] = lambda _extension: False
         self.apply(config)
 
     def apply(self, config: Config) -> None:
         """Take a new configuration; calls in progress keep going."""
         self.config = config
-        # Stutter dial tone for an extension whose box has unheard messages (voicemail).
-        self.messages_waiting: Callable[[str], bool] = lambda _extension: False
         self.country: CountryProfile = load_country(config.system.country)
         self.dialplan = DialPlan.build(
             (employee.extension for employee in config.employees),

@@ -64,6 +64,9 @@ def test_a_new_message_lights_the_indicator_and_stutters_the_dial_tone_until_hea
         pbx.run_for(INDICATION_S)
         assert phone.message_waiting, "the FSK indication reached the on-hook phone"
         assert _dial_tone(pbx, country) == "special_dial"
+        document["system"]["name"] = "Renamed office"
+        pbx.save_config(document)  # a config change keeps the indication
+        assert _dial_tone(pbx, country) == "special_dial"
         _hear_messages(pbx)
         pbx.run_for(INDICATION_S)
         assert not phone.message_waiting
