@@ -4,8 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 # Debian packages: to run on the simulated hat, and in addition for the tests
 # (reference DSP, speech and music for talk-off, a browser for the web UI).
-RUN_DEBS := python3-venv espeak-ng sox
-TEST_DEBS := libspandsp2 espeak-ng sox asterisk-moh-opsound-wav asterisk-core-sounds-en-wav chromium
+RUN_DEBS := python3-venv espeak-ng sox libsndfile1
+TEST_DEBS := libspandsp2 libsndfile1 espeak-ng sox asterisk-moh-opsound-wav asterisk-core-sounds-en-wav chromium
 STAMP := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 
 .PHONY: run test bench lint format typecheck clean debs-run debs-test prompts

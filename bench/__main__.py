@@ -13,7 +13,7 @@ import platform
 import sys
 import time
 
-MODULES = ("dtmf", "tones", "callerid", "echo", "engine", "talkoff", "routing_reports")
+MODULES = ("dtmf", "tones", "callerid", "echo", "engine", "talkoff", "routing_reports", "voicemail")
 US_PER_SECOND = 1e6
 
 

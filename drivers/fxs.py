@@ -188,6 +188,26 @@ class FxsPort:
         self._line.message_waiting = on
         self._spawn(self._apply_idle())
 
+    def send_on_hook_data(self, samples: np.ndarray, *, delay_ms: int = 500) -> bool:
+        """Send data audio (a message-waiting indication) to the idle phone without ringing
+        it: on-hook transmission, a pause, then the samples. False when the phone is
+        off-hook, ringing, already receiving data or the port is out of service."""
+        busy = self.off_hook or self._ringing or self._caller_id_playing
+        if busy or self._health is Health.FAILED:
+            return False
+        self._caller_id_playing = True  # the line's audio belongs to the data from now
+        self._spawn(self._send_on_hook_data(caller_id_frames(samples, self.law), delay_ms))
+        return True
+
+    async def _send_on_hook_data(self, frames: Sequence[bytes], delay_ms: int) -> None:
+        try:
+            self._line.start_on_hook_transmission()
+            await self._apply_idle()
+            await aio.sleep_ms(delay_ms)
+            await self._play_caller_id(frames)
+        finally:
+            self._caller_id_playing = False
+
     def receive_audio(self) -> bytes | None:
         return self._slot.receive()
 

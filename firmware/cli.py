@@ -57,12 +57,13 @@ def _build_parser() -> argparse.ArgumentParser:
     run.add_argument("--hal", choices=("sim", "hw"), help="simulated or real hat")
     run.set_defaults(handler=_run_both)
 
-    from firmware.commands import dsp, engine_client, hw, report
+    from firmware.commands import dsp, engine_client, hw, mail, report
 
     engine_client.add_parsers(commands, _data_options)
     report.add_parser(commands, _data_options)
     hw.add_parser(commands)
     dsp.add_parser(commands)
+    mail.add_parser(commands, _data_options)
 
     config = commands.add_parser("config", help="check and inspect configuration files")
     config_commands = config.add_subparsers(title="config commands", metavar="ACTION")

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from firmware.config.errors import FieldError
 from firmware.config.schema import Config
 from firmware.config.sections.hat import FxoPortConfig
+from firmware.config.voicemail import voicemail_problems
 from firmware.countries import load_country
 
 Check = Callable[[Config], list[FieldError]]
@@ -91,11 +92,18 @@ def line_problems(config: Config) -> list[FieldError]:
     return problems
 
 
+def voicemail_references(config: Config) -> list[FieldError]:
+    """Voicemail boxes: each once, owned by employees that exist."""
+    extensions = {employee.extension for employee in config.employees}
+    return voicemail_problems(config.voicemail, extensions)
+
+
 CHECKS: tuple[Check, ...] = (
     employee_problems,
     emergency_problems,
     dialplan_problems,
     line_problems,
+    voicemail_references,
 )
 
 

@@ -14,8 +14,9 @@ from pydantic import Field
 
 from firmware.config.fields import EMAIL_PATTERN, ExtensionNumber, Language, Model
 from firmware.config.routing import RoutingConfig
+from firmware.config.voicemail import RecordingSettings, VoicemailSettings
 from firmware.config.sections.dialplan import DialPlan, FeatureCode, FeatureCodes
-from firmware.config.sections.email import SmtpSettings
+from firmware.config.mail import MailSettings
 from firmware.config.sections.employees import Employee
 from firmware.config.sections.hat import (
     MAX_PORTS,
@@ -47,7 +48,9 @@ __all__ = [
     "Model",
     "PortConfig",
     "RoutingConfig",
-    "SmtpSettings",
+    "MailSettings",
+    "RecordingSettings",
+    "VoicemailSettings",
     "SystemSettings",
 ]
 
@@ -57,9 +60,11 @@ class Config(Model):
     system: SystemSettings = Field(default_factory=SystemSettings)
     hat: HatConfig = Field(default_factory=HatConfig)
     employees: list[Employee] = Field(default_factory=list)
-    email: SmtpSettings = Field(default_factory=SmtpSettings)
+    email: MailSettings = Field(default_factory=MailSettings)
     dialplan: DialPlan = Field(default_factory=DialPlan)
     routing: RoutingConfig = Field(default_factory=RoutingConfig)
+    voicemail: VoicemailSettings = Field(default_factory=VoicemailSettings)
+    recording: RecordingSettings = Field(default_factory=RecordingSettings)
 
     def employee_for_extension(self, extension: str) -> Employee | None:
         return next((e for e in self.employees if e.extension == extension), None)

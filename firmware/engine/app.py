@@ -31,8 +31,11 @@ from firmware.engine.fxs_line import FxsLine
 from firmware.engine.history import CallRecord
 from firmware.engine.port_channel import PortChannel
 from firmware.engine.status import port_row
+from firmware.mail import control as mail_control
 from firmware.paths import DataPaths
 from firmware.storage.history import HistoryWriter
+from firmware.voicemail.message_waiting import MessageWaiting
+from firmware.voicemail.messaging import Messaging
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +89,11 @@ class Engine:
             self.paths.root,
         )
         self.history = await host.to_thread(HistoryWriter, self.paths.history_db)
+        self.message_waiting = MessageWaiting(self.config, self._fxs_port)
+        self.messaging = Messaging(
+            self.paths.root, self.config, on_new_count=self.message_waiting.update
+        )
+        await self.messaging.start()
         self.calls = CallManager(record_call=self._record_call)
         self.context = EngineContext(
             self.config,
@@ -93,14 +101,19 @@ class Engine:
             save_config=self._save_from_feature_code,
             on_endpoint_change=self._publish_line,
         )
+        self.context.messages_waiting = self.message_waiting.extension_waiting
         self._hat_settings_in_use = hat_settings(self.config)
         self.hat = await Hat.start(self.factory, self._hat_settings_in_use, self._events.put_nowait)
         for index, port in sorted(self.hat.ports.items()):
             self._attach(index, port)
         self.hat.highway.add_tick_listener(self._tick)
         self._dispatcher = aio.create_task(self._dispatch_events())
+        await self.messaging.voicemail.announce_new_counts()
         if self.serve_control:
             control_api.register(self.control, self)
+            mail_control.register(
+                self.control, self.messaging.outbox, lambda: self.config.system.name
+            )
             await self.control.start()
         for status in self.hat.status():
             log.info(
@@ -125,6 +138,8 @@ class Engine:
             await aio.gather(*self._pending_writes, return_exceptions=True)
         if self.hat is not None:
             await self.hat.stop()
+        await self.messaging.stop()
+        await self.message_waiting.stop()
         self.history.close()
         log.info("engine: stopped")
 
@@ -145,6 +160,8 @@ class Engine:
         needed_restart = self.restart_required
         self.config = config
         self.context.apply(config)
+        self.messaging.apply(config)
+        self.message_waiting.apply(config)
         for line in self.lines.values():
             if isinstance(line, FxoLine):  # the line-tone detector follows the country
                 line.channel.country_tones = self.context.country.tones
@@ -210,6 +227,10 @@ class Engine:
         else:
             return
         self.channels.append(channel)
+
+    def _fxs_port(self, index: int) -> FxsPort | None:
+        port = self.hat.ports.get(index) if self.hat is not None else None
+        return port if isinstance(port, FxsPort) else None
 
     def _tick(self) -> None:
         """One media clock tick: frames in, bridges mixed, frames out."""

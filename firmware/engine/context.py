@@ -42,6 +42,8 @@ class EngineContext:
         self._tried_lines: weakref.WeakKeyDictionary[Call, set[int]] = weakref.WeakKeyDictionary()
         self._save_config = save_config
         self._on_endpoint_change = on_endpoint_change
+        # Stutter dial tone for an extension whose box has unheard messages (voicemail).
+        self.messages_waiting: Callable[[str], bool] = lambda _extension: False
         self.apply(config)
 
     def apply(self, config: Config) -> None:

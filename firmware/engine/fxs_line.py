@@ -283,8 +283,11 @@ class FxsLine:
         self.digits = ""
         self._set_mode(FxsMode.DIALING)
         employee = self.context.employee_for_port(self.port.index)
-        dnd = employee is not None and self.context.is_dnd(employee.extension)
-        self.channel.play(self.context.tone("special_dial" if dnd else "dial"))
+        stutter = employee is not None and (
+            self.context.is_dnd(employee.extension)
+            or self.context.messages_waiting(employee.extension)
+        )
+        self.channel.play(self.context.tone("special_dial" if stutter else "dial"))
         self._idle_off_hook.start(self.context.config.dialplan.off_hook_warning_after_s)
 
     def _digit(self, digit: str) -> None:

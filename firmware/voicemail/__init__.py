@@ -1,0 +1,1 @@
+"""Voicemail boxes, call recordings and their crash-safe audio files."""
