@@ -8,7 +8,7 @@ RUN_DEBS := python3-venv espeak-ng sox libsndfile1
 TEST_DEBS := libspandsp2 libsndfile1 espeak-ng sox asterisk-moh-opsound-wav asterisk-core-sounds-en-wav chromium
 STAMP := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 
-.PHONY: run test bench lint format typecheck clean debs-run debs-test prompts
+.PHONY: run test bench lint format typecheck clean debs-run debs-test screenshots prompts
 
 run: $(STAMP) prompts
 	@$(BIN)/switchboard run
@@ -18,6 +18,9 @@ test: $(STAMP) debs-test prompts
 
 bench: $(STAMP) debs-test prompts
 	@$(BIN)/python -m bench
+
+screenshots: $(STAMP) debs-test prompts
+	@$(BIN)/python scripts/screenshots.py
 
 lint: $(STAMP)
 	@$(BIN)/ruff check .

@@ -3,6 +3,8 @@
 The children run in their own session so a Ctrl-C reaches only this launcher, which then
 stops them in order (web first, engine last) and waits for both. The web process is started
 as its own program (`python -m web_ui`): nothing on the engine's side imports the web UI.
+SIGTERM (systemd, `kill`) and SIGHUP (a closed terminal) stop them the same way, so no
+process is left behind.
 """
 
 from __future__ import annotations
@@ -22,7 +24,26 @@ STOP_TIMEOUT_S = 10.0
 POLL_INTERVAL_S = 0.1
 
 
+class _StopRequested(Exception):
+    """SIGTERM or SIGHUP arrived: stop like Ctrl-C."""
+
+
+def _request_stop(signal_number: int, _frame: object) -> None:
+    raise _StopRequested(signal.Signals(signal_number).name)
+
+
 def run_both(paths: DataPaths, listen: str, *, hal: str | None = None) -> int:
+    previous = {
+        number: signal.signal(number, _request_stop) for number in (signal.SIGTERM, signal.SIGHUP)
+    }
+    try:
+        return _run_both(paths, listen, hal=hal)
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
+def _run_both(paths: DataPaths, listen: str, *, hal: str | None) -> int:
     data = ["--data", str(paths.root)]
     engine_command = [sys.executable, "-m", "firmware", "engine", *data]
     if hal:
@@ -44,10 +65,12 @@ def run_both(paths: DataPaths, listen: str, *, hal: str | None = None) -> int:
             time.sleep(POLL_INTERVAL_S)
         print("switchboard: a process stopped unexpectedly; stopping the other", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, _StopRequested):
         print("\nswitchboard: stopping", flush=True)
         return 0
     finally:
+        for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(number, signal.SIG_IGN)  # a second signal must not cut the stop short
         for process in (web_process, engine):
             if process is not None:
                 _stop(process)

@@ -28,7 +28,7 @@ def run_web_process(paths: DataPaths, listen: str) -> int:
     if not host or not port.isdigit():
         log.error("web: --listen must be HOST:PORT, got %r", listen)
         return 2
-    app = create_app(paths.control_socket, paths.history_db)
+    app = create_app(paths)
     log.info("web: serving on http://%s:%s/ (engine socket %s)", host, port, paths.control_socket)
     uvicorn.run(app, host=host, port=int(port), log_level="warning", access_log=False)
     return 0

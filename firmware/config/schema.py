@@ -13,10 +13,9 @@ from typing import Final, Literal
 from pydantic import Field
 
 from firmware.config.fields import EMAIL_PATTERN, ExtensionNumber, Language, Model
-from firmware.config.routing import RoutingConfig
-from firmware.config.voicemail import RecordingSettings, VoicemailSettings
-from firmware.config.sections.dialplan import DialPlan, FeatureCode, FeatureCodes
 from firmware.config.mail import MailSettings
+from firmware.config.routing import RoutingConfig
+from firmware.config.sections.dialplan import DialPlan, FeatureCode, FeatureCodes
 from firmware.config.sections.employees import Employee
 from firmware.config.sections.hat import (
     MAX_PORTS,
@@ -27,6 +26,7 @@ from firmware.config.sections.hat import (
     PortConfig,
 )
 from firmware.config.sections.system import SystemSettings
+from firmware.config.voicemail import RecordingSettings, VoicemailSettings
 
 SCHEMA_VERSION: Final = 2  # 2: routing scenarios replace the lines' inbound lists
 
@@ -45,13 +45,13 @@ __all__ = [
     "FxsPortConfig",
     "HatConfig",
     "Language",
+    "MailSettings",
     "Model",
     "PortConfig",
-    "RoutingConfig",
-    "MailSettings",
     "RecordingSettings",
-    "VoicemailSettings",
+    "RoutingConfig",
     "SystemSettings",
+    "VoicemailSettings",
 ]
 
 

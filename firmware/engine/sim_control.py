@@ -7,7 +7,10 @@ exactly as with real phones and lines.
 
 from __future__ import annotations
 
+import base64
 from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 import aio
 from firmware.control.server import ControlServer, RequestError
@@ -17,6 +20,7 @@ if TYPE_CHECKING:
 
 PHONE_ACTIONS = ("off_hook", "on_hook", "flash", "dial", "dial_pulse", "say", "silence")
 LINE_ACTIONS = ("ring", "hang_up", "answer")
+MAX_SPOKEN_BYTES = 10 * 8000 * 2
 
 
 def register_sim_control(server: ControlServer, rig: SimulatedRig) -> None:
@@ -86,6 +90,40 @@ def register_sim_control(server: ControlServer, rig: SimulatedRig) -> None:
             },
         }
 
+    def party_of(request: dict[str, Any]) -> Any:
+        if request.get("kind") == "line":
+            return port_of(request, rig.exchanges, "line")
+        return port_of(request, rig.phones, "phone")
+
+    async def sim_listen(request: dict[str, Any]) -> Any:
+        """What a phone's earpiece (or a line's far end) heard since sample `since`."""
+        since = request.get("since")
+        start, samples = party_of(request).heard_since(since if isinstance(since, int) else None)
+        pcm = base64.b64encode(samples.astype("<i2").tobytes()).decode("ascii")
+        return {"start": start, "end": start + len(samples), "rate": 8000, "pcm": pcm}
+
+    async def sim_speak(request: dict[str, Any]) -> Any:
+        """Speak int16 8 kHz samples (base64, little endian) into a phone or a line."""
+        try:
+            raw = base64.b64decode(str(request.get("pcm", "")), validate=True)
+        except ValueError:
+            raise RequestError("bad_request", "pcm must be base64 of 16-bit samples") from None
+        if len(raw) % 2 or len(raw) > MAX_SPOKEN_BYTES:
+            raise RequestError("bad_request", "pcm must be whole 16-bit samples, at most 10 s")
+        party_of(request).say(np.frombuffer(raw, dtype="<i2").astype(np.int16))
+        return {"samples": len(raw) // 2}
+
+    async def sim_tone(request: dict[str, Any]) -> Any:
+        """A steady test tone (hz) into a phone or a line, or silence (hz null)."""
+        hz = request.get("hz")
+        if hz is not None and not (isinstance(hz, int | float) and 50 <= hz <= 3900):
+            raise RequestError("bad_request", "hz must be 50 to 3900, or null for silence")
+        party_of(request).say(None if hz is None else float(hz))
+        return {"hz": hz}
+
+    server.handle("sim_tone", sim_tone)
+    server.handle("sim_listen", sim_listen)
+    server.handle("sim_speak", sim_speak)
     server.handle("sim_phone", sim_phone)
     server.handle("sim_line", sim_line)
     server.handle("sim_state", sim_state)

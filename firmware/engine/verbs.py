@@ -8,7 +8,7 @@ can group by them; a new case is a new member, never a free-text string.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol
@@ -122,6 +122,19 @@ class PlayResult:
     digit: str = ""  # the key that interrupted the playback
 
 
+class MediaTap(Protocol):
+    """Something that hears a call's audio each media tick: a recorder, the fax receiver.
+
+    `frame` gets the caller's 160 samples (8 kHz int16) and, for a call bridged to a
+    person, the other party's 160 samples (`None` while the system alone is on the call).
+    It may return 160 samples to send to the caller instead of what the system plays (the
+    fax receiver's answer tones and signals); `None` leaves the caller's audio alone. It
+    runs in the media tick, so it copies and returns quickly; disk and mail go elsewhere.
+    """
+
+    def frame(self, caller: np.ndarray, other: np.ndarray | None) -> np.ndarray | None: ...
+
+
 class CallView(Protocol):
     """What routing may read of a call."""
 
@@ -211,6 +224,11 @@ class CallControl(Protocol):
 
     async def wait_until_gone(self, call: CallView) -> None:
         """Return once the caller hangs up."""
+        ...
+
+    def add_tap(self, call: CallView, tap: MediaTap) -> Callable[[], None]:
+        """Let `tap` hear the call (and optionally speak to the caller) from the next
+        media tick until the returned function is called or the call ends."""
         ...
 
     def note_step(self, call: CallView, operation: str, exit_name: str) -> None:

@@ -1,83 +1,14 @@
-import asyncio
-import socket
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
-
 import pytest
 
-from firmware.control.client import ControlClient
-from tests.firmware.processes.running import Process, control_socket, start_engine
 from tests.web_ui.browser import chromium_page
+from tests.web_ui.pbx import control, engine_and_web, log_in, port_state, shows
 
 pytestmark = pytest.mark.browser
 
 
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def answers_http(port):
-    with socket.socket() as probe:
-        return probe.connect_ex(("127.0.0.1", port)) == 0
-
-
-def control(data_dir, op, **arguments):
-    """A control request from a thread of its own: Playwright owns this thread's loop."""
-
-    async def send():
-        async with ControlClient(control_socket(data_dir)) as client:
-            return await client.request(op, **arguments)
-
-    with ThreadPoolExecutor(1) as thread:
-        return thread.submit(asyncio.run, send()).result()
-
-
-def port_state(data_dir, index):
-    return control(data_dir, "status")["ports"][index]["state"]
-
-
-def shows(page, selector, text):
-    """Wait until the element's text is `text` (the page updates on pushed events)."""
-    page.wait_for_function(
-        "([selector, text]) => document.querySelector(selector).textContent === text",
-        arg=[selector, text],
-    )
-
-
-class EngineAndWeb:
-    """The two processes of `switchboard run` on a temporary data directory."""
-
-    def __init__(self, tmp_path):
-        self.data = tmp_path / "data"
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}/"
-        self.engine = start_engine(self.data)
-        self.web = None
-        self.start_web()
-
-    def start_web(self):
-        self.web = Process("web", "--listen", f"127.0.0.1:{self.port}", data_dir=self.data)
-        self.web.wait_for(lambda: answers_http(self.port), "web")
-
-    def stop(self):
-        self.web.stop()
-        self.engine.stop()
-
-
-@contextmanager
-def engine_and_web(tmp_path):
-    processes = EngineAndWeb(tmp_path)
-    try:
-        yield processes
-    finally:
-        processes.stop()
-
-
 def test_the_ports_page_lists_the_hat_and_follows_a_phone_live(tmp_path):
     with engine_and_web(tmp_path) as pbx, chromium_page() as page:
-        page.goto(pbx.url)
+        log_in(page, pbx.url)
         rows = page.locator("#ports tbody tr")
         assert rows.count() == 6
         assert rows.nth(0).locator("td").all_inner_texts()[:4] == ["0", "FXS", "Phone 1", "idle"]
@@ -97,7 +28,7 @@ def test_the_ports_page_lists_the_hat_and_follows_a_phone_live(tmp_path):
 
 def test_an_open_page_catches_up_with_changes_made_while_the_web_process_was_down(tmp_path):
     with engine_and_web(tmp_path) as pbx, chromium_page() as page:
-        page.goto(pbx.url)
+        log_in(page, pbx.url)
         shows(page, "#engine-state", "live")
         pbx.web.stop()
         page.wait_for_function("document.querySelector('#engine-state').textContent !== 'live'")
@@ -113,7 +44,7 @@ def test_an_open_page_catches_up_with_changes_made_while_the_web_process_was_dow
 
 def test_the_page_says_when_saved_settings_wait_for_a_restart(tmp_path):
     with engine_and_web(tmp_path) as pbx, chromium_page() as page:
-        page.goto(pbx.url)
+        log_in(page, pbx.url)
         shows(page, "#engine-state", "live")
         notice = page.locator("#restart-required")
         assert not notice.is_visible()

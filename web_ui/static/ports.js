@@ -2,25 +2,34 @@
 // engine's events pushed through /api/events (the whole status first, on every (re)connect).
 "use strict";
 
+// The page's language for the values events carry (port states, health).
+const words = JSON.parse(document.getElementById("words").textContent);
+const say = (word) => words[word] || word;
+const engineWords = document.getElementById("engine-state").dataset;
+
 function since(cell) {
   const started = Number(cell.dataset.since);
   if (!started) { cell.textContent = ""; return; }
   const seconds = Math.max(0, Math.round(Date.now() / 1000 - started));
   const minutes = Math.floor(seconds / 60);
-  cell.textContent = minutes ? `${minutes} min ${seconds % 60} s` : `${seconds} s`;
+  cell.textContent = minutes
+    ? `${minutes} ${say("min")} ${seconds % 60} ${say("s")}`
+    : `${seconds} ${say("s")}`;
 }
 
 function showPort(port) {
   const row = document.getElementById(`port-${port.index}`);
   if (!row) return;
-  row.querySelector(".state").textContent = port.state;
+  const state = row.querySelector(".state");
+  state.textContent = say(port.state);
+  state.dataset.state = port.state;
   row.querySelector(".peer").textContent = port.peer || "";
   const sinceCell = row.querySelector(".since");
   sinceCell.dataset.since = port.since || "";
   since(sinceCell);
   const health = row.querySelector(".health");
   health.className = `health health-${port.health}`;
-  health.textContent = port.reason ? `${port.health}: ${port.reason}` : port.health;
+  health.textContent = port.reason ? `${say(port.health)}: ${port.reason}` : say(port.health);
 }
 
 function showRestartRequired(system) {
@@ -28,18 +37,25 @@ function showRestartRequired(system) {
 }
 
 function follow() {
-  const source = new EventSource("/api/events");
+  const source = new EventSource("/api/v1/events");
   const engineState = document.getElementById("engine-state");
   source.addEventListener("status", (message) => {
     const status = JSON.parse(message.data);
     status.ports.forEach(showPort);
     showRestartRequired(status.system);
-    engineState.textContent = "live";
+    engineState.textContent = engineWords.live;
+    engineState.dataset.state = "live";
   });
   source.addEventListener("port", (message) => showPort(JSON.parse(message.data)));
   source.addEventListener("config", (message) => showRestartRequired(JSON.parse(message.data)));
-  source.addEventListener("engine", () => { engineState.textContent = "engine not reachable"; });
-  source.onerror = () => { engineState.textContent = "reconnecting…"; };
+  source.addEventListener("engine", () => {
+    engineState.textContent = engineWords.unreachable;
+    engineState.dataset.state = "unreachable";
+  });
+  source.onerror = () => {
+    engineState.textContent = engineWords.reconnecting;
+    engineState.dataset.state = "reconnecting";
+  };
 }
 
 document.querySelectorAll(".since").forEach(since);

@@ -81,6 +81,18 @@ class Listener:
         """The last `seconds` of audio heard during the current listening period."""
         return self._ear.samples(seconds)
 
+    def heard_since(self, index: int | None, max_seconds: float = 2.0) -> tuple[int, np.ndarray]:
+        """(start index, samples) heard from absolute sample `index` on, at most the last
+        `max_seconds`: for streaming the audio elsewhere piece by piece."""
+        recording = self._ear.recording
+        end, oldest = recording.end, recording.oldest
+        if end is None or oldest is None:
+            return 0 if index is None else index, np.zeros(0, dtype=np.int16)
+        start = max(oldest, end - round(max_seconds * SAMPLE_RATE_HZ))
+        if index is not None and index > start:
+            start = min(index, end)
+        return start, recording.read(start, end)
+
     def hears(self, seconds: float = 1.0) -> Hearing:
         """Dominant frequencies, levels and the recognised tone of the last `seconds`."""
         return self._ear.hears(seconds)

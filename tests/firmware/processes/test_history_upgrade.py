@@ -4,6 +4,7 @@ import sqlite3
 import time
 from contextlib import closing
 
+from firmware.storage.migrations import LATEST_VERSION
 from tests.firmware.processes.running import Process, start_engine
 from tests.firmware.processes.test_engine_process import request
 from tests.firmware.storage.test_database import old_release_database
@@ -22,9 +23,9 @@ def test_the_engine_upgrades_an_old_history_database_and_still_lists_its_calls(t
 
     assert [(call["call_id"], call["talk_s"]) for call in history] == [("c-old", 60.0)]
     with sqlite3.connect(data / "history.sqlite3") as connection:
-        assert connection.execute("PRAGMA user_version").fetchone()[0] == 1
+        assert connection.execute("PRAGMA user_version").fetchone()[0] == LATEST_VERSION
     assert code == 0
-    assert "upgraded from schema version 0 to 1" in engine.output
+    assert f"upgraded from schema version 0 to {LATEST_VERSION}" in engine.output
 
 
 def test_the_engine_refuses_a_history_database_from_a_newer_release(tmp_path):

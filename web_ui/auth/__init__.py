@@ -1,0 +1,1 @@
+"""Who may use the web UI: accounts, sessions, CSRF protection and roles."""
