@@ -156,6 +156,10 @@ class Line(_Party):
     def digits_received(self) -> str:
         return self.virtual.digits_received()
 
+    def press(self, digits: str, **options: Any) -> None:
+        """The caller presses keys (DTMF audio); returns when the last tone has been sent."""
+        self._appliance._run(self.virtual.press(digits, **options))
+
     def answer(self) -> None:
         """The far end of an outgoing call answers."""
         self._appliance.act(self.virtual.answer)

@@ -24,15 +24,19 @@ from firmware.config.schema import FxoPortConfig, FxsPortConfig
 from firmware.control.server import ControlServer
 from firmware.countries import load_country
 from firmware.engine import control_api
+from firmware.engine.call_control import EngineCallControl
 from firmware.engine.calls import CallManager
 from firmware.engine.context import EngineContext
 from firmware.engine.fxo_line import FxoLine
 from firmware.engine.fxs_line import FxsLine
 from firmware.engine.history import CallRecord
+from firmware.engine.inbound import InboundEntry
 from firmware.engine.port_channel import PortChannel
 from firmware.engine.status import port_row
+from firmware.greetings import greetings_dir
 from firmware.mail import control as mail_control
 from firmware.paths import DataPaths
+from firmware.routing.runner import RoutingRunner
 from firmware.storage.history import HistoryWriter
 from firmware.voicemail.message_waiting import MessageWaiting
 from firmware.voicemail.messaging import Messaging
@@ -102,6 +106,12 @@ class Engine:
             on_endpoint_change=self._publish_line,
         )
         self.context.messages_waiting = self.message_waiting.extension_waiting
+        self.call_control = EngineCallControl(self.calls, self.context)
+        self.router = RoutingRunner.for_data_directory(
+            self.call_control, self.config, self.paths.history_db, greetings_dir(self.paths)
+        )
+        self.inbound = InboundEntry(self.calls, self.call_control, self.router.handle_inbound)
+        self.context.route_inbound = self.inbound
         self._hat_settings_in_use = hat_settings(self.config)
         self.hat = await Hat.start(self.factory, self._hat_settings_in_use, self._events.put_nowait)
         for index, port in sorted(self.hat.ports.items()):
@@ -132,6 +142,7 @@ class Engine:
             await self.control.stop()
         if self._dispatcher is not None:
             self._dispatcher.cancel()
+        await self.inbound.stop()
         for call in list(self.calls.calls):
             self.calls.end(call, "system_shutdown", hung_up_by="system")
         if self._pending_writes:
@@ -160,6 +171,7 @@ class Engine:
         needed_restart = self.restart_required
         self.config = config
         self.context.apply(config)
+        self.router.apply(config)
         self.messaging.apply(config)
         self.message_waiting.apply(config)
         for line in self.lines.values():
@@ -238,6 +250,7 @@ class Engine:
             channel.pull()
         for call in self.calls.calls:
             call.bridge.mix()
+        self.call_control.tick()
         for channel in self.channels:
             channel.push()
 

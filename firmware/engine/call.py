@@ -103,6 +103,10 @@ class Call:
         self.transferrer_role = ""
         self.recall_timer = Timer(lambda: None)
         self.music: dict[Channel, AudioSource] = {}  # hold music each held party hears
+        # Routing offers a routed call step by step and ends it itself; `step` is where
+        # in its scenario the call is (for the dashboard).
+        self.routed = False
+        self.step = ""
         now = aio.wall_time()
         self.record = CallRecord(
             call_id=self.id,

@@ -84,6 +84,46 @@ class CallManager:
         self._changed(call)
         return call
 
+    def open(
+        self,
+        origin: Endpoint,
+        caller: Party,
+        dialled: str,
+        *,
+        direction: str,
+        line_port: int | None = None,
+    ) -> Call:
+        """A call that routing will offer step by step: nobody alerts yet, and it does not
+        end when the endpoints it offers to decline; routing ends it."""
+        call = Call(direction, caller, dialled, origin)
+        call.routed = True
+        call.line_port = call.record.line_port = line_port
+        self.calls.append(call)
+        log.info("%s: %s %s → %s (routed)", call.id, direction, caller.number, dialled)
+        self._changed(call)
+        return call
+
+    def offer_to(self, call: Call, target: Endpoint) -> bool:
+        """Alert `target` for a routed call as well; False if it cannot take it."""
+        if call.state is not CallState.ALERTING or target in call.alerting:
+            return False
+        call._leg(target, "callee")
+        if self._share_a_call(call.origin, target) or not target.offer(call):
+            call._end_leg(target, "busy")
+            return False
+        call.alerting.append(target)
+        self._changed(call)
+        return True
+
+    def stop_offering(self, call: Call, target: Endpoint, reason: str) -> None:
+        """`target` stops alerting for a routed call (its answer time is over)."""
+        if target not in call.alerting:
+            return
+        call.alerting.remove(target)
+        target.withdraw(call)
+        call._end_leg(target, reason)
+        self._changed(call)
+
     def refuse(
         self,
         origin: Endpoint,
@@ -135,7 +175,7 @@ class CallManager:
             return
         call.alerting.remove(endpoint)
         call._end_leg(endpoint, reason)
-        if not call.alerting and call.state is CallState.ALERTING:
+        if not call.alerting and call.state is CallState.ALERTING and not call.routed:
             if call.transferring is not None:
                 self._recall_transfer(call.transferring, reason)
             else:
@@ -159,7 +199,7 @@ class CallManager:
         if endpoint in call.alerting:
             call.alerting.remove(endpoint)
             call._end_leg(endpoint, "declined")
-            if not call.alerting and call.state is CallState.ALERTING:
+            if not call.alerting and call.state is CallState.ALERTING and not call.routed:
                 if call.transferring is not None:
                     self._recall_transfer(call.transferring, "no_answer")
                 else:
@@ -204,6 +244,7 @@ class CallManager:
             self.calls.remove(call)
         log.info("%s: ended (%s, by %s)", call.id, reason, hung_up_by or "-")
         self._record_call(call.record)
+        self._changed(call)
         consultation, call.transfer_to = call.transfer_to, None
         if call.transferring is not None:
             call.transferring.transfer_to = None

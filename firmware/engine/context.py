@@ -42,6 +42,8 @@ class EngineContext:
         self._tried_lines: weakref.WeakKeyDictionary[Call, set[int]] = weakref.WeakKeyDictionary()
         self._save_config = save_config
         self._on_endpoint_change = on_endpoint_change
+        # The inbound entry (routing) for lines without a list of extensions to ring.
+        self.route_inbound: Callable[[FxoLine, Party, int], Call] | None = None
         # Stutter dial tone for an extension whose box has unheard messages (voicemail).
         self.messages_waiting: Callable[[str], bool] = lambda _extension: False
         self.apply(config)
@@ -105,6 +107,10 @@ class EngineContext:
             return []
         return [self.fxs_lines[port] for port in employee.fxs_ports if port in self.fxs_lines]
 
+    def port_of(self, endpoint: object) -> int | None:
+        port = getattr(endpoint, "port", None)
+        return getattr(port, "index", None)
+
     def call_extension(self, origin: FxsLine, extension: str) -> Call:
         targets = self.endpoints_for_extension(extension)
         return self.calls.place(origin, origin.party, extension, targets, direction="internal")
@@ -143,13 +149,22 @@ class EngineContext:
         return False
 
     def call_inbound(self, line: FxoLine, caller: Party) -> Call:
-        """A call that rang in on `line`, offered to the line's inbound extensions."""
+        """A call that rang in on `line`: offered to the line's inbound extensions when it
+        lists them (as before scenarios), else handed to routing."""
         settings = line.settings
         extensions = settings.inbound if settings is not None else []
-        targets = [endpoint for ext in extensions for endpoint in self.endpoints_for_extension(ext)]
-        call = self.calls.place(
-            line, caller, line.party.number, targets, direction="inbound", line_port=line.port.index
-        )
+        if not extensions and self.route_inbound is not None:
+            call = self.route_inbound(line, caller, line.port.index)
+        else:
+            targets = [e for ext in extensions for e in self.endpoints_for_extension(ext)]
+            call = self.calls.place(
+                line,
+                caller,
+                line.party.number,
+                targets,
+                direction="inbound",
+                line_port=line.port.index,
+            )
         call.record.line_port = line.port.index
         if line.ringing_since:  # the call began with the first ring, not with caller ID
             call.record.started_at = min(call.record.started_at, line.ringing_since)

@@ -281,12 +281,26 @@ class FxoLine(OutgoingCalls):
         if (
             wanted
             and call is not None
+            and not call.routed  # routing answers when its scenario says so
             and call.state is CallState.ALERTING
             and self.rings >= wanted
             and not self.port.seized
             and self._work is None
         ):
             self._work = aio.create_task(self._seize_for_inbound(ringback=True))
+
+    async def answer_by_system(self) -> bool:
+        """Go off-hook for the caller (routing answers to play a greeting); True once the
+        line is seized. A line that cannot be seized ends the call."""
+        if self.port.seized:
+            return True
+        if self._work is None:
+            self._work = aio.create_task(self._seize_for_inbound())
+        # A release meanwhile cancels the seizure; that is an answer too (not seized).
+        await aio.gather(self._work, return_exceptions=True)
+        if self.port.seized and self.call is not None:
+            self._set_mode(FxoMode.TALKING)
+        return self.port.seized
 
     async def _seize_for_inbound(self, *, ringback: bool = False) -> None:
         try:

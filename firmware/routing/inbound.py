@@ -6,9 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from firmware.engine.verbs import CallView
 from firmware.routing.numbers import normalise, number_key, starts_with
 from firmware.routing.plan import RoutingPlan
+from firmware.verbs import CallView
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 
 from firmware.config.routing import CallCentre, Contact, Scenario
 from firmware.config.schema import Config, Employee
-from firmware.engine.verbs import OfferMode, OfferTarget
 from firmware.routing.numbers import number_key
+from firmware.verbs import OfferMode, OfferTarget
 
 
 @dataclass

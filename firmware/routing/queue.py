@@ -16,11 +16,11 @@ from typing import Any
 
 import aio
 from firmware.config.routing import CallCentre, CallCentreMember
-from firmware.engine.verbs import OfferMode, OfferOutcome, OfferResult, OfferTarget, PlayOutcome
 from firmware.routing.journal import MissedCall
 from firmware.routing.ringing import journal_attempts
 from firmware.routing.waiting import first_of
 from firmware.routing.walk import ANSWERED, CALLER_GONE, Walk
+from firmware.verbs import OfferMode, OfferOutcome, OfferResult, OfferTarget, PlayOutcome
 
 log = logging.getLogger(__name__)
 MAX_ANNOUNCED_POSITION = 5

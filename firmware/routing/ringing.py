@@ -8,9 +8,9 @@ from typing import Literal
 
 import aio
 from firmware.config.schema import Employee
-from firmware.engine.verbs import OfferOutcome, OfferResult, RingAttempt
 from firmware.routing.journal import Attempt
 from firmware.routing.walk import Walk
+from firmware.verbs import OfferOutcome, OfferResult, RingAttempt
 
 # Which forwarding rule a call that was not answered falls under.
 Case = Literal["answered", "no_answer", "busy", "port_failed", "caller_gone"]

@@ -17,7 +17,6 @@ import aio
 from aio import host
 from firmware.config.routing import Menu, OperationConfig
 from firmware.config.schema import Config
-from firmware.engine.verbs import CallControl, CallView, EndReason
 from firmware.routing import inbound
 from firmware.routing.agents import AgentBoard
 from firmware.routing.call_history import CallHistory
@@ -50,6 +49,7 @@ from firmware.routing.walk import (
     Services,
     Walk,
 )
+from firmware.verbs import CallControl, CallView, EndReason
 
 log = logging.getLogger(__name__)
 

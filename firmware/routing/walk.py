@@ -6,12 +6,12 @@ import logging
 from dataclasses import dataclass, field
 
 import aio
-from firmware.engine.verbs import CallControl, CallView, EndReason, PlayOutcome, PlayResult
 from firmware.routing.agents import AgentBoard
 from firmware.routing.journal import CallJournal, Step
 from firmware.routing.manager_lookup import ManagerFinder
 from firmware.routing.plan import RoutingPlan
 from firmware.routing.prompts import PromptLibrary, PromptMissing
+from firmware.verbs import CallControl, CallView, EndReason, PlayOutcome, PlayResult
 
 log = logging.getLogger(__name__)
 

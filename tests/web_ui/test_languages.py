@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from babel.messages.pofile import read_po
 
-from firmware.engine.verbs import Direction, EndReason
+from firmware.verbs import Direction, EndReason
 from web_ui.catalogue import collect
 from web_ui.i18n import LOCALE_DIR, Localizer
 from web_ui.words import DIRECTIONS, END_REASONS

@@ -27,7 +27,7 @@ from drivers.sim.world.line_model import HybridEcho, LineNoise
 from drivers.sim.world.listening import Ear, Listener
 from drivers.sim.world.mouth import Mouth, Utterance
 from drivers.sim.world.ringing import InboundCall, RingPlan
-from drivers.sim.world.signals import TonePlayer, ToneSpecLike
+from drivers.sim.world.signals import TonePlayer, ToneSpecLike, dtmf_audio
 from drivers.sim.world.timeline import BlockCursor, ClipMixer, sample_index
 
 log = logging.getLogger(__name__)
@@ -159,6 +159,13 @@ class VirtualExchangeLine(Listener):
     def say(self, what: Utterance, level_dbm0: float = -10) -> None:
         """The far-end party speaks (heard by the DAA while connected)."""
         self._far_mouth.say(what, level_dbm0, sample_index(self._clock()))
+
+    async def press(self, digits: str, on_ms: float = 100, off_ms: float = 100) -> None:
+        """The far-end party presses keys on their phone: DTMF audio down the line (an
+        auto-attendant's menu choice); returns when the last tone has been sent."""
+        audio = dtmf_audio(digits, on_ms=on_ms, off_ms=off_ms, level_dbm0=-7, twist_db=2)
+        self._far_mouth.key(sample_index(self._clock()), audio)
+        await aio.sleep(len(audio) / 8000)
 
     # Line supervision ---------------------------------------------------------------------
 

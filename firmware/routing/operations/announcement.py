@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from firmware.config.routing import Announcement
-from firmware.engine.verbs import PlayOutcome
 from firmware.routing.walk import CALLER_GONE, Walk
+from firmware.verbs import PlayOutcome
 
 
 async def run(operation: Announcement, walk: Walk) -> str:

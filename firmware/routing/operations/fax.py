@@ -4,8 +4,8 @@ receiver joins here when it lands."""
 from __future__ import annotations
 
 from firmware.config.routing import FaxReception
-from firmware.engine.verbs import EndReason, PlayOutcome
 from firmware.routing.walk import CALLER_GONE, FINISHED, Walk
+from firmware.verbs import EndReason, PlayOutcome
 
 
 async def run(operation: FaxReception, walk: Walk) -> str:

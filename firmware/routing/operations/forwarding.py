@@ -13,12 +13,12 @@ from __future__ import annotations
 from firmware.config.people import ForwardRule
 from firmware.config.routing import Voicemail
 from firmware.config.schema import Employee
-from firmware.engine.verbs import EndReason, PlayOutcome
 from firmware.routing import queue
 from firmware.routing.journal import Attribution
 from firmware.routing.operations import voicemail
 from firmware.routing.ringing import ring_employee
 from firmware.routing.walk import ANSWERED, CALLER_GONE, FINISHED, Walk
+from firmware.verbs import EndReason, PlayOutcome
 
 BUSY_TONE_S = 10.0
 STANDARD_NOTICE = "forward_notice"

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from firmware.config.routing import HangUp
-from firmware.engine.verbs import EndReason, PlayOutcome
 from firmware.routing.walk import CALLER_GONE, FINISHED, Walk
+from firmware.verbs import EndReason, PlayOutcome
 
 BUSY_TONE_S = 10.0
 

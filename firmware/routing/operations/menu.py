@@ -11,8 +11,8 @@ of its own returns to the previous menu of a nested menu.
 from __future__ import annotations
 
 from firmware.config.routing import Menu
-from firmware.engine.verbs import DigitsOutcome, PlayOutcome
 from firmware.routing.walk import BACK, CALLER_GONE, Walk
+from firmware.verbs import DigitsOutcome, PlayOutcome
 
 ALL_KEYS = "0123456789*#"
 MAX_EXTENSION_DIGITS = 6

@@ -4,8 +4,8 @@
 from __future__ import annotations
 
 from firmware.config.routing import Pin
-from firmware.engine.verbs import DigitsOutcome, PlayOutcome
 from firmware.routing.walk import CALLER_GONE, Walk
+from firmware.verbs import DigitsOutcome, PlayOutcome
 
 MAX_PIN_DIGITS = 20
 KEYS = "0123456789#"

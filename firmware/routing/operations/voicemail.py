@@ -4,8 +4,8 @@ recorded by the voicemail service when it lands; until then the call ends after 
 from __future__ import annotations
 
 from firmware.config.routing import Voicemail
-from firmware.engine.verbs import EndReason, PlayOutcome
 from firmware.routing.walk import CALLER_GONE, FINISHED, Walk
+from firmware.verbs import EndReason, PlayOutcome
 
 
 async def run(operation: Voicemail, walk: Walk) -> str:

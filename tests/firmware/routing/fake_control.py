@@ -11,7 +11,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 import aio
-from firmware.engine.verbs import (
+from firmware.routing.prompts import SAMPLE_RATE, PromptLibrary
+from firmware.routing.waiting import Signal, first_of
+from firmware.verbs import (
     DigitsOutcome,
     DigitsResult,
     EndReason,
@@ -23,8 +25,6 @@ from firmware.engine.verbs import (
     PlayResult,
     RingAttempt,
 )
-from firmware.routing.prompts import SAMPLE_RATE, PromptLibrary
-from firmware.routing.waiting import Signal, first_of
 
 _call_numbers = itertools.count(1)  # unique across rigs, as call ids in one history are
 

@@ -1,7 +1,7 @@
 """The extension operation (hours, absences, DND, devices) and inbound routes (line,
 number, default, blacklist, VIP, caller prefix)."""
 
-from firmware.engine.verbs import EndReason
+from firmware.verbs import EndReason
 from tests.firmware.routing.conftest import Rig, config_with, people, run, scenario
 from tests.firmware.routing.fake_control import Person
 

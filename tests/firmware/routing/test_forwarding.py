@@ -4,7 +4,7 @@ employee otherwise, marked "voicemail" when it reached their voicemail."""
 
 import sqlite3
 
-from firmware.engine.verbs import EndReason
+from firmware.verbs import EndReason
 from tests.firmware.routing.conftest import Rig, config_with, people, run, scenario
 from tests.firmware.routing.fake_control import Person
 

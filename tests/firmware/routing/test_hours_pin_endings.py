@@ -4,8 +4,8 @@ call: voicemail, fax, hang-up, go to scenario, the safe ends of unset exits."""
 import datetime as dt
 
 from firmware.config.routing import WorkingHours
-from firmware.engine.verbs import EndReason
 from firmware.routing.operations.working_hours import decide
+from firmware.verbs import EndReason
 from tests.firmware.routing.conftest import Rig, config_with, run, scenario
 from tests.firmware.routing.fake_control import Press
 

@@ -9,7 +9,7 @@ OURS = ("aio", "firmware", "drivers", "voice", "web_ui")
 ROUTING_MAY_IMPORT = (
     "aio",
     "firmware.config",
-    "firmware.engine.verbs",
+    "firmware.verbs",
     "firmware.routing",
     "firmware.storage",
 )

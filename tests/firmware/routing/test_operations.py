@@ -1,6 +1,6 @@
 """Every exit of every operation, reached with a fake call control on the virtual clock."""
 
-from firmware.engine.verbs import EndReason
+from firmware.verbs import EndReason
 from tests.firmware.routing.conftest import Rig, config_with, run, scenario
 from tests.firmware.routing.fake_control import Press
 

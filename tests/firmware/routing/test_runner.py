@@ -3,8 +3,8 @@ applies to new calls only, a looping caller is ended politely."""
 
 import aio
 from firmware.config.document import validate
-from firmware.engine.verbs import EndReason
 from firmware.routing import runner as runner_module
+from firmware.verbs import EndReason
 from tests.firmware.routing.conftest import Rig, config_with, people, run, scenario
 from tests.firmware.routing.fake_control import Person, Press
 

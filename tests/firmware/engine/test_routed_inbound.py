@@ -1,0 +1,113 @@
+"""Outside calls walked through a scenario on the simulated hat: the greeting is heard on
+the line, the caller's keys (DTMF audio from the exchange side) choose where the call goes,
+the chosen phones ring, and history keeps the path."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from firmware.config.templates import load_template
+from firmware.simulator import SimulatedAppliance
+from tests.firmware.engine.fxs_helpers import config as fxs_config
+from tests.firmware.engine.fxs_helpers import hears_from
+from tests.firmware.engine.test_inbound import run_until
+
+WEDNESDAY_MORNING = dt.datetime(2026, 12, 2, 11, 0)
+WEDNESDAY_EVENING = dt.datetime(2026, 12, 2, 20, 0)
+
+
+def routed_config(template: str = "orders_and_support") -> dict[str, Any]:
+    """The default configuration with a routing template and lines without their own
+    list of extensions, so the scenario decides."""
+    document = fxs_config("US")
+    for port in document["hat"]["ports"]:
+        if port["kind"] == "fxo":
+            port["inbound"] = []
+    document["routing"] = load_template(template, country="US").model_dump(mode="json")
+    return document
+
+
+def appliance_at(moment: dt.datetime, document: dict[str, Any]) -> SimulatedAppliance:
+    zone = ZoneInfo(document["system"]["timezone"])
+    return SimulatedAppliance(document, start_epoch=moment.replace(tzinfo=zone).timestamp())
+
+
+def steps(pbx: SimulatedAppliance) -> list[tuple[str, str, str]]:
+    with sqlite3.connect(pbx.paths.history_db) as db:
+        rows = db.execute("SELECT scenario, operation, exit FROM call_steps ORDER BY id")
+        return [tuple(row) for row in rows]
+
+
+def test_the_caller_chooses_support_in_the_menu_and_a_support_phone_rings():
+    with appliance_at(WEDNESDAY_MORNING, routed_config()) as pbx:
+        line = pbx.line(0)
+        line.ring("5550100", "SMITH")
+        run_until(pbx, line.is_seized, 12)  # the scenario answers to play its greeting
+        pbx.run_for(1.5)
+        assert line.hears(1.0).level_dbm0 > -40  # the greeting is heard on the line
+        line.press("2")
+        support = pbx.phone("103")
+        run_until(pbx, support.is_ringing, 5)
+        assert pbx.phone("104").is_ringing()  # the team rings all at once
+        assert not pbx.phone("101").is_ringing() and not pbx.phone("102").is_ringing()
+        support.off_hook()
+        pbx.run_for(0.5)
+        assert not pbx.phone("104").is_ringing()
+        assert hears_from(pbx, support, line, 1000) == pytest.approx(-10, abs=1.5)
+        assert hears_from(pbx, line, support, 700) == pytest.approx(-10, abs=1.5)
+        support.on_hook()
+        pbx.run_for(2)
+        (row,) = pbx.history()
+        path = steps(pbx)
+    assert (row["direction"], row["from_number"], row["end_reason"]) == (
+        "inbound",
+        "5550100",
+        "completed",
+    )
+    assert row["answered_at"] is not None
+    assert path == [
+        ("main", "", "entered"),
+        ("main", "hours", "open"),
+        ("main", "greeting", "2"),
+        ("main", "support", "answered"),
+    ]
+
+
+def test_after_hours_the_caller_hears_the_closed_greeting_and_no_phone_rings():
+    with appliance_at(WEDNESDAY_EVENING, routed_config()) as pbx:
+        line = pbx.line(0)
+        line.ring("5550100")
+        run_until(pbx, line.is_seized, 12)
+        pbx.run_for(1.5)
+        assert line.hears(1.0).level_dbm0 > -40
+        run_until(pbx, lambda: not line.is_seized(), 60)  # greeting, beep, the end
+        pbx.run_for(2)
+        assert not any(pbx.phone(ext).virtual.ring_log for ext in ("101", "102", "103", "104"))
+        (row,) = pbx.history()
+        path = steps(pbx)
+    assert row["end_reason"] == "voicemail"
+    assert ("main", "hours", "closed") in path
+
+
+def test_a_caller_who_hangs_up_during_the_greeting_ends_the_call_and_frees_the_line():
+    with appliance_at(WEDNESDAY_MORNING, routed_config()) as pbx:
+        line = pbx.line(0)
+        line.ring("5550100")
+        run_until(pbx, line.is_seized, 12)
+        pbx.run_for(1)
+        line.hang_up()
+        run_until(pbx, lambda: not line.is_seized(), 10)
+        run_until(pbx, lambda: pbx.status()["calls"] == 0, 5)
+        pbx.run_for(2)
+        (row,) = pbx.history()
+        path = steps(pbx)
+        # The line works for the next caller.
+        line.ring("5550111")
+        run_until(pbx, line.is_seized, 12)
+    assert (row["end_reason"], row["hung_up_by"]) == ("caller_gave_up", "caller")
+    assert path[-1] == ("main", "greeting", "caller_gone")
