@@ -212,7 +212,7 @@ class EngineCallControl:
                     return PlayResult(PlayOutcome.CALLER_GONE)
                 for index, key in enumerate(call.keys):
                     if key in interrupt_digits:
-                        del call.keys[: index + 1]
+                        del call.keys[index]  # keys typed ahead stay for collect_digits
                         return PlayResult(PlayOutcome.INTERRUPTED, key)
                 if source.finished:
                     return PlayResult(PlayOutcome.FINISHED)

@@ -161,7 +161,7 @@ class RoutingRunner:
         except aio.CancelledError:
             raise
         except Exception:
-            log.exception("call %s: routing failed", walk.call.id)
+            log.exception("call %s on %s: routing failed", walk.call.id, walk.call.line)
             walk.note("", "error", "internal_error")
             if not walk.call.is_over:
                 await walk.control.hang_up(walk.call, EndReason.INTERNAL_ERROR)

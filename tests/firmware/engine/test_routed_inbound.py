@@ -111,3 +111,32 @@ def test_a_caller_who_hangs_up_during_the_greeting_ends_the_call_and_frees_the_l
         run_until(pbx, line.is_seized, 12)
     assert (row["end_reason"], row["hung_up_by"]) == ("caller_gave_up", "caller")
     assert path[-1] == ("main", "greeting", "caller_gone")
+
+
+def test_a_failure_while_handling_the_callers_key_ends_that_call_and_the_line_works_on(
+    monkeypatch, caplog
+):
+    from firmware.routing import runner
+
+    async def broken_menu(operation: Any, walk: Any) -> str:
+        await walk.say(operation.prompt)
+        raise RuntimeError("injected failure in digit handling")
+
+    monkeypatch.setitem(runner.OPERATIONS, "menu", broken_menu)
+    with appliance_at(WEDNESDAY_MORNING, routed_config()) as pbx:
+        line = pbx.line(0)
+        line.ring("5550100")
+        run_until(pbx, line.is_seized, 12)
+        run_until(pbx, lambda: not line.is_seized(), 30)  # the system lets the line go
+        pbx.run_for(2)
+        (failed,) = pbx.history()
+        monkeypatch.undo()
+        line.ring("5550111")
+        run_until(pbx, line.is_seized, 12)
+        pbx.run_for(1.5)
+        line.press("1")
+        run_until(pbx, pbx.phone("101").is_ringing, 5)
+    assert (failed["end_reason"], failed["hung_up_by"]) == ("internal_error", "system")
+    logged = [r for r in caplog.records if "routing failed" in r.getMessage()]
+    assert logged and failed["call_id"] in logged[0].getMessage()
+    assert "FXO/4" in logged[0].getMessage()
