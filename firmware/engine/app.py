@@ -38,6 +38,7 @@ from firmware.mail import control as mail_control
 from firmware.paths import DataPaths
 from firmware.routing.runner import RoutingRunner
 from firmware.storage.history import HistoryWriter
+from firmware.voicemail.desk import VoicemailDesk
 from firmware.voicemail.message_waiting import MessageWaiting
 from firmware.voicemail.messaging import Messaging
 
@@ -108,7 +109,11 @@ class Engine:
         self.context.messages_waiting = self.message_waiting.extension_waiting
         self.call_control = EngineCallControl(self.calls, self.context)
         self.router = RoutingRunner.for_data_directory(
-            self.call_control, self.config, self.paths.history_db, greetings_dir(self.paths)
+            self.call_control,
+            self.config,
+            self.paths.history_db,
+            greetings_dir(self.paths),
+            voicemail=VoicemailDesk(self.messaging.voicemail),
         )
         self.inbound = InboundEntry(self.calls, self.call_control, self.router.handle_inbound)
         self.context.route_inbound = self.inbound

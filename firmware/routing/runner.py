@@ -47,6 +47,7 @@ from firmware.routing.walk import (
     FINISHED,
     JUMP,
     Services,
+    VoicemailDesk,
     Walk,
 )
 from firmware.verbs import CallControl, CallView, EndReason
@@ -91,6 +92,7 @@ class RoutingRunner:
         journal: Journal | None = None,
         history: PartnerHistory | None = None,
         agents: AgentBoard | None = None,
+        voicemail: VoicemailDesk | None = None,
     ) -> None:
         self.journal = journal or Journal(None)
         self.agents = agents or AgentBoard(
@@ -101,20 +103,29 @@ class RoutingRunner:
             prompts=prompts or PromptLibrary(),
             agents=self.agents,
             managers=ManagerFinder(history),
+            voicemail=voicemail,
         )
         self.plan = RoutingPlan.from_config(config)
 
     @classmethod
     def for_data_directory(
-        cls, control: CallControl, config: Config, history_db: Path, greetings: Path
+        cls,
+        control: CallControl,
+        config: Config,
+        history_db: Path,
+        greetings: Path,
+        *,
+        voicemail: VoicemailDesk | None = None,
     ) -> RoutingRunner:
-        """The runner as the engine composes it: history and greetings under the data dir."""
+        """The runner as the engine composes it: history and greetings under the data dir,
+        messages into the voicemail boxes."""
         return cls(
             control,
             config,
             prompts=PromptLibrary(greetings),
             journal=Journal(history_db),
             history=CallHistory(history_db),
+            voicemail=voicemail,
         )
 
     def apply(self, config: Config) -> None:

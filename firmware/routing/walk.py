@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
 
 import aio
 from firmware.routing.agents import AgentBoard
@@ -30,6 +33,43 @@ class Services:
     prompts: PromptLibrary
     agents: AgentBoard
     managers: ManagerFinder
+    voicemail: VoicemailDesk | None = None
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is leaving a message, from which call, along which scenario path."""
+
+    number: str
+    name: str
+    line: str
+    call_id: str
+    path: tuple[str, ...]
+
+
+class Recording(Protocol):
+    @property
+    def recorder(self) -> Any: ...
+
+
+class VoicemailDesk(Protocol):
+    """The voicemail boxes as the voicemail operation uses them."""
+
+    def box_for(self, reference: str) -> str | None:
+        """The box of an extension or box id ("" for the general box); None if none."""
+        ...
+
+    async def is_full(self, box_id: str) -> bool: ...
+
+    async def greeting(self, box_id: str, kind: str) -> np.ndarray | None: ...
+
+    async def record(self, box_id: str, caller: Caller, *, max_s: float) -> Recording | None: ...
+
+    async def deposit(self, recording: Recording) -> None: ...
+
+    async def no_message(
+        self, box_id: str, caller: Caller, started_at: float, *, full: bool = False
+    ) -> None: ...
 
 
 @dataclass

@@ -140,3 +140,49 @@ def test_a_failure_while_handling_the_callers_key_ends_that_call_and_the_line_wo
     logged = [r for r in caplog.records if "routing failed" in r.getMessage()]
     assert logged and failed["call_id"] in logged[0].getMessage()
     assert "FXO/4" in logged[0].getMessage()
+
+
+def test_after_hours_the_callers_message_is_recorded_and_mailed_with_its_audio():
+    import io
+
+    import soundfile
+
+    from tests.firmware.mail.smtp_server import SmtpServer
+    from tests.firmware.voicemail.audio import rms, speech_like
+
+    spoken = speech_like(4.0)
+    with SmtpServer() as server:
+        document = routed_config()
+        document["email"].update(
+            host="127.0.0.1", port=server.port, security="none", from_address="pbx@office.example"
+        )
+        document["voicemail"] = {
+            "boxes": [{"id": "office", "name": "Office", "recipients": ["desk@office.example"]}]
+        }
+        with appliance_at(WEDNESDAY_EVENING, document) as pbx:
+            line = pbx.line(0)
+            line.ring("5550100", "SMITH")
+            run_until(pbx, line.is_seized, 12)
+            run_until(pbx, lambda: line.hears(0.3).frequencies[:1] == (1000.0,), 20)
+            pbx.run_for(0.5)  # the tone is over: speak
+            line.say(spoken, -10)
+            pbx.run_for(len(spoken) / 8000 + 0.5)
+            line.press("#")
+            run_until(pbx, lambda: not line.is_seized(), 10)
+            for _ in range(300):
+                if server.received:
+                    break
+                pbx.run_for(1)
+            (row,) = pbx.history()
+    (mail,) = server.received
+    message = mail.message
+    assert mail.recipients == ["desk@office.example"]
+    assert "5550100" in message["Subject"].replace("-", "").replace(" ", "").replace(
+        "(", ""
+    ).replace(")", "")
+    (attachment,) = list(message.iter_attachments())
+    audio, rate = soundfile.read(io.BytesIO(attachment.get_content()), dtype="int16")
+    assert rate == 8000
+    assert 3.5 <= len(audio) / rate <= 5.0
+    assert rms(audio) > 0.1 * rms(spoken)  # the caller's voice, not silence
+    assert row["end_reason"] == "voicemail"

@@ -1,0 +1,66 @@
+"""The voicemail boxes as routing's voicemail operation uses them (`VoicemailDesk`)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from firmware.config import Config
+from firmware.voicemail.audio_store import Recording
+from firmware.voicemail.boxes import BoxCondition, UnknownBox, Voicemail
+from firmware.voicemail.index import CallInfo
+
+
+class VoicemailDesk:
+    def __init__(self, voicemail: Voicemail) -> None:
+        self.voicemail = voicemail
+
+    @property
+    def config(self) -> Config:
+        return self.voicemail.config
+
+    def box_for(self, reference: str) -> str | None:
+        boxes = self.config.voicemail.boxes
+        if reference:
+            for box in boxes:
+                if box.id == reference:
+                    return box.id
+            for box in boxes:
+                if box.owner == reference:
+                    return box.id
+            return None
+        shared = [box for box in boxes if not box.owner]
+        return shared[0].id if shared else None
+
+    async def is_full(self, box_id: str) -> bool:
+        status = await self.voicemail.status(box_id)
+        return status.condition is BoxCondition.FULL
+
+    async def greeting(self, box_id: str, kind: str) -> np.ndarray | None:
+        try:
+            return await self.voicemail.greeting(box_id, kind)
+        except (UnknownBox, ValueError):
+            return None
+
+    async def record(self, box_id: str, caller: object, *, max_s: float) -> Recording | None:
+        return await self.voicemail.record(box_id, _info(caller), max_s=max_s)
+
+    async def deposit(self, recording: object) -> None:
+        if not isinstance(recording, Recording):
+            raise TypeError(f"not a voicemail recording: {recording!r}")
+        await self.voicemail.deposit(recording)
+
+    async def no_message(
+        self, box_id: str, caller: object, started_at: float, *, full: bool = False
+    ) -> None:
+        await self.voicemail.no_message(box_id, _info(caller), started_at, full=full)
+
+
+def _info(caller: object) -> CallInfo:
+    """Routing's `Caller` as the voicemail index keeps it."""
+    return CallInfo(
+        caller_number=getattr(caller, "number", ""),
+        caller_name=getattr(caller, "name", ""),
+        line=getattr(caller, "line", ""),
+        call_id=getattr(caller, "call_id", ""),
+        path=tuple(getattr(caller, "path", ())),
+    )
