@@ -5,15 +5,18 @@ BIN := $(VENV)/bin
 # Debian packages: to run on the simulated hat, and in addition for the tests
 # (reference DSP, speech and music for talk-off, a browser for the web UI).
 RUN_DEBS := python3-venv espeak-ng sox libsndfile1
-TEST_DEBS := libspandsp2 libsndfile1 espeak-ng sox asterisk-moh-opsound-wav asterisk-core-sounds-en-wav chromium
+TEST_DEBS := nodejs libspandsp2 libsndfile1 espeak-ng sox asterisk-moh-opsound-wav asterisk-core-sounds-en-wav chromium
 STAMP := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
+# MicroPython's WebAssembly port from the npm registry: the `aio` core is tested under it.
+MICROPYTHON_VERSION := 1.27.0
+MICROPYTHON := .cache/micropython/node_modules/@micropython/micropython-webassembly-pyscript/micropython.mjs
 
-.PHONY: run test bench lint format typecheck clean debs-run debs-test screenshots prompts
+.PHONY: run test bench lint format typecheck clean debs-run debs-test screenshots prompts micropython
 
 run: $(STAMP) prompts
 	@$(BIN)/switchboard run
 
-test: $(STAMP) debs-test prompts
+test: $(STAMP) debs-test prompts micropython
 	@$(BIN)/python -m pytest -n 2
 
 bench: $(STAMP) debs-test prompts
@@ -38,6 +41,13 @@ typecheck: $(STAMP)
 prompts: debs-run
 	@scripts/make-prompts
 
+micropython: $(MICROPYTHON)
+
+$(MICROPYTHON): | debs-test
+	@command -v npm >/dev/null || { echo "npm is needed to install MicroPython's WebAssembly port" >&2; exit 1; }
+	@npm install --silent --no-audit --no-fund --prefix .cache/micropython \
+		@micropython/micropython-webassembly-pyscript@$(MICROPYTHON_VERSION)
+
 debs-run:
 	@scripts/ensure-debian-packages $(RUN_DEBS)
 
@@ -51,4 +61,4 @@ $(STAMP): pyproject.toml | debs-run
 	@touch $@
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .ruff_cache .mypy_cache
+	rm -rf $(VENV) var .cache .pytest_cache .ruff_cache .mypy_cache
