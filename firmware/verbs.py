@@ -232,7 +232,8 @@ class CallControl(Protocol):
         ...
 
     def note_step(self, call: CallView, operation: str, exit_name: str) -> None:
-        """Add a routing step (operation id and the exit it took) to the call's history."""
+        """Where routing is with the call: entering an operation (`exit_name` empty) or
+        leaving it by `exit_name`; shown while the call lasts."""
         ...
 
     async def hang_up(self, call: CallView, reason: EndReason) -> None:

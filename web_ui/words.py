@@ -43,7 +43,14 @@ END_REASONS = [
     N_("system_shutdown"),
 ]
 UNITS = [N_("s"), N_("min")]  # how long a port has been in its state
-LIVE_WORDS = [*PORT_STATES, *HEALTH, *UNITS]  # what the dashboard's script shows as events arrive
+CALL_STATES = [N_("alerting"), N_("connected"), N_("unknown")]
+LIVE_WORDS = [
+    *PORT_STATES,
+    *HEALTH,
+    *UNITS,
+    *DIRECTIONS,
+    *CALL_STATES,
+]  # what the dashboard's script shows as events arrive
 EXITS = [
     N_("next"),
     N_("timeout"),

@@ -32,7 +32,7 @@ from firmware.engine.fxs_line import FxsLine
 from firmware.engine.history import CallRecord
 from firmware.engine.inbound import InboundEntry
 from firmware.engine.port_channel import PortChannel
-from firmware.engine.status import port_row
+from firmware.engine.status import call_rows, port_row
 from firmware.greetings import greetings_dir
 from firmware.mail import control as mail_control
 from firmware.paths import DataPaths
@@ -108,6 +108,7 @@ class Engine:
         )
         self.context.messages_waiting = self.message_waiting.extension_waiting
         self.call_control = EngineCallControl(self.calls, self.context)
+        self.calls.on_change.append(self._publish_calls)
         self.router = RoutingRunner.for_data_directory(
             self.call_control,
             self.config,
@@ -221,9 +222,14 @@ class Engine:
             },
             "ports": rows,
             "calls": len(self.calls.calls),
+            "active_calls": call_rows(self.calls.calls),
             "bridges": sum(1 for call in self.calls.calls if call.bridge.members),
             "pcm": self.hat.highway.counters(),
         }
+
+    def _publish_calls(self, _call: object) -> None:
+        if self.serve_control:
+            self.control.publish("calls", {"calls": call_rows(self.calls.calls)})
 
     def _publish_line(self, line: FxsLine | FxoLine) -> None:
         if self.hat is None or not self.serve_control:

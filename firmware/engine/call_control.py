@@ -401,8 +401,9 @@ class EngineCallControl:
 
     def note_step(self, view: CallView, operation: str, exit_name: str) -> None:
         call = _own(view)
-        call.call.step = operation
-        log.info("%s: %s → %s", call.id, operation, exit_name)
+        self.calls.step_reached(call.call, operation)
+        if exit_name:
+            log.info("%s: %s → %s", call.id, operation, exit_name)
 
     async def hang_up(self, view: CallView, reason: EndReason) -> None:
         call = _own(view)

@@ -124,6 +124,11 @@ class CallManager:
         call._end_leg(target, reason)
         self._changed(call)
 
+    def step_reached(self, call: Call, step: str) -> None:
+        """Routing took `call` to `step` of its scenario (shown while the call lasts)."""
+        call.step = step
+        self._changed(call)
+
     def refuse(
         self,
         origin: Endpoint,

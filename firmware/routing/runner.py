@@ -248,6 +248,7 @@ class RoutingRunner:
                 if entering_menu:
                     walk.menu_stack.append(name)
                 walk.subject = ""
+                walk.control.note_step(walk.call, f"{scenario.id}/{name}", "")  # entering
                 exit_name = await OPERATIONS[operation.type](operation, walk)
                 walk.note(name, operation.type, exit_name, walk.subject)
                 if exit_name in FINAL_EXITS:

@@ -309,7 +309,8 @@ class FakeCallControl:
         await call.gone.wait()
 
     def note_step(self, call: FakeCall, operation: str, exit_name: str) -> None:
-        call.steps.append((operation, exit_name))
+        if exit_name:  # the exits taken; entering an operation only moves the live view
+            call.steps.append((operation, exit_name))
 
     async def hang_up(self, call: FakeCall, reason: EndReason) -> None:
         if not call.is_over:
