@@ -22,8 +22,8 @@ WEDNESDAY_EVENING = dt.datetime(2026, 12, 2, 20, 0)
 
 
 def routed_config(template: str = "orders_and_support") -> dict[str, Any]:
-    """The default configuration with a routing template and lines without their own
-    list of extensions, so the scenario decides."""
+    """The default configuration with a routing template; the lines have no list of
+    extensions of their own, so the scenario decides."""
     document = fxs_config("US")
     for port in document["hat"]["ports"]:
         if port["kind"] == "fxo":
