@@ -37,6 +37,11 @@ def appliance_at(moment: dt.datetime, document: dict[str, Any]) -> SimulatedAppl
     return SimulatedAppliance(document, start_epoch=moment.replace(tzinfo=zone).timestamp())
 
 
+def port_state(pbx: SimulatedAppliance, index: int) -> str:
+    (row,) = [port for port in pbx.status()["ports"] if port["index"] == index]
+    return str(row["state"])
+
+
 def steps(pbx: SimulatedAppliance) -> list[tuple[str, str, str]]:
     with sqlite3.connect(pbx.paths.history_db) as db:
         rows = db.execute("SELECT scenario, operation, exit FROM call_steps ORDER BY id")
@@ -186,3 +191,52 @@ def test_after_hours_the_callers_message_is_recorded_and_mailed_with_its_audio()
     assert 3.5 <= len(audio) / rate <= 5.0
     assert rms(audio) > 0.1 * rms(spoken)  # the caller's voice, not silence
     assert row["end_reason"] == "voicemail"
+
+
+def test_an_employees_no_answer_rule_sends_the_caller_to_their_voicemail_after_20_s():
+    import sqlite3 as sqlite
+
+    from tests.firmware.mail.smtp_server import SmtpServer
+    from tests.firmware.voicemail.audio import speech_like
+
+    with SmtpServer() as server:
+        document = routed_config()
+        document["email"].update(
+            host="127.0.0.1", port=server.port, security="none", from_address="pbx@office.example"
+        )
+        document["voicemail"] = {
+            "boxes": [{"id": "102", "owner": "102", "recipients": ["anna@office.example"]}]
+        }
+        document["routing"]["scenarios"] = [
+            {"id": "main", "name": "Anna", "start": "anna",
+             "operations": {"anna": {"type": "extension", "extension": "102"}}}
+        ]  # fmt: skip
+        document["routing"]["call_centres"] = []
+        (anna,) = [e for e in document["employees"] if e["extension"] == "102"]
+        anna["calls"]["forwarding"] = {
+            "no_answer_after_s": 20,
+            "no_answer": {"action": "voicemail", "notice": "none"},
+        }
+        with appliance_at(WEDNESDAY_MORNING, document) as pbx:
+            line, phone = pbx.line(0), pbx.phone("102")
+            line.ring("5550100")
+            rang_at = run_until(pbx, phone.is_ringing, 12)
+            stopped_at = run_until(pbx, lambda: port_state(pbx, phone.port) != "ringing", 30)
+            run_until(pbx, line.is_seized, 5)  # voicemail answers the line
+            run_until(pbx, lambda: line.hears(0.3).frequencies[:1] == (1000.0,), 20)
+            pbx.run_for(0.5)
+            line.say(speech_like(3.0), -10)
+            pbx.run_for(3.5)
+            line.hang_up()
+            run_until(pbx, lambda: not line.is_seized(), 10)
+            for _ in range(300):
+                if server.received:
+                    break
+                pbx.run_for(1)
+            with sqlite.connect(pbx.paths.history_db) as db:
+                kinds = [row[0] for row in db.execute("SELECT kind FROM call_steps ORDER BY id")]
+    assert 19 <= stopped_at - rang_at <= 22  # rang for the 20 s of the rule, cadence included
+    (mail,) = server.received
+    assert mail.recipients == ["anna@office.example"]
+    assert len(list(mail.message.iter_attachments())) == 1
+    assert "forwarding" in kinds
