@@ -25,7 +25,7 @@ from firmware.engine.timers import Timer
 
 if TYPE_CHECKING:
     from drivers.fxo import FxoPort
-    from firmware.engine.context import EngineContext
+    from firmware.engine.line_services import LineServices
     from firmware.engine.port_channel import PortChannel
     from voice.callerid import CallerId
 
@@ -48,7 +48,7 @@ __all__ = ["FxoLine", "FxoMode"]
 class FxoLine(OutgoingCalls):
     """The endpoint of one FXO port (its outgoing half is in fxo_outbound)."""
 
-    def __init__(self, port: FxoPort, channel: PortChannel, context: EngineContext) -> None:
+    def __init__(self, port: FxoPort, channel: PortChannel, context: LineServices) -> None:
         self.port = port
         self.channel = channel
         self.context = context

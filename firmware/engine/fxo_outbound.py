@@ -12,14 +12,14 @@ from typing import TYPE_CHECKING, cast
 
 import aio
 from drivers.fxo import FxoSeizeError
+from firmware.engine.call import Endpoint
 from firmware.engine.calls import Call, CallState, Indication
 from firmware.engine.fxo_mode import FxoMode
 from firmware.engine.sources import SampleSource
 
 if TYPE_CHECKING:
     from drivers.fxo import FxoPort
-    from firmware.engine.context import EngineContext
-    from firmware.engine.fxo_line import FxoLine
+    from firmware.engine.line_services import LineServices
     from firmware.engine.port_channel import PortChannel
     from firmware.engine.timers import Timer
 
@@ -35,15 +35,15 @@ class OutgoingCalls(ABC):
     name: str
     port: FxoPort
     channel: PortChannel
-    context: EngineContext
+    context: LineServices
     mode: FxoMode
     call: Call | None
     _work: aio.Task[None] | None
     _dial_tone_wait: Timer
 
     @property
-    def _line(self) -> FxoLine:
-        return cast("FxoLine", self)
+    def _line(self) -> Endpoint:
+        return cast("Endpoint", self)
 
     @abstractmethod
     def available_for_outbound(self) -> bool:

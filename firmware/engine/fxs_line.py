@@ -28,7 +28,7 @@ from firmware.engine.timers import Timer
 
 if TYPE_CHECKING:
     from drivers.fxs import FxsPort
-    from firmware.engine.context import EngineContext
+    from firmware.engine.line_services import LineServices
     from firmware.engine.port_channel import PortChannel
 
 log = logging.getLogger(__name__)
@@ -50,7 +50,7 @@ class FxsMode(Enum):
 class FxsLine:
     """The endpoint of one FXS port."""
 
-    def __init__(self, port: FxsPort, channel: PortChannel, context: EngineContext) -> None:
+    def __init__(self, port: FxsPort, channel: PortChannel, context: LineServices) -> None:
         self.port = port
         self.channel = channel
         self.context = context

@@ -16,7 +16,9 @@ from aio import host
 from drivers.factory import default_choice, make_factory
 from drivers.hal.factory import HalFactory
 from drivers.hat import HatError
+from drivers.sim.rig import SimulatedRig
 from firmware.config import ConfigError, ConfigStore
+from firmware.countries import load_country
 from firmware.engine.app import Engine
 from firmware.engine.sim_control import register_sim_control
 from firmware.paths import DataPaths
@@ -42,14 +44,12 @@ async def _serve(paths: DataPaths, choice: str) -> int:
     rig = None
     factory: HalFactory
     if choice == "sim":
-        from firmware.simulator import SimulatedRig
-
         try:
             country = ConfigStore(paths.config_dir).load(fall_back=True).system.country
         except ConfigError as error:
             log.error("engine: no usable configuration in %s:\n%s", paths.config_dir, error)
             return 1
-        rig = SimulatedRig(country)
+        rig = SimulatedRig(load_country(country).tones)
         factory = rig.hat.factory
         log.info("engine: running on the simulated reference hat")
     else:

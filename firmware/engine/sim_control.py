@@ -16,7 +16,7 @@ import aio
 from firmware.control.server import ControlServer, RequestError
 
 if TYPE_CHECKING:
-    from firmware.simulator import SimulatedRig
+    from drivers.sim.rig import SimulatedRig
 
 PHONE_ACTIONS = ("off_hook", "on_hook", "flash", "dial", "dial_pulse", "say", "silence")
 LINE_ACTIONS = ("ring", "hang_up", "answer", "press")
