@@ -16,6 +16,7 @@ still held when the phone hangs up rings it back.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from enum import Enum
 from typing import TYPE_CHECKING
 
@@ -319,25 +320,30 @@ class FxsLine:
             self._placing = False
 
     def _act(self, action: Action, target: str) -> None:
-        context = self.context
-        if action is Action.EXTENSION:
-            self.active = context.call_extension(self, target)
-        elif action is Action.OUTBOUND:
-            self.active = context.call_outside(self, target)
-        elif action in (Action.PICKUP_GROUP, Action.PICKUP_DIRECTED):
-            call = context.find_pickup(self, target if action is Action.PICKUP_DIRECTED else None)
-            if call is None:
-                log.info("%s: nothing to pick up", self.name)
-                self._play_and_wait("congestion")
-            else:
-                context.calls.answer(call, self)
+        ACTIONS[action](self, target)  # every action has its entry: no catch-all branch
+
+    def _call_extension(self, extension: str) -> None:
+        self.active = self.context.call_extension(self, extension)
+
+    def _call_outside(self, number: str) -> None:
+        self.active = self.context.call_outside(self, number)
+
+    def _pick_up(self, extension: str) -> None:
+        """Pick up a call ringing `extension`, or ("") any phone of the pickup group."""
+        call = self.context.find_pickup(self, extension or None)
+        if call is None:
+            log.info("%s: nothing to pick up", self.name)
+            self._play_and_wait("congestion")
         else:
-            employee = context.employee_for_port(self.port.index)
-            if employee is None:
-                self._play_and_wait("congestion")
-            else:
-                context.set_dnd(employee.extension, action is Action.DND_ON)
-                self._play_and_wait("confirmation")
+            self.context.calls.answer(call, self)
+
+    def _set_dnd(self, on: bool) -> None:
+        employee = self.context.employee_for_port(self.port.index)
+        if employee is None:
+            self._play_and_wait("congestion")
+        else:
+            self.context.set_dnd(employee.extension, on)
+            self._play_and_wait("confirmation")
 
     def _take_back(self, call: Call) -> bool:
         """A call we held comes back (a transfer nobody answered)."""
@@ -428,3 +434,14 @@ class FxsLine:
 
     def _changed(self) -> None:
         self.context.endpoint_changed(self)
+
+
+# What each dial-plan action does on a phone; a new action needs its entry here.
+ACTIONS: dict[Action, Callable[[FxsLine, str], None]] = {
+    Action.EXTENSION: FxsLine._call_extension,
+    Action.OUTBOUND: FxsLine._call_outside,
+    Action.PICKUP_GROUP: lambda line, _target: line._pick_up(""),
+    Action.PICKUP_DIRECTED: FxsLine._pick_up,
+    Action.DND_ON: lambda line, _target: line._set_dnd(True),
+    Action.DND_OFF: lambda line, _target: line._set_dnd(False),
+}
