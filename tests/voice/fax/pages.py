@@ -1,0 +1,35 @@
+"""Test pages: A4-wide bi-level images with text and lines, each page different."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+FAX_WIDTH = 1728
+FINE_DPI = (204, 196)
+STANDARD_DPI = (204, 98)
+
+
+def make_page(number: int, rows: int = 400) -> Image.Image:
+    image = Image.new("1", (FAX_WIDTH, rows), 1)
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((40, 20, FAX_WIDTH - 40, rows - 20), outline=0, width=3)
+    for line in range(number + 2):
+        y = 60 + line * 30
+        draw.line((80, y, 80 + 300 * (line + 1) % 1500 + 100, y + 10 * number), fill=0, width=2)
+    for row in range(6):
+        draw.text((120, 200 + row * 25), f"Page {number} line {row} — switchboard fax test", fill=0)
+    draw.ellipse((1200 + 20 * number, 150, 1500, 350), outline=0, width=4)
+    return image
+
+
+def write_tiff(path: Path, pages: int, fine: bool = True, rows: int = 400) -> list[np.ndarray]:
+    """Writes a multi-page fax TIFF; returns each page as a uint8 array (1 = black)."""
+    images = [make_page(n + 1, rows) for n in range(pages)]
+    dpi = FINE_DPI if fine else STANDARD_DPI
+    images[0].save(
+        path, save_all=True, append_images=images[1:], compression="group4", dpi=dpi
+    )
+    return [1 - np.asarray(image, dtype=np.uint8) for image in images]
