@@ -8,13 +8,16 @@ RUN_DEBS := python3-venv espeak-ng sox libsndfile1
 TEST_DEBS := libspandsp2 libsndfile1 espeak-ng sox asterisk-moh-opsound-wav asterisk-core-sounds-en-wav chromium
 STAMP := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 
-.PHONY: run test bench lint format typecheck clean debs-run debs-test screenshots prompts
+.PHONY: run test test-slow bench lint format typecheck clean debs-run debs-test screenshots prompts
 
 run: $(STAMP) prompts
 	@$(BIN)/switchboard run
 
 test: $(STAMP) debs-test prompts
-	@$(BIN)/python -m pytest -n 2
+	@$(BIN)/python -m pytest -n 2 -m "not slow"
+
+test-slow: $(STAMP) debs-test prompts
+	@$(BIN)/python -m pytest -n 2 -m slow
 
 bench: $(STAMP) debs-test prompts
 	@$(BIN)/python -m bench

@@ -1,0 +1,55 @@
+"""Interop: spandsp's fax transmitter sends TIFF pages; our receiver must reproduce them."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from tests.voice.fax.interop import matching_fraction, run_call
+from tests.voice.fax.pages import write_tiff
+from tests.voice.fax.spandsp_fax import (
+    COMPRESSION_T4_1D,
+    COMPRESSION_T4_2D,
+    T30_ERR_OK,
+    SpandspFaxSender,
+)
+from voice.fax.document import pdf_bytes
+from voice.fax.receiver import OK, FaxReceiver
+
+
+def _pdf_page_count(data: bytes) -> int:
+    return data.count(b"/Type /Page\n") or data.count(b"/Type/Page") or data.count(b"/Type /Page")
+
+
+def _receive(tmp_path: Path, pages: int, compressions: int) -> tuple[list[np.ndarray], object, SpandspFaxSender]:
+    source_path = tmp_path / "source.tif"
+    sources = write_tiff(source_path, pages)
+    sender = SpandspFaxSender(str(source_path), ident="+1 555 0100", compressions=compressions)
+    outcome = run_call(sender, FaxReceiver("+1 555 0199"))
+    return sources, outcome, sender
+
+
+def test_one_page_mh_at_9600_arrives_whole(tmp_path: Path) -> None:
+    sources, outcome, sender = _receive(tmp_path, 1, COMPRESSION_T4_1D)
+    assert sender.completion == T30_ERR_OK
+    assert outcome.result == OK
+    assert outcome.bit_rate == 9600 and outcome.remote_ident == "+1 555 0100"
+    assert len(outcome.pages) == 1
+    assert matching_fraction(outcome.pages[0].image(), sources[0]) >= 0.99
+    pdf = pdf_bytes(outcome.pages, outcome.fine)
+    assert pdf.startswith(b"%PDF")
+
+
+@pytest.mark.slow
+def test_three_mr_pages_arrive_whole_in_the_pdf(tmp_path: Path) -> None:
+    sources, outcome, sender = _receive(tmp_path, 3, COMPRESSION_T4_1D | COMPRESSION_T4_2D)
+    assert sender.completion == T30_ERR_OK
+    assert outcome.result == OK and len(outcome.pages) == 3
+    for page, source in zip(outcome.pages, sources, strict=True):
+        assert matching_fraction(page.image(), source) >= 0.99
+    pdf = pdf_bytes(outcome.pages, outcome.fine)
+    assert pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages") == 3
