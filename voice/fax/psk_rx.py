@@ -127,7 +127,10 @@ class PskReceiverCore:
         self._half = np.concatenate((self._half, values))
         self._next_half += count
         # Keep only the baseband that later interpolation still reaches.
-        keep_from = int(INTERPOLATION_HALF_WIDTH + self._next_half * self._step) - 2 * INTERPOLATION_HALF_WIDTH
+        keep_from = (
+            int(INTERPOLATION_HALF_WIDTH + self._next_half * self._step)
+            - 2 * INTERPOLATION_HALF_WIDTH
+        )
         drop = keep_from - self._baseband_origin
         if drop > 0 and self.trained:
             self._baseband = self._baseband[drop:]

@@ -157,7 +157,9 @@ class FaxReceiver:
         if self._state == "answer":
             self._send(np.zeros(self._seconds(SILENCE_BEFORE_CED_S), dtype=np.int16))
             n = np.arange(self._seconds(CED_SECONDS))
-            ced = dbm0_to_amplitude(CED_LEVEL_DBM0) * np.sin(2 * math.pi * CED_HZ * n / SAMPLE_RATE_HZ)
+            ced = dbm0_to_amplitude(CED_LEVEL_DBM0) * np.sin(
+                2 * math.pi * CED_HZ * n / SAMPLE_RATE_HZ
+            )
             self._send(np.round(ced))
             self._deadline_t1 = self._clock + self._seconds(T1_S)
             self._send_dis()

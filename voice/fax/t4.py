@@ -100,7 +100,9 @@ def decode_2d(bits: str, width: int, reference: np.ndarray) -> np.ndarray:
                 row[start:b2] = 1
             a0 = b2
         elif mode == "H":
-            first_codes, second_codes = (BLACK_CODES, WHITE_CODES) if black else (WHITE_CODES, BLACK_CODES)
+            first_codes, second_codes = (
+                (BLACK_CODES, WHITE_CODES) if black else (WHITE_CODES, BLACK_CODES)
+            )
             run1, position = _read_run(bits, position, first_codes)
             run2, position = _read_run(bits, position, second_codes)
             a1 = start + run1

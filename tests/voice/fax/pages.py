@@ -29,7 +29,5 @@ def write_tiff(path: Path, pages: int, fine: bool = True, rows: int = 400) -> li
     """Writes a multi-page fax TIFF; returns each page as a uint8 array (1 = black)."""
     images = [make_page(n + 1, rows) for n in range(pages)]
     dpi = FINE_DPI if fine else STANDARD_DPI
-    images[0].save(
-        path, save_all=True, append_images=images[1:], compression="group4", dpi=dpi
-    )
+    images[0].save(path, save_all=True, append_images=images[1:], compression="group4", dpi=dpi)
     return [1 - np.asarray(image, dtype=np.uint8) for image in images]

@@ -37,7 +37,13 @@ def require_spandsp() -> ctypes.CDLL:
 def _bind(lib: ctypes.CDLL) -> None:
     if getattr(lib, "_switchboard_fax_bound", False):
         return
-    lib.v29_tx_init.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_int, GET_BIT, ctypes.c_void_p]
+    lib.v29_tx_init.argtypes = [
+        ctypes.c_void_p,
+        ctypes.c_int,
+        ctypes.c_int,
+        GET_BIT,
+        ctypes.c_void_p,
+    ]
     lib.v29_tx_init.restype = ctypes.c_void_p
     lib.v29_tx.argtypes = [ctypes.c_void_p, INT16_P, ctypes.c_int]
     lib.v29_tx.restype = ctypes.c_int

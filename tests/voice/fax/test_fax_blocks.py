@@ -33,7 +33,10 @@ def test_decoder_rejects_a_corrupted_frame() -> None:
 
 
 def test_v21_round_trip_through_audio() -> None:
-    frames = [t30.frame(t30.CSI, t30.encode_ident("+1 555 0100"), final=False), t30.frame(t30.DIS, t30.receiver_dis())]
+    frames = [
+        t30.frame(t30.CSI, t30.encode_ident("+1 555 0100"), final=False),
+        t30.frame(t30.DIS, t30.receiver_dis()),
+    ]
     audio = V21Transmitter().modulate_frames(frames)
     audio = np.concatenate([np.zeros(333, np.int16), audio, np.zeros(800, np.int16)])
     receiver = V21Receiver()
@@ -46,7 +49,7 @@ def test_v21_round_trip_through_audio() -> None:
 
 def test_mh_line_from_the_reference_vector() -> None:
     # 100 white, 28 black, 1600 white.
-    bits = "11011" "00010101" "000011001100" "010011010" "00110101"
+    bits = "110110001010100001100110001001101000110101"
     row = decode_1d(bits, 1728)
     assert row[:100].sum() == 0 and row[100:128].all() and row[128:].sum() == 0
 

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image
 
 from tests.voice.fax.interop import matching_fraction, run_call
 from tests.voice.fax.pages import write_tiff
@@ -25,7 +23,9 @@ def _pdf_page_count(data: bytes) -> int:
     return data.count(b"/Type /Page\n") or data.count(b"/Type/Page") or data.count(b"/Type /Page")
 
 
-def _receive(tmp_path: Path, pages: int, compressions: int) -> tuple[list[np.ndarray], object, SpandspFaxSender]:
+def _receive(
+    tmp_path: Path, pages: int, compressions: int
+) -> tuple[list[np.ndarray], object, SpandspFaxSender]:
     source_path = tmp_path / "source.tif"
     sources = write_tiff(source_path, pages)
     sender = SpandspFaxSender(str(source_path), ident="+1 555 0100", compressions=compressions)
