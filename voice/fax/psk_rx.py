@@ -87,9 +87,8 @@ class PskReceiverCore:
         if not self.carrier:
             return []
         self._interpolate()
-        if not self.trained:
-            if self.training_failed or not self._try_training():
-                return []
+        if not self.trained and (self.training_failed or not self._try_training()):
+            return []
         return self._equalise(decide)
 
     def _track_carrier(self, x: np.ndarray, baseband: np.ndarray) -> None:

@@ -28,7 +28,7 @@ def test_decoder_rejects_a_corrupted_frame() -> None:
     bits = HdlcEncoder().encode([t30.frame(t30.MCF)], preamble_flags=2)
     bits[30] ^= 1
     decoder = HdlcDecoder()
-    assert decoder.put_bits(bits + [0, 1, 1, 1, 1, 1, 1, 0]) == []
+    assert decoder.put_bits([*bits, 0, 1, 1, 1, 1, 1, 1, 0]) == []
     assert decoder.bad_frames == 1
 
 
