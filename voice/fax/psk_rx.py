@@ -98,7 +98,7 @@ class PskReceiverCore:
         if not self.carrier:
             if self._power > self._on_power:
                 self.carrier = True
-                self._baseband = baseband * 2.0
+                self._baseband = np.asarray(baseband * 2.0, dtype=np.complex128)
                 self._baseband_origin = 0
             return
         if self._power < self._off_power:

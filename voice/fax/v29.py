@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import cmath
 import math
+from typing import cast
 
 import numpy as np
 
@@ -113,14 +114,15 @@ class V29Receiver:
         decisions = self._core.process(samples, self._decide)
         bits: list[int] = []
         descramble = self._descrambler.descramble
-        for phase, q1 in decisions:  # type: ignore[misc]
+        for decision in decisions:
+            phase, q1 = cast(tuple[int, int], decision)
             if self._first:
                 # The symbol before data is the last training symbol, C (0°) or D (135°).
                 self._previous_phase = int(self._core_last_training_phase())
                 self._first = False
             change = (phase - self._previous_phase) % 8
             self._previous_phase = phase
-            symbol_bits = PHASE_CHANGE_BITS[change]
+            symbol_bits: tuple[int, ...] = PHASE_CHANGE_BITS[change]
             if self.bit_rate == 9600:
                 symbol_bits = (q1, *symbol_bits)
             bits.extend(descramble(bit) for bit in symbol_bits)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tests.voice.fax.spandsp_fax import v29_modulate
+from bench.spandsp_fax import v29_modulate
 from voice.fax import t30
 from voice.fax.hdlc import HdlcDecoder, HdlcEncoder, crc16, frame_check_sequence
 from voice.fax.t4 import decode_1d

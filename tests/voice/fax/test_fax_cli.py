@@ -10,9 +10,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from tests.voice.fax.interop import matching_fraction
-from tests.voice.fax.pages import write_tiff
-from tests.voice.fax.spandsp_fax import T30_ERR_OK, SpandspFaxSender
+from bench.fax_pages import matching_fraction, write_tiff
+from bench.spandsp_fax import T30_ERR_OK, SpandspFaxSender
 
 FRAME = 160
 

@@ -7,16 +7,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.voice.fax.interop import matching_fraction, run_call
-from tests.voice.fax.pages import write_tiff
-from tests.voice.fax.spandsp_fax import (
+from bench.fax_pages import matching_fraction, run_call, write_tiff
+from bench.spandsp_fax import (
     COMPRESSION_T4_1D,
     COMPRESSION_T4_2D,
     T30_ERR_OK,
     SpandspFaxSender,
 )
 from voice.fax.document import pdf_bytes
-from voice.fax.receiver import OK, FaxReceiver
+from voice.fax.receiver import OK, FaxReceiver, FaxResult
 
 
 def _pdf_page_count(data: bytes) -> int:
@@ -25,7 +24,7 @@ def _pdf_page_count(data: bytes) -> int:
 
 def _receive(
     tmp_path: Path, pages: int, compressions: int
-) -> tuple[list[np.ndarray], object, SpandspFaxSender]:
+) -> tuple[list[np.ndarray], FaxResult, SpandspFaxSender]:
     source_path = tmp_path / "source.tif"
     sources = write_tiff(source_path, pages)
     sender = SpandspFaxSender(str(source_path), ident="+1 555 0100", compressions=compressions)

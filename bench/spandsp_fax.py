@@ -1,6 +1,7 @@
 """spandsp's fax transmitter and image modems through ctypes: the independent side.
 
-Test-only: Debian's libspandsp2 is the reference sender our receiver must understand.
+Benchmarks and tests only: Debian's libspandsp2 is the reference sender our receiver must
+understand.
 """
 
 from __future__ import annotations
@@ -9,7 +10,6 @@ import ctypes
 from collections.abc import Sequence
 
 import numpy as np
-import pytest
 
 from bench.spandsp import load_library
 
@@ -29,7 +29,7 @@ T30_ERR_OK = 0
 def require_spandsp() -> ctypes.CDLL:
     lib = load_library()
     if lib is None:
-        pytest.skip("libspandsp2 is not installed")
+        raise RuntimeError("libspandsp2 is not installed (Debian package libspandsp2)")
     _bind(lib)
     return lib
 
@@ -59,6 +59,7 @@ def _bind(lib: ctypes.CDLL) -> None:
     lib.fax_free.argtypes = [ctypes.c_void_p]
     lib.fax_set_transmit_on_idle.argtypes = [ctypes.c_void_p, ctypes.c_int]
     lib.t30_set_tx_file.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int, ctypes.c_int]
+    lib.t30_set_rx_file.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int]
     lib.t30_set_tx_ident.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
     lib.t30_set_supported_modems.argtypes = [ctypes.c_void_p, ctypes.c_int]
     lib.t30_set_supported_compressions.argtypes = [ctypes.c_void_p, ctypes.c_int]
@@ -94,7 +95,8 @@ def v29_modulate(bits: Sequence[int], bit_rate: int, tail_ones: int = 200) -> np
 
 
 class SpandspFaxSender:
-    """spandsp's fax machine in the calling role, sending a TIFF file."""
+    """spandsp's fax machine in the calling role, sending a TIFF file (or, with
+    `receive_to`, answering and receiving into that TIFF file)."""
 
     def __init__(
         self,
@@ -103,12 +105,16 @@ class SpandspFaxSender:
         modems: int = SUPPORT_V29,
         compressions: int = COMPRESSION_T4_1D,
         ecm: bool = False,
+        receive_to: bool = False,
     ) -> None:
         self._lib = require_spandsp()
-        self._state = self._lib.fax_init(None, 1)
+        self._state = self._lib.fax_init(None, 0 if receive_to else 1)
         self._t30 = self._lib.fax_get_t30_state(self._state)
         self._lib.fax_set_transmit_on_idle(self._state, 1)
-        self._lib.t30_set_tx_file(self._t30, tiff_path.encode(), -1, -1)
+        if receive_to:
+            self._lib.t30_set_rx_file(self._t30, tiff_path.encode(), -1)
+        else:
+            self._lib.t30_set_tx_file(self._t30, tiff_path.encode(), -1, -1)
         self._lib.t30_set_tx_ident(self._t30, ident.encode())
         self._lib.t30_set_supported_modems(self._t30, modems)
         self._lib.t30_set_supported_compressions(self._t30, compressions)

@@ -1,4 +1,4 @@
-"""Test pages: A4-wide bi-level images with text and lines, each page different."""
+"""Fax material for tests and benchmarks: A4-wide test pages and a spandsp sender call."""
 
 from __future__ import annotations
 
@@ -7,7 +7,12 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
+from bench.spandsp_fax import SpandspFaxSender
+from voice.fax.receiver import FaxReceiver, FaxResult
+
 FAX_WIDTH = 1728
+FRAME = 160
+MAX_SECONDS = 600
 FINE_DPI = (204, 196)
 STANDARD_DPI = (204, 98)
 
@@ -31,3 +36,21 @@ def write_tiff(path: Path, pages: int, fine: bool = True, rows: int = 400) -> li
     dpi = FINE_DPI if fine else STANDARD_DPI
     images[0].save(path, save_all=True, append_images=images[1:], compression="group4", dpi=dpi)
     return [1 - np.asarray(image, dtype=np.uint8) for image in images]
+
+
+def run_call(sender: SpandspFaxSender, receiver: FaxReceiver) -> FaxResult:
+    to_receiver = np.zeros(FRAME, np.int16)
+    for _ in range(MAX_SECONDS * 8000 // FRAME):
+        sender.receive(receiver.process(to_receiver))
+        to_receiver = sender.transmit(FRAME)
+        if receiver.done and sender.completion is not None:
+            break
+    sender.close()
+    return receiver.outcome
+
+
+def matching_fraction(received: np.ndarray, source: np.ndarray) -> float:
+    rows = min(received.shape[0], source.shape[0])
+    height = max(received.shape[0], source.shape[0])
+    same = np.count_nonzero(received[:rows] == source[:rows])
+    return same / (height * source.shape[1])
