@@ -38,11 +38,30 @@ def write_tiff(path: Path, pages: int, fine: bool = True, rows: int = 400) -> li
     return [1 - np.asarray(image, dtype=np.uint8) for image in images]
 
 
-def run_call(sender: SpandspFaxSender, receiver: FaxReceiver) -> FaxResult:
+class LineModel:
+    """The exchange line between the machines: loss in dB and white noise at `snr_db` below
+    the sender's nominal −13 dBm0 signal (after the loss)."""
+
+    def __init__(self, loss_db: float, snr_db: float, seed: int = 1) -> None:
+        self.gain = 10 ** (-loss_db / 20)
+        signal_rms = 32768 * 10 ** (-13 / 20) / np.sqrt(2) * 0.5 * self.gain
+        self.noise_rms = signal_rms * 10 ** (-snr_db / 20)
+        self._rng = np.random.default_rng(seed)
+
+    def __call__(self, samples: np.ndarray) -> np.ndarray:
+        noisy = samples * self.gain + self._rng.normal(0, self.noise_rms, samples.size)
+        return np.clip(np.round(noisy), -32768, 32767).astype(np.int16)
+
+
+def run_call(
+    sender: SpandspFaxSender, receiver: FaxReceiver, line: LineModel | None = None
+) -> FaxResult:
     to_receiver = np.zeros(FRAME, np.int16)
     for _ in range(MAX_SECONDS * 8000 // FRAME):
         sender.receive(receiver.process(to_receiver))
         to_receiver = sender.transmit(FRAME)
+        if line is not None:
+            to_receiver = line(to_receiver)
         if receiver.done and sender.completion is not None:
             break
     sender.close()

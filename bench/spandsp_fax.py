@@ -48,6 +48,11 @@ def _bind(lib: ctypes.CDLL) -> None:
     lib.v29_tx.argtypes = [ctypes.c_void_p, INT16_P, ctypes.c_int]
     lib.v29_tx.restype = ctypes.c_int
     lib.v29_tx_free.argtypes = [ctypes.c_void_p]
+    lib.v27ter_tx_init.argtypes = lib.v29_tx_init.argtypes
+    lib.v27ter_tx_init.restype = ctypes.c_void_p
+    lib.v27ter_tx.argtypes = [ctypes.c_void_p, INT16_P, ctypes.c_int]
+    lib.v27ter_tx.restype = ctypes.c_int
+    lib.v27ter_tx_free.argtypes = [ctypes.c_void_p]
     lib.fax_init.argtypes = [ctypes.c_void_p, ctypes.c_int]
     lib.fax_init.restype = ctypes.c_void_p
     lib.fax_get_t30_state.argtypes = [ctypes.c_void_p]
@@ -70,7 +75,19 @@ def _bind(lib: ctypes.CDLL) -> None:
 
 def v29_modulate(bits: Sequence[int], bit_rate: int, tail_ones: int = 200) -> np.ndarray:
     """spandsp's V.29 transmitter sending `bits` after its training, then ones."""
+    return _modulate("v29", bits, bit_rate, tail_ones)
+
+
+def v27ter_modulate(bits: Sequence[int], bit_rate: int, tail_ones: int = 200) -> np.ndarray:
+    """spandsp's V.27ter transmitter sending `bits` after its training, then ones."""
+    return _modulate("v27ter", bits, bit_rate, tail_ones)
+
+
+def _modulate(modem: str, bits: Sequence[int], bit_rate: int, tail_ones: int) -> np.ndarray:
     lib = require_spandsp()
+    init = getattr(lib, f"{modem}_tx_init")
+    modulate = getattr(lib, f"{modem}_tx")
+    free = getattr(lib, f"{modem}_tx_free")
     queue = list(bits) + [1] * tail_ones
     position = [0]
 
@@ -82,16 +99,16 @@ def v29_modulate(bits: Sequence[int], bit_rate: int, tail_ones: int = 200) -> np
         return bit
 
     callback = GET_BIT(next_bit)
-    state = lib.v29_tx_init(None, bit_rate, 0, callback, None)
+    state = init(None, bit_rate, 0, callback, None)
     try:
         chunks = []
         while position[0] < len(queue):
             block = np.zeros(160, dtype=np.int16)
-            lib.v29_tx(state, block.ctypes.data_as(INT16_P), 160)
+            modulate(state, block.ctypes.data_as(INT16_P), 160)
             chunks.append(block)
         return np.concatenate(chunks)
     finally:
-        lib.v29_tx_free(state)
+        free(state)
 
 
 class SpandspFaxSender:

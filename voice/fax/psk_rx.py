@@ -24,6 +24,8 @@ POWER_SMOOTHING_SAMPLES = 40
 LOWPASS_TAPS = 41
 INTERPOLATION_HALF_WIDTH = 8
 EQUALISER_HALF_SPAN = 15  # taps either side of the centre, at T/2
+RELATIVE_ON = 10 ** (-9 / 10)  # carrier on 9 dB below the sender's V.21 level
+RELATIVE_OFF = 10 ** (-12 / 10)
 TRACKING_STEP = 0.02  # normalised LMS step while decoding data
 
 
@@ -40,6 +42,7 @@ class PskReceiverCore:
         training: np.ndarray,
         search_symbols: tuple[int, int],
         max_training_error: float,
+        reference_power: float = 0.0,
     ) -> None:
         """`training` are the known symbols to fit; `search_symbols` bounds where they may
         start, counted in symbols from the carrier's detected onset."""
@@ -49,8 +52,10 @@ class PskReceiverCore:
         self.search_symbols = search_symbols
         self.max_training_error = max_training_error
         self._lowpass = signal.firwin(LOWPASS_TAPS, baud * 0.75, fs=SAMPLE_RATE_HZ)
-        self._on_power = dbm0_to_power(CARRIER_ON_DBM0)
-        self._off_power = dbm0_to_power(CARRIER_OFF_DBM0)
+        # On a noisy line the absolute thresholds sit in the noise: judge the carrier against
+        # the level the same sender's control signals arrived at.
+        self._on_power = max(dbm0_to_power(CARRIER_ON_DBM0), reference_power * RELATIVE_ON)
+        self._off_power = max(dbm0_to_power(CARRIER_OFF_DBM0), reference_power * RELATIVE_OFF)
         self._step = SAMPLE_RATE_HZ / (2.0 * baud)  # input samples per T/2 output sample
         self.reset()
 

@@ -18,6 +18,7 @@ import numpy as np
 from voice.fax import t30
 from voice.fax.t4 import DecodedPage, T4Decoder
 from voice.fax.v21 import V21Receiver, V21Transmitter
+from voice.fax.v27ter import V27terReceiver
 from voice.fax.v29 import V29Receiver
 from voice.level import SAMPLE_RATE_HZ, dbm0_to_amplitude
 
@@ -82,7 +83,7 @@ class FaxReceiver:
         self._deadline_t1 = 0
         self._timer = 0  # sample time at which the current T2/T4 wait ends
         self._dcs: t30.Dcs | None = None
-        self._modem: V29Receiver | None = None
+        self._modem: V29Receiver | V27terReceiver | None = None
         self._decoder: T4Decoder | None = None
         self._zero_run = 0
         self._longest_zero_run = 0
@@ -90,6 +91,7 @@ class FaxReceiver:
         self._last_command = -1
         self._dis_sent = 0
         self._cost_s = 0.0
+        self._control_level = 0.0  # power of the sender's V.21 signal
 
     # Audio in, audio out.
 
@@ -221,8 +223,6 @@ class FaxReceiver:
     def _on_dcs(self, fif: bytes) -> None:
         try:
             dcs = t30.parse_dcs(fif)
-            if dcs.modem != "V.29":
-                raise t30.UnsupportedDcs(f"{dcs.modem} is not offered")
             if dcs.ecm:
                 raise t30.UnsupportedDcs("ECM is not offered")
         except t30.UnsupportedDcs:
@@ -233,7 +233,7 @@ class FaxReceiver:
         self.outcome.modem = dcs.modem
         self.outcome.bit_rate = dcs.bit_rate
         self.outcome.fine = dcs.fine
-        self._modem = V29Receiver(dcs.bit_rate)
+        self._modem = self._new_modem()
         self._zero_run = 0
         self._longest_zero_run = 0
         self._state = "tcf"
@@ -255,7 +255,7 @@ class FaxReceiver:
                 return
             if not modem.trained and not modem.training_failed:
                 # A burst too short to train on (the tail of the DCS): keep listening.
-                self._modem = V29Receiver(self._dcs.bit_rate)
+                self._modem = self._new_modem()
                 return
             if modem.trained and longest >= TCF_PASS_SECONDS * self._dcs.bit_rate:
                 self._respond(t30.CFR)
@@ -273,11 +273,19 @@ class FaxReceiver:
                 self._state = "post_page"
                 self._timer = self._clock + self._seconds(T2_S)
             else:
-                self._modem = V29Receiver(self._dcs.bit_rate)
+                self._modem = self._new_modem()
+
+    def _new_modem(self) -> V29Receiver | V27terReceiver:
+        assert self._dcs is not None
+        level = self._v21_rx.level or self._control_level
+        self._control_level = level
+        if self._dcs.modem == "V.29":
+            return V29Receiver(self._dcs.bit_rate, level)
+        return V27terReceiver(self._dcs.bit_rate, level)
 
     def _start_page(self) -> None:
         assert self._dcs is not None
-        self._modem = V29Receiver(self._dcs.bit_rate)
+        self._modem = self._new_modem()
         self._decoder = T4Decoder(self._dcs.width, self._dcs.two_dimensional)
         self._state = "page"
         self._timer = self._clock + self._seconds(T2_S) + self._tx.size

@@ -20,3 +20,29 @@ class Descrambler:
 
 def v29_descrambler() -> Descrambler:
     return Descrambler(18, 23)
+
+
+GUARD_COUNT = 33
+
+
+class V27terDescrambler:
+    """1 + x⁻⁶ + x⁻⁷ with V.27ter's repeating-pattern guard: a counter clears when the
+    received bit differs from each of the bits 8, 9 and 12 before it and counts up
+    otherwise; at 33 the sender inverted its next bit, so the receiver inverts it back."""
+
+    def __init__(self) -> None:
+        self._register = 0  # received bits, newest in bit 0
+        self._count = 0
+
+    def descramble(self, bit: int) -> int:
+        register = self._register
+        out = (bit ^ (register >> 5) ^ (register >> 6)) & 1
+        if self._count >= GUARD_COUNT:
+            out ^= 1
+            self._count = 0
+        elif ((register >> 7) ^ bit) & ((register >> 8) ^ bit) & ((register >> 11) ^ bit) & 1:
+            self._count = 0
+        else:
+            self._count += 1
+        self._register = ((register << 1) | bit) & 0xFFF
+        return out

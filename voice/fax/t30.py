@@ -80,9 +80,9 @@ def decode_ident(fif: bytes) -> str:
 
 
 def receiver_dis(two_dimensional: bool = True) -> bytes:
-    """DIS of this receiver: can receive, V.29 (9600/7200), fine, MR,
+    """DIS of this receiver: can receive, V.27ter and V.29, fine, MR,
     215 mm, unlimited length, no minimum scan time (pages are buffered whole)."""
-    octet1 = 0x02 | 0x04 | 0x40 | (0x80 if two_dimensional else 0)  # bits 10, 11, 15, 16
+    octet1 = 0x02 | 0x04 | 0x08 | 0x40 | (0x80 if two_dimensional else 0)  # bits 10–12, 15, 16
     octet2 = 0x08 | 0x70  # bit 20 unlimited length, bits 21–23 = 111: 0 ms
     return bytes((0x00, octet1, octet2))
 

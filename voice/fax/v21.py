@@ -34,9 +34,18 @@ class V21Receiver:
         self.carrier = False
         self._phase = 0.0  # samples since the last bit boundary
         self._last_decision = 0.0
+        self.level = 0.0  # mean power of the last V.21 signal heard (linear, int16 scale)
+        self._level_sum = 0.0
+        self._level_count = 0
 
     def process(self, samples: np.ndarray) -> list[bytes]:
         soft = self._demodulator.process(samples)
+        on = soft.carrier
+        if on.any():
+            values = np.asarray(samples, dtype=np.float64)[on]
+            self._level_sum += float(np.sum(values * values))
+            self._level_count += values.size
+            self.level = self._level_sum / self._level_count
         frames: list[bytes] = []
         phase = self._phase
         last = self._last_decision
@@ -44,6 +53,8 @@ class V21Receiver:
             if not carrier:
                 if self.carrier:
                     self.hdlc.reset()
+                    self._level_sum = 0.0
+                    self._level_count = 0
                 self.carrier = False
                 last = decision
                 continue

@@ -68,7 +68,7 @@ def constellation(bit_rate: int) -> list[tuple[complex, int, int]]:
 class V29Receiver:
     """Audio in, descrambled data bits out, from the end of training to the carrier's end."""
 
-    def __init__(self, bit_rate: int) -> None:
+    def __init__(self, bit_rate: int, reference_power: float = 0.0) -> None:
         if bit_rate not in TRAINING_POINTS:
             raise ValueError(f"V.29 runs at 9600 or 7200 bit/s, not {bit_rate}")
         self.bit_rate = bit_rate
@@ -80,6 +80,7 @@ class V29Receiver:
             training_sequence(bit_rate),
             search_symbols=(SEGMENT_2_SYMBOLS - 40, SEGMENT_2_SYMBOLS + 60),
             max_training_error=MAX_TRAINING_ERROR,
+            reference_power=reference_power,
         )
         self._descrambler = v29_descrambler()
         self._previous_phase = 0  # C, the last training symbol's phase, is 0° or 135°

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from bench.spandsp_fax import v29_modulate
+from bench.spandsp_fax import v27ter_modulate, v29_modulate
 from voice.fax import t30
 from voice.fax.hdlc import HdlcDecoder, HdlcEncoder, crc16, frame_check_sequence
 from voice.fax.t4 import decode_1d
 from voice.fax.v21 import V21Receiver, V21Transmitter
+from voice.fax.v27ter import V27terReceiver
 from voice.fax.v29 import V29Receiver
 
 
@@ -67,3 +68,17 @@ def test_v29_receiver_recovers_spandsp_data_bits() -> None:
         assert receiver.trained
         text = "".join(map(str, bits))
         assert "".join(map(str, data)) in text
+
+
+def test_v27ter_receiver_recovers_spandsp_data_bits() -> None:
+    rng = np.random.default_rng(8)
+    for rate in (4800, 2400):
+        data = [int(b) for b in rng.integers(0, 2, 3000)]
+        audio = v27ter_modulate([1] * 60 + data, rate)
+        audio = np.concatenate([np.zeros(400, np.int16), audio, np.zeros(800, np.int16)])
+        receiver = V27terReceiver(rate)
+        bits: list[int] = []
+        for start in range(0, audio.size, 160):
+            bits += receiver.process(audio[start : start + 160])
+        assert receiver.trained
+        assert "".join(map(str, data)) in "".join(map(str, bits))

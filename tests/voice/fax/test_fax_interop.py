@@ -7,10 +7,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bench.fax_pages import matching_fraction, run_call, write_tiff
+from bench.fax_pages import LineModel, matching_fraction, run_call, write_tiff
 from bench.spandsp_fax import (
     COMPRESSION_T4_1D,
     COMPRESSION_T4_2D,
+    SUPPORT_V27TER,
+    SUPPORT_V29,
     T30_ERR_OK,
     SpandspFaxSender,
 )
@@ -23,12 +25,18 @@ def _pdf_page_count(data: bytes) -> int:
 
 
 def _receive(
-    tmp_path: Path, pages: int, compressions: int
+    tmp_path: Path,
+    pages: int,
+    compressions: int,
+    modems: int = SUPPORT_V29,
+    line: LineModel | None = None,
 ) -> tuple[list[np.ndarray], FaxResult, SpandspFaxSender]:
     source_path = tmp_path / "source.tif"
     sources = write_tiff(source_path, pages)
-    sender = SpandspFaxSender(str(source_path), ident="+1 555 0100", compressions=compressions)
-    outcome = run_call(sender, FaxReceiver("+1 555 0199"))
+    sender = SpandspFaxSender(
+        str(source_path), ident="+1 555 0100", compressions=compressions, modems=modems
+    )
+    outcome = run_call(sender, FaxReceiver("+1 555 0199"), line)
     return sources, outcome, sender
 
 
@@ -52,3 +60,42 @@ def test_three_mr_pages_arrive_whole_in_the_pdf(tmp_path: Path) -> None:
         assert matching_fraction(page.image(), source) >= 0.99
     pdf = pdf_bytes(outcome.pages, outcome.fine)
     assert pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages") == 3
+
+
+def _assert_pages_match(outcome: FaxResult, sources: list[np.ndarray]) -> None:
+    assert outcome.result == OK and len(outcome.pages) == len(sources)
+    for page, source in zip(outcome.pages, sources, strict=True):
+        assert matching_fraction(page.image(), source) >= 0.99
+
+
+@pytest.mark.slow
+def test_three_pages_at_v27ter_4800(tmp_path: Path) -> None:
+    sources, outcome, sender = _receive(tmp_path, 3, COMPRESSION_T4_1D, modems=SUPPORT_V27TER)
+    assert sender.completion == T30_ERR_OK
+    assert outcome.bit_rate == 4800 and outcome.modem == "V.27ter"
+    _assert_pages_match(outcome, sources)
+
+
+@pytest.mark.slow
+def test_three_pages_through_a_line_with_loss_and_noise(tmp_path: Path) -> None:
+    line = LineModel(loss_db=10, snr_db=20)
+    sources, outcome, sender = _receive(
+        tmp_path,
+        3,
+        COMPRESSION_T4_1D | COMPRESSION_T4_2D,
+        modems=SUPPORT_V27TER | SUPPORT_V29,
+        line=line,
+    )
+    assert sender.completion == T30_ERR_OK
+    _assert_pages_match(outcome, sources)
+
+
+@pytest.mark.slow
+def test_a_line_too_poor_for_9600_steps_down_instead_of_failing(tmp_path: Path) -> None:
+    line = LineModel(loss_db=10, snr_db=14)
+    sources, outcome, sender = _receive(
+        tmp_path, 1, COMPRESSION_T4_1D, modems=SUPPORT_V27TER | SUPPORT_V29, line=line
+    )
+    assert sender.completion == T30_ERR_OK
+    assert outcome.bit_rate < 9600
+    _assert_pages_match(outcome, sources)
