@@ -26,7 +26,7 @@ def make_page(number: int, rows: int = 400) -> Image.Image:
         draw.line((80, y, 80 + 300 * (line + 1) % 1500 + 100, y + 10 * number), fill=0, width=2)
     for row in range(6):
         draw.text((120, 200 + row * 25), f"Page {number} line {row} — switchboard fax test", fill=0)
-    draw.ellipse((1200 + 20 * number, 150, 1500, 350), outline=0, width=4)
+    draw.ellipse((1200 + 10 * (number % 20), 150, 1500, 350), outline=0, width=4)
     return image
 
 

@@ -35,6 +35,7 @@ from firmware.engine.port_channel import PortChannel
 from firmware.engine.status import port_row
 from firmware.greetings import greetings_dir
 from firmware.mail import control as mail_control
+from firmware.mail.fax import FaxInbox
 from firmware.paths import DataPaths
 from firmware.routing.runner import RoutingRunner
 from firmware.storage.history import HistoryWriter
@@ -109,6 +110,10 @@ class Engine:
         self.call_control = EngineCallControl(self.calls, self.context)
         self.router = RoutingRunner.for_data_directory(
             self.call_control, self.config, self.paths.history_db, greetings_dir(self.paths)
+        )
+        # Received faxes are mailed to the fax operation's addresses, else the office sender.
+        self.router.services.fax_inbox = FaxInbox(
+            self.messaging.outbox, lambda: [a for a in (self.config.email.from_address,) if a]
         )
         self.inbound = InboundEntry(self.calls, self.call_control, self.router.handle_inbound)
         self.context.route_inbound = self.inbound

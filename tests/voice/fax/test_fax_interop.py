@@ -99,3 +99,10 @@ def test_a_line_too_poor_for_9600_steps_down_instead_of_failing(tmp_path: Path) 
     assert sender.completion == T30_ERR_OK
     assert outcome.bit_rate < 9600
     _assert_pages_match(outcome, sources)
+
+
+@pytest.mark.slow
+def test_thirty_pages_in_one_call_arrive_whole(tmp_path: Path) -> None:
+    sources, outcome, sender = _receive(tmp_path, 30, COMPRESSION_T4_1D | COMPRESSION_T4_2D)
+    assert sender.completion == T30_ERR_OK
+    _assert_pages_match(outcome, sources)
