@@ -42,14 +42,29 @@ class LineModel:
     """The exchange line between the machines: loss in dB and white noise at `snr_db` below
     the sender's nominal −13 dBm0 signal (after the loss)."""
 
-    def __init__(self, loss_db: float, snr_db: float, seed: int = 1) -> None:
+    def __init__(
+        self,
+        loss_db: float,
+        snr_db: float,
+        seed: int = 1,
+        bursts: tuple[tuple[float, float], ...] = (),
+    ) -> None:
+        """`bursts`: (start, length) in seconds of noise as loud as the signal (clicks,
+        crosstalk) that corrupt what crosses the line then."""
         self.gain = 10 ** (-loss_db / 20)
-        signal_rms = 32768 * 10 ** (-13 / 20) / np.sqrt(2) * 0.5 * self.gain
-        self.noise_rms = signal_rms * 10 ** (-snr_db / 20)
+        self.signal_rms = 32768 * 10 ** (-13 / 20) / np.sqrt(2) * 0.5 * self.gain
+        self.noise_rms = self.signal_rms * 10 ** (-snr_db / 20)
+        self.bursts = bursts
         self._rng = np.random.default_rng(seed)
+        self._samples = 0
 
     def __call__(self, samples: np.ndarray) -> np.ndarray:
-        noisy = samples * self.gain + self._rng.normal(0, self.noise_rms, samples.size)
+        noise = self._rng.normal(0, self.noise_rms, samples.size)
+        start_s = self._samples / 8000
+        self._samples += samples.size
+        if any(begin <= start_s < begin + length for begin, length in self.bursts):
+            noise += self._rng.normal(0, self.signal_rms, samples.size)
+        noisy = samples * self.gain + noise
         return np.clip(np.round(noisy), -32768, 32767).astype(np.int16)
 
 

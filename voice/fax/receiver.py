@@ -9,6 +9,7 @@ DCN. `result` says how the call ended.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from voice.fax import t30
+from voice.fax.ecm import EcmBlock, octets_to_bits
 from voice.fax.t4 import DecodedPage, T4Decoder
 from voice.fax.v21 import V21Receiver, V21Transmitter
 from voice.fax.v27ter import V27terReceiver
@@ -92,6 +94,9 @@ class FaxReceiver:
         self._dis_sent = 0
         self._cost_s = 0.0
         self._control_level = 0.0  # power of the sender's V.21 signal
+        self._ecm_block: EcmBlock | None = None
+        self._ecm_page = bytearray()
+        self._ecm_confirmed: tuple[int, int] | None = None  # (page, block) last answered MCF
 
     # Audio in, audio out.
 
@@ -111,6 +116,8 @@ class FaxReceiver:
     def hang_up(self) -> FaxResult:
         """The line is gone: keep what arrived and say how it ended."""
         if not self.done:
+            if self._ecm_block is not None:
+                self._decoder = self._ecm_decoder()
             if self._decoder is not None and self._decoder.page.rows:
                 self._keep_page(partial=True)
             self._finish(CALL_CUT)
@@ -208,12 +215,27 @@ class FaxReceiver:
             self.outcome.remote_ident = t30.decode_ident(fif)
         elif fcf == t30.DCS:
             self._on_dcs(fif)
+        elif fcf == t30.PPS and len(fif) >= 4:
+            self._on_pps(fif)
+        elif fcf == t30.CTC and self._dcs is not None and len(fif) >= 2:
+            try:
+                modem, rate = t30.modem_of(fif + b"\x00")
+            except t30.UnsupportedDcs:
+                return
+            self._dcs = dataclasses.replace(self._dcs, modem=modem, bit_rate=rate)
+            self.outcome.modem, self.outcome.bit_rate = modem, rate
+            self._respond(t30.CTR)
+            self._modem = self._new_modem()
+            self._state = "page"
+            self._timer = self._clock + self._seconds(T2_S) + self._tx.size
         elif fcf in t30.POST_MESSAGE:
             self._on_post_message(t30.POST_MESSAGE[fcf])
         elif fcf == t30.DCN:
             if self._state == "wait_dcn":
                 self._finish(OK)
             else:
+                if self._ecm_block is not None:
+                    self._decoder = self._ecm_decoder()
                 if self._decoder is not None and self._decoder.page.rows:
                     self._keep_page(partial=True)
                 self._finish(DISCONNECTED)
@@ -223,8 +245,6 @@ class FaxReceiver:
     def _on_dcs(self, fif: bytes) -> None:
         try:
             dcs = t30.parse_dcs(fif)
-            if dcs.ecm:
-                raise t30.UnsupportedDcs("ECM is not offered")
         except t30.UnsupportedDcs:
             self._send_frames([t30.frame(t30.DCN)])
             self._finish(UNSUPPORTED)
@@ -265,15 +285,20 @@ class FaxReceiver:
                 self._state = "wait_dcs"
                 self._timer = self._clock + self._seconds(T2_S) + self._tx.size
             return
-        if self._decoder is None:
+        if self._ecm_block is not None:
+            self._ecm_block.put_bits(bits)
+        elif self._decoder is not None:
+            self._decoder.put_bits(bits)
+        else:
             return
-        self._decoder.put_bits(bits)
         if modem.carrier_ended:
             if modem.trained:
                 self._state = "post_page"
                 self._timer = self._clock + self._seconds(T2_S)
             else:
                 self._modem = self._new_modem()
+                if self._ecm_block is not None:
+                    self._ecm_block.restart_carrier()
 
     def _new_modem(self) -> V29Receiver | V27terReceiver:
         assert self._dcs is not None
@@ -286,9 +311,65 @@ class FaxReceiver:
     def _start_page(self) -> None:
         assert self._dcs is not None
         self._modem = self._new_modem()
-        self._decoder = T4Decoder(self._dcs.width, self._dcs.two_dimensional)
+        if self._dcs.ecm:
+            self._ecm_block = EcmBlock()
+            self._ecm_page = bytearray()
+            self._decoder = None
+        else:
+            self._decoder = T4Decoder(self._dcs.width, self._dcs.two_dimensional)
         self._state = "page"
         self._timer = self._clock + self._seconds(T2_S) + self._tx.size
+
+    def _ecm_decoder(self) -> T4Decoder:
+        """The page so far, from the confirmed blocks and the frames of the current one."""
+        assert self._dcs is not None
+        decoder = T4Decoder(self._dcs.width, self._dcs.two_dimensional)
+        data = bytes(self._ecm_page)
+        if self._ecm_block is not None:
+            frames = self._ecm_block.frames
+            data += b"".join(frames[k] for k in sorted(frames) if k < (max(frames) + 1))
+        decoder.put_bits(octets_to_bits(data))
+        return decoder
+
+    def _on_pps(self, fif: bytes) -> None:
+        command, page_number, block_number, count = fif[0] & 0xFE, fif[1], fif[2], fif[3] + 1
+        if self._ecm_confirmed == (page_number, block_number) or self._ecm_block is None:
+            if self._last_response is not None:
+                self._send_frames([self._last_response])  # our MCF was missed
+            return
+        block = self._ecm_block
+        if block.missing(count):
+            response = t30.frame(t30.PPR, block.ppr_map())
+            self._last_response = response
+            self._send_frames([response])
+            self._modem = self._new_modem()
+            block.restart_carrier()
+            self._state = "page"
+            self._timer = self._clock + self._seconds(T2_S) + self._tx.size
+            return
+        self._ecm_page += block.data()
+        self._ecm_confirmed = (page_number, block_number)
+        if command == t30.NULL:
+            self._respond(t30.MCF)
+            self._ecm_block = EcmBlock()
+            self._modem = self._new_modem()
+            self._state = "page"
+            self._timer = self._clock + self._seconds(T2_S) + self._tx.size
+            return
+        self._ecm_block = None
+        self._decoder = self._ecm_decoder()
+        self._keep_page(partial=False)
+        self._respond(t30.MCF)
+        following = t30.POST_MESSAGE.get(command, t30.EOP)
+        self._last_command = following
+        if following == t30.MPS:
+            self._start_page()
+        elif following == t30.EOM:
+            self._state = "wait_dcs"
+            self._timer = self._clock + self._seconds(T2_S) + self._tx.size
+        else:
+            self._state = "wait_dcn"
+            self._timer = self._clock + self._seconds(T4_S) + self._tx.size
 
     def _keep_page(self, partial: bool) -> DecodedPage:
         assert self._decoder is not None

@@ -31,6 +31,15 @@ RTP = 0xCC
 RTN = 0x4C
 DCN = 0xFA
 CRP = 0x1A
+PPS = 0xBE
+PPR = 0xBC
+CTC = 0x12
+CTR = 0xC4
+EOR = 0xCE
+ERR = 0x1C
+RR = 0x6E
+RNR = 0xEC
+NULL = 0x00
 
 POST_MESSAGE = {EOM: EOM, MPS: MPS, EOP: EOP, PRI_EOM: EOM, PRI_MPS: MPS, PRI_EOP: EOP}
 NAMES = {
@@ -79,12 +88,15 @@ def decode_ident(fif: bytes) -> str:
     return fif[:IDENT_OCTETS][::-1].decode("ascii", "replace").strip()
 
 
-def receiver_dis(two_dimensional: bool = True) -> bytes:
+def receiver_dis(two_dimensional: bool = True, ecm: bool = True) -> bytes:
     """DIS of this receiver: can receive, V.27ter and V.29, fine, MR,
     215 mm, unlimited length, no minimum scan time (pages are buffered whole)."""
     octet1 = 0x02 | 0x04 | 0x08 | 0x40 | (0x80 if two_dimensional else 0)  # bits 10–12, 15, 16
     octet2 = 0x08 | 0x70  # bit 20 unlimited length, bits 21–23 = 111: 0 ms
-    return bytes((0x00, octet1, octet2))
+    if not ecm:
+        return bytes((0x00, octet1, octet2))
+    # Bit 24 extends to the next octet, whose bit 27 offers ECM (256-octet frames, no MMR).
+    return bytes((0x00, octet1, octet2 | 0x80, 0x04))
 
 
 @dataclass(frozen=True)
@@ -120,3 +132,11 @@ def parse_dcs(fif: bytes) -> Dcs:
         width=WIDTHS[(bit(fif, 17), bit(fif, 18))],
         ecm=bool(bit(fif, 27)),
     )
+
+
+def modem_of(fif: bytes) -> tuple[str, int]:
+    """The modem and rate in DCS-style bits 11–14 (also CTC's field)."""
+    modem_bits = (bit(fif, 11), bit(fif, 12), bit(fif, 13), bit(fif, 14))
+    if modem_bits not in DCS_MODEMS:
+        raise UnsupportedDcs(f"modem bits {modem_bits} not supported")
+    return DCS_MODEMS[modem_bits]

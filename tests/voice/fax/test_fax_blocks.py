@@ -6,6 +6,7 @@ import numpy as np
 
 from bench.spandsp_fax import v27ter_modulate, v29_modulate
 from voice.fax import t30
+from voice.fax.ecm import EcmBlock
 from voice.fax.hdlc import HdlcDecoder, HdlcEncoder, crc16, frame_check_sequence
 from voice.fax.t4 import decode_1d
 from voice.fax.v21 import V21Receiver, V21Transmitter
@@ -82,3 +83,13 @@ def test_v27ter_receiver_recovers_spandsp_data_bits() -> None:
             bits += receiver.process(audio[start : start + 160])
         assert receiver.trained
         assert "".join(map(str, data)) in "".join(map(str, bits))
+
+
+def test_ppr_map_asks_for_missing_frames_and_everything_past_the_block() -> None:
+    block = EcmBlock()
+    block.frames = {0: b"a", 2: b"c"}
+    assert block.missing(3) == [1]
+    ppr = block.ppr_map()
+    assert len(ppr) == 32
+    assert ppr[0] == 0b11111010  # frame 1 missing, frames 3-7 beyond the block
+    assert all(octet == 0xFF for octet in ppr[1:])

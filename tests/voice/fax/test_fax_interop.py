@@ -30,13 +30,15 @@ def _receive(
     compressions: int,
     modems: int = SUPPORT_V29,
     line: LineModel | None = None,
+    ecm: bool = False,
+    receiver: FaxReceiver | None = None,
 ) -> tuple[list[np.ndarray], FaxResult, SpandspFaxSender]:
     source_path = tmp_path / "source.tif"
     sources = write_tiff(source_path, pages)
     sender = SpandspFaxSender(
-        str(source_path), ident="+1 555 0100", compressions=compressions, modems=modems
+        str(source_path), ident="+1 555 0100", compressions=compressions, modems=modems, ecm=ecm
     )
-    outcome = run_call(sender, FaxReceiver("+1 555 0199"), line)
+    outcome = run_call(sender, receiver or FaxReceiver("+1 555 0199"), line)
     return sources, outcome, sender
 
 
@@ -104,5 +106,36 @@ def test_a_line_too_poor_for_9600_steps_down_instead_of_failing(tmp_path: Path) 
 @pytest.mark.slow
 def test_thirty_pages_in_one_call_arrive_whole(tmp_path: Path) -> None:
     sources, outcome, sender = _receive(tmp_path, 30, COMPRESSION_T4_1D | COMPRESSION_T4_2D)
+    assert sender.completion == T30_ERR_OK
+    _assert_pages_match(outcome, sources)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("modems", [SUPPORT_V29, SUPPORT_V27TER], ids=["V.29 9600", "V.27ter 4800"])
+def test_three_pages_with_ecm(tmp_path: Path, modems: int) -> None:
+    sources, outcome, sender = _receive(
+        tmp_path, 3, COMPRESSION_T4_1D | COMPRESSION_T4_2D, modems=modems, ecm=True
+    )
+    assert sender.completion == T30_ERR_OK
+    assert outcome.bit_rate == (9600 if modems == SUPPORT_V29 else 4800)
+    _assert_pages_match(outcome, sources)
+
+
+@pytest.mark.slow
+def test_ecm_asks_again_for_frames_a_noise_burst_destroyed(tmp_path: Path) -> None:
+    receiver = FaxReceiver("+1 555 0199")
+    sent: list[bytes] = []
+    send_frames = receiver._send_frames
+
+    def record(frames: list[bytes]) -> None:
+        sent.extend(frames)
+        send_frames(frames)
+
+    receiver._send_frames = record  # type: ignore[method-assign]
+    line = LineModel(loss_db=10, snr_db=30, bursts=((12.0, 0.02),))
+    sources, outcome, sender = _receive(
+        tmp_path, 1, COMPRESSION_T4_1D, ecm=True, line=line, receiver=receiver
+    )
+    assert any(frame[2] == 0xBC for frame in sent)  # PPR
     assert sender.completion == T30_ERR_OK
     _assert_pages_match(outcome, sources)
