@@ -25,3 +25,12 @@ def fax_machine(
         return sender.transmit(160)
 
     return line_audio
+
+
+def let_sender_finish(sender: SpandspFaxSender, max_s: float = 5.0) -> None:
+    """After our DCN the line is gone; the sender idles a moment before reporting its end."""
+    for _ in range(int(max_s * 50)):
+        if sender.completion is not None:
+            return
+        sender.receive(np.zeros(160, np.int16))
+        sender.transmit(160)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email
+from datetime import datetime
 from email import policy
 from pathlib import Path
 from typing import Any
@@ -12,12 +13,17 @@ import pytest
 
 from bench.fax_pages import write_tiff
 from bench.spandsp import load_library
-from bench.spandsp_fax import SpandspFaxSender
+from bench.spandsp_fax import (
+    COMPRESSION_T4_1D,
+    COMPRESSION_T4_2D,
+    T30_ERR_OK,
+    SpandspFaxSender,
+)
 from firmware.mail.fax import FaxInbox
 from firmware.mail.message import OutgoingMail, compose
 from firmware.verbs import EndReason
 from tests.firmware.routing.conftest import Rig, config_with, run, scenario
-from tests.firmware.routing.fax_caller import fax_machine
+from tests.firmware.routing.fax_caller import fax_machine, let_sender_finish
 
 pytestmark = pytest.mark.skipif(load_library() is None, reason="libspandsp2 is not installed")
 
@@ -31,10 +37,12 @@ class RecordingOutbox:
 
 
 def _fax_call(
-    tmp_path: Path, pages: int, patience_s: float | None = None
+    tmp_path: Path, pages: int, patience_s: float | None = None, **sender_options: Any
 ) -> tuple[Any, RecordingOutbox, list[np.ndarray], SpandspFaxSender]:
     sources = write_tiff(tmp_path / "source.tif", pages)
-    sender = SpandspFaxSender(str(tmp_path / "source.tif"), ident="+7 495 111 2233")
+    sender = SpandspFaxSender(
+        str(tmp_path / "source.tif"), ident="+7 495 111 2233", **sender_options
+    )
     outbox = RecordingOutbox()
     config = config_with(scenario({"first": {"type": "fax", "email": ["office@example.com"]}}))
 
@@ -50,7 +58,7 @@ def _fax_call(
 
 
 def _pdf_pages(mail: OutgoingMail) -> int:
-    composed = compose(mail, date=__import__("datetime").datetime.now().astimezone())
+    composed = compose(mail, date=datetime.now().astimezone())
     message = email.message_from_bytes(composed.message, policy=policy.default)
     pdfs = [
         part.get_content()
@@ -84,4 +92,19 @@ def test_fax_cut_mid_page_delivers_what_arrived(tmp_path: Path) -> None:
     assert "(incomplete)" in mail.subject
     assert "call was cut" in mail.body and "Page 1 was cut off" in mail.body
     assert _pdf_pages(mail) == 1
+    sender.close()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("ecm", [False, True], ids=["no ECM", "ECM"])
+def test_three_mr_pages_mailed_as_a_three_page_pdf(tmp_path: Path, ecm: bool) -> None:
+    call, outbox, _, sender = _fax_call(
+        tmp_path, 3, ecm=ecm, compressions=COMPRESSION_T4_1D | COMPRESSION_T4_2D
+    )
+    let_sender_finish(sender)
+    assert sender.completion == T30_ERR_OK
+    assert call.end_reason == EndReason.FAX
+    mail = outbox.mails[0]
+    assert "3 pages" in mail.subject and "(incomplete)" not in mail.subject
+    assert _pdf_pages(mail) == 3
     sender.close()
