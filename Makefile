@@ -11,13 +11,16 @@ STAMP := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 MICROPYTHON_VERSION := 1.27.0
 MICROPYTHON := .cache/micropython/node_modules/@micropython/micropython-webassembly-pyscript/micropython.mjs
 
-.PHONY: run test bench lint format typecheck clean debs-run debs-test screenshots prompts micropython
+.PHONY: run test test-slow bench lint format typecheck clean debs-run debs-test screenshots prompts micropython
 
 run: $(STAMP) prompts
 	@$(BIN)/switchboard run
 
 test: $(STAMP) debs-test prompts micropython
-	@$(BIN)/python -m pytest -n 2
+	@$(BIN)/python -m pytest -n 2 -m "not slow"
+
+test-slow: $(STAMP) debs-test prompts
+	@$(BIN)/python -m pytest -n 2 -m slow
 
 bench: $(STAMP) debs-test prompts
 	@$(BIN)/python -m bench

@@ -14,6 +14,7 @@ import sys
 import time
 
 MODULES = ("dtmf", "tones", "callerid", "echo", "engine", "talkoff", "routing_reports", "voicemail")
+MODULES += ("fax",)
 US_PER_SECOND = 1e6
 
 

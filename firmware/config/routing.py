@@ -177,6 +177,7 @@ class Voicemail(Operation):
 class FaxReception(Operation):
     type: Literal["fax"] = "fax"
     prompt: str = "fax_reception"
+    email: list[str] = Field(default_factory=list)  # who gets the PDF (else the default)
 
 
 class GoToScenario(Operation):

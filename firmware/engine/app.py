@@ -35,6 +35,7 @@ from firmware.engine.port_channel import PortChannel
 from firmware.engine.status import call_rows, port_row
 from firmware.greetings import greetings_dir
 from firmware.mail import control as mail_control
+from firmware.mail.fax import FaxInbox
 from firmware.paths import DataPaths
 from firmware.routing.runner import RoutingRunner
 from firmware.storage.history import HistoryWriter
@@ -115,6 +116,10 @@ class Engine:
             self.paths.history_db,
             greetings_dir(self.paths),
             voicemail=VoicemailDesk(self.messaging.voicemail),
+        )
+        # Received faxes are mailed to the fax operation's addresses, else the office sender.
+        self.router.services.fax_inbox = FaxInbox(
+            self.messaging.outbox, lambda: [a for a in (self.config.email.from_address,) if a]
         )
         self.inbound = InboundEntry(self.calls, self.call_control, self.router.handle_inbound)
         self.context.route_inbound = self.inbound

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -14,9 +15,34 @@ from firmware.routing.journal import CallJournal, Step
 from firmware.routing.manager_lookup import ManagerFinder
 from firmware.routing.plan import RoutingPlan
 from firmware.routing.prompts import PromptLibrary, PromptMissing
-from firmware.verbs import CallControl, CallView, EndReason, PlayOutcome, PlayResult
+from firmware.verbs import (
+    CallControl,
+    CallView,
+    EndReason,
+    MediaTap,
+    PlayOutcome,
+    PlayResult,
+)
 
 log = logging.getLogger(__name__)
+
+
+class FaxSession(Protocol):
+    """One fax call's receiver (mail's side): its tap, its end, its delivery."""
+
+    @property
+    def tap(self) -> MediaTap: ...
+
+    async def wait_finished(self) -> None: ...
+
+    def result(self, line_gone: bool) -> str: ...
+
+    async def deliver(self, recipients: Sequence[str] = ()) -> bool: ...
+
+
+class FaxDestination(Protocol):
+    def session(self, caller_number: str, local_ident: str) -> FaxSession: ...
+
 
 # Exits every operation may take besides its own (never configured, never followed).
 CALLER_GONE = "caller_gone"  # the caller hung up here
@@ -34,6 +60,7 @@ class Services:
     agents: AgentBoard
     managers: ManagerFinder
     voicemail: VoicemailDesk | None = None
+    fax_inbox: FaxDestination | None = None  # where received faxes go (mail)
 
 
 @dataclass(frozen=True)

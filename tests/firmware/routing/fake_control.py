@@ -5,7 +5,7 @@ or are busy, all on the virtual clock. It keeps what each caller heard and the s
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -17,6 +17,7 @@ from firmware.verbs import (
     DigitsOutcome,
     DigitsResult,
     EndReason,
+    MediaTap,
     OfferMode,
     OfferOutcome,
     OfferResult,
@@ -70,6 +71,10 @@ class FakeCall:
     keys: list[str] = field(default_factory=list)
     key_pressed: Signal = field(default_factory=Signal)
     gone: aio.Event = field(default_factory=aio.Event)
+    # What the caller's side sends into a media tap, given what it heard last frame
+    # (None: silence, a person who dialled a fax number).
+    line_audio: Callable[[np.ndarray], np.ndarray] | None = None
+    taps: list[MediaTap] = field(default_factory=list)
 
     @property
     def is_over(self) -> bool:
@@ -304,6 +309,30 @@ class FakeCallControl:
     async def hold(self, call: FakeCall, *, music: bool = True) -> None:
         if not call.is_over:
             self._hear(call, "music" if music else "ringback")
+
+    def add_tap(self, call: FakeCall, tap: MediaTap) -> Callable[[], None]:
+        """Every 20 ms of virtual time the tap hears the caller's side and answers it."""
+        call.taps.append(tap)
+        self._hear(call, "media_tap")
+        frame_s = 160 / SAMPLE_RATE
+
+        async def feed() -> None:
+            heard = np.zeros(160, dtype=np.int16)
+            while tap in call.taps and not call.is_over:
+                said = call.line_audio(heard) if call.line_audio else np.zeros(160, np.int16)
+                reply = tap.frame(said, None)
+                heard = np.zeros(160, np.int16) if reply is None else reply
+                await aio.sleep(frame_s)
+
+        task = aio.create_task(feed())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+        def remove() -> None:
+            if tap in call.taps:
+                call.taps.remove(tap)
+
+        return remove
 
     async def wait_until_gone(self, call: FakeCall) -> None:
         await call.gone.wait()
