@@ -137,6 +137,10 @@ class Line(_Party):
     def digits_received(self) -> str:
         return self.virtual.digits_received()
 
+    def attach(self, device: Callable[[np.ndarray], np.ndarray] | None) -> None:
+        """A machine at the far end (a fax machine) that answers what it hears."""
+        self.virtual.attach(device)
+
     def press(self, digits: str, **options: Any) -> None:
         """The caller presses keys (DTMF audio); returns when the last tone has been sent."""
         self._appliance._run(self.virtual.press(digits, **options))
