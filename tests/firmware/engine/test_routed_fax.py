@@ -32,8 +32,9 @@ def pdf_pages(data: bytes) -> int:
     return data.count(b"/Type /Page") - data.count(b"/Type /Pages")
 
 
-def test_a_fax_through_the_exchange_line_arrives_as_a_pdf_mail(tmp_path):
-    write_tiff(tmp_path / "source.tif", 1)
+@pytest.mark.parametrize("pages", [1, 3], ids=["1 page", "3 pages"])
+def test_a_fax_through_the_exchange_line_arrives_as_a_pdf_mail(tmp_path, pages):
+    write_tiff(tmp_path / "source.tif", pages)
     sender = SpandspFaxSender(str(tmp_path / "source.tif"), ident="+7 495 111 2233")
 
     def fax_machine(heard):
@@ -48,7 +49,7 @@ def test_a_fax_through_the_exchange_line_arrives_as_a_pdf_mail(tmp_path):
         line.attach(fax_machine)
         line.ring("84951112233")
         run_until(pbx, line.is_seized, 12)
-        run_until(pbx, lambda: not line.is_seized(), 90)  # the receiver ends the call
+        run_until(pbx, lambda: not line.is_seized(), 60 * pages + 30)  # the receiver ends the call
         for _ in range(300):
             if server.received:
                 break
@@ -58,7 +59,8 @@ def test_a_fax_through_the_exchange_line_arrives_as_a_pdf_mail(tmp_path):
     (mail,) = server.received
     message = mail.message
     assert mail.recipients == ["fax@office.example"]
-    assert "+7 495 111 2233" in message["Subject"] and "1 page" in message["Subject"]
+    assert "+7 495 111 2233" in message["Subject"]
+    assert f"{pages} page" in message["Subject"] and "incomplete" not in message["Subject"]
     (pdf,) = [p.get_content() for p in message.iter_attachments()]
-    assert pdf_pages(pdf) == 1
+    assert pdf_pages(pdf) == pages
     assert row["end_reason"] == "fax"
