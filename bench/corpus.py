@@ -30,7 +30,13 @@ from voice.level import SAMPLE_RATE_HZ, dbm0_to_power, power_to_dbm0
 
 log = logging.getLogger(__name__)
 
-PROMPT_DIR = Path("/usr/share/asterisk/sounds/en")
+# Debian's asterisk-core-sounds-en-wav installs the recorded English prompts under the
+# voice's own name; Asterisk itself links "en" to it.
+PROMPT_DIRS = (
+    Path("/usr/share/asterisk/sounds/en"),
+    Path("/usr/share/asterisk/sounds/en_US_f_Allison"),
+)
+PROMPT_DIR = next((path for path in PROMPT_DIRS if path.is_dir()), PROMPT_DIRS[0])
 MUSIC_DIR = Path("/usr/share/asterisk/moh")
 ESPEAK = "espeak-ng"
 ACTIVE_FRAME_SAMPLES = 160

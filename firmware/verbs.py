@@ -226,6 +226,11 @@ class CallControl(Protocol):
         """Return once the caller hangs up."""
         ...
 
+    async def fax_tone(self, call: CallView) -> bool:
+        """Return True once the caller's side sends a fax calling tone (CNG) while the
+        system holds the call; False when the caller hangs up or a person answers first."""
+        ...
+
     def add_tap(self, call: CallView, tap: MediaTap) -> Callable[[], None]:
         """Let `tap` hear the call (and optionally speak to the caller) from the next
         media tick until the returned function is called or the call ends."""

@@ -37,6 +37,7 @@ from firmware.verbs import (
     PlayResult,
     RingAttempt,
 )
+from voice.faxtones import FaxToneDetector
 
 if TYPE_CHECKING:
     from firmware.engine.port_channel import PortChannel
@@ -104,6 +105,8 @@ class RoutedCall:
     wakeup: _Wakeup = field(default_factory=_Wakeup)
     taps: list[MediaTap] = field(default_factory=list)
     voice: _TapVoice = field(default_factory=_TapVoice)
+    fax_listener: FaxToneDetector | None = None  # while routing listens for a calling fax
+    fax_heard: bool = False
 
     @property
     def id(self) -> str:
@@ -165,6 +168,16 @@ class EngineCallControl:
         for routed in list(self._routed.values()):
             if routed.taps:
                 self._run_taps(routed)
+            if routed.fax_listener is not None and routed.held_by_system:
+                self._listen_for_fax(routed)
+
+    def _listen_for_fax(self, routed: RoutedCall) -> None:
+        assert routed.fax_listener is not None
+        events = routed.fax_listener.feed(routed.origin.channel.input_frame)
+        if any(event.tone == "cng" and event.active for event in events):
+            routed.fax_listener = None
+            routed.fax_heard = True
+            routed.wakeup.notify()
 
     def _run_taps(self, routed: RoutedCall) -> None:
         call = routed.call
@@ -385,6 +398,18 @@ class EngineCallControl:
         call = _own(view)
         while not call.is_over:
             await call.wakeup.wait(None)
+
+    async def fax_tone(self, view: CallView) -> bool:
+        call = _own(view)
+        call.fax_listener = FaxToneDetector()
+        try:
+            while not call.fax_heard:
+                if not call.held_by_system:
+                    return False
+                await call.wakeup.wait(None)
+            return True
+        finally:
+            call.fax_listener = None
 
     def add_tap(self, view: CallView, tap: MediaTap) -> Callable[[], None]:
         call = _own(view)

@@ -8,14 +8,15 @@ safe default: a call always ends with a person, voicemail or a clear announcemen
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
 import aio
 from aio import host
-from firmware.config.routing import Menu, OperationConfig
+from firmware.config.routing import FaxReception, Menu, OperationConfig
 from firmware.config.schema import Config
 from firmware.routing import inbound
 from firmware.routing.agents import AgentBoard
@@ -197,9 +198,37 @@ class RoutingRunner:
                 return await _safe_end(walk)
             return await self._scenario(walk, where.then)
         if where.kind == "scenario":
+            if where.detect_fax:
+                return await self._listening_for_fax(walk, self._scenario(walk, where.target))
             return await self._scenario(walk, where.target)
         log.warning("call %s: no route for line %r", walk.call.id, walk.call.line)
         return await _safe_end(walk)
+
+    async def _listening_for_fax(self, walk: Walk, scenario: Coroutine[Any, Any, str]) -> str:
+        """Walk the scenario while listening for a fax machine's calling tone; on hearing
+        it, wherever the call is, it goes to fax reception."""
+        walking = aio.create_task(scenario)
+        listening = aio.create_task(walk.control.fax_tone(walk.call))
+        either = aio.Event()
+        walking.add_done_callback(lambda _task: either.set())
+        listening.add_done_callback(lambda _task: either.set())
+        try:
+            await either.wait()
+            fax_heard = listening.done() and listening.result()
+            if fax_heard and not walking.done() and not walk.receiving_fax:
+                walking.cancel()
+                with contextlib.suppress(aio.CancelledError):
+                    await walking
+                walk.note("", "fax_detection", "fax")
+                reception = FaxReception(email=walk.plan.config.routing.inbound.fax_email)
+                return await fax.run(reception, walk)
+            return await walking
+        finally:
+            for task in (walking, listening):
+                if not task.done():
+                    task.cancel()
+                    with contextlib.suppress(aio.CancelledError):
+                        await task
 
     async def _blacklisted(self, walk: Walk) -> str:
         walk.note("", "blacklist", walk.plan.config.routing.inbound.blacklist_answer)

@@ -114,6 +114,7 @@ class Walk:
     answered_by: str = ""  # the call-centre member who took the call
     voicemail_box: str = ""  # whose box a forwarded call's voicemail is
     reached_voicemail: bool = False
+    receiving_fax: bool = False  # the fax operation runs: a calling tone is expected
     menu_stack: list[str] = field(default_factory=list)
     visited_scenarios: set[str] = field(default_factory=set)
 

@@ -15,6 +15,7 @@ log = logging.getLogger(__name__)
 
 
 async def run(operation: FaxReception, walk: Walk) -> str:
+    walk.receiving_fax = True
     inbox = walk.services.fax_inbox
     if inbox is None:
         log.warning("%s: fax reception without a fax inbox (mail)", walk.call.id)

@@ -60,6 +60,7 @@ class FakeCall:
     line: str = "FXO/4"
     presses: list[Press] = field(default_factory=list)
     patience_s: float | None = None  # hangs up this long after calling
+    fax_tone_after_s: float | None = None  # a fax machine: its calling tone starts this late
     heard: list[tuple[float, str]] = field(default_factory=list)
     audio: list[np.ndarray] = field(default_factory=list)  # every prompt played, as played
     steps: list[tuple[str, str]] = field(default_factory=list)
@@ -333,6 +334,16 @@ class FakeCallControl:
                 call.taps.remove(tap)
 
         return remove
+
+    async def fax_tone(self, call: FakeCall) -> bool:
+        if call.fax_tone_after_s is None:
+            await call.gone.wait()
+            return False
+        left = call.fax_tone_after_s - (aio.monotonic() - call.started)
+        which = await first_of(aio.sleep(max(left, 0.0)), call.gone.wait())
+        if which == 0:
+            self._hear(call, "fax_tone_heard")
+        return which == 0
 
     async def wait_until_gone(self, call: FakeCall) -> None:
         await call.gone.wait()
