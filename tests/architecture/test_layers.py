@@ -117,10 +117,13 @@ def test_a_forbidden_import_breaks_its_contract_and_only_that_one(
 
 def test_routing_may_exist_and_import_line_supervision(source_copy):
     """The routing rule binds only one way: routing drives calls, supervision never asks it."""
-    probe = source_copy / "firmware" / "routing" / "supervision_probe.py"
+    routing = source_copy / "firmware" / "routing"
+    routing.mkdir(exist_ok=True)  # another case may have taken the package away
+    (routing / "__init__.py").touch()
+    probe = routing / "supervision_probe.py"
     probe.write_text("from firmware.engine import fxs_line\n")
     try:
         result = lint_imports(source_copy)
     finally:
-        probe.unlink()
+        probe.unlink(missing_ok=True)
     assert result.returncode == 0, result.stdout + result.stderr
