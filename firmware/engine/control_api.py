@@ -93,6 +93,9 @@ def register(server: ControlServer, engine: ControlledEngine) -> None:
             plan = await host.to_thread(check_backup, Path(path))
         except (BackupRefused, OSError) as error:
             raise RequestError("bad_backup", f"the backup was not restored: {error}") from None
+        except Exception as error:  # a damaged archive fails in gzip, tar or YAML alike
+            reason = f"the file is damaged ({type(error).__name__}: {error})"
+            raise RequestError("bad_backup", f"the backup was not restored: {reason}") from None
         await host.to_thread(restore_data, engine.paths, Path(path), plan)
         config = await engine.save_config(plan.config)
         return config.model_dump(mode="json")
