@@ -159,6 +159,30 @@ class RoutingRunner:
         prompt = "agent_logged_in" if logged_in else "agent_logged_out"
         await walk.end(prompt, EndReason.COMPLETED)
 
+    def is_voicemail_code(self, dialled: str) -> bool:
+        codes = self.plan.config.voicemail.codes
+        return self.services.voicemail is not None and dialled in (codes.own_box, codes.any_box)
+
+    async def handle_voicemail_code(self, call: CallView, extension: str, dialled: str) -> None:
+        """An extension dialled a voicemail code: its own box (no PIN from its own phone
+        unless configured) or, with the other code, any box by number and PIN."""
+        desk = self.services.voicemail
+        walk = self._walk(call, self.plan.employee_language(extension))
+        if desk is None:
+            await walk.end("number_does_not_exist", EndReason.INVALID_NUMBER)
+            return
+        box_id: str | None = None
+        if dialled == self.plan.config.voicemail.codes.own_box:
+            box_id = desk.own_box(extension)
+            if box_id is None:
+                await walk.end("voicemail_no_box", EndReason.INVALID_NUMBER)
+                return
+        walk.note("", "voicemail_by_phone", "entered", box_id or "")
+        ending = await desk.by_phone(
+            walk.control, walk.services.prompts, call, box_id=box_id, from_extension=extension
+        )
+        log.info("call %s: voicemail by phone from %s ended: %s", call.id, extension, ending)
+
     async def run_scenario(self, call: CallView, scenario_id: str) -> None:
         """An operator sends a call they are in into a scenario ("by option" in reports)."""
         walk = self._walk(call, self.plan.language)

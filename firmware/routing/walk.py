@@ -98,6 +98,20 @@ class VoicemailDesk(Protocol):
         self, box_id: str, caller: Caller, started_at: float, *, full: bool = False
     ) -> None: ...
 
+    def own_box(self, extension: str) -> str | None: ...
+
+    async def by_phone(
+        self,
+        control: CallControl,
+        prompts: PromptLibrary,
+        call: CallView,
+        *,
+        box_id: str | None,
+        from_extension: str = "",
+    ) -> str:
+        """Voicemail by phone: listen to, save and delete messages, record greetings."""
+        ...
+
 
 @dataclass
 class Walk:

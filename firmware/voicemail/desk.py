@@ -5,8 +5,10 @@ from __future__ import annotations
 import numpy as np
 
 from firmware.config import Config
+from firmware.verbs import CallControl, CallView
 from firmware.voicemail.audio_store import Recording
 from firmware.voicemail.boxes import BoxCondition, UnknownBox, Voicemail
+from firmware.voicemail.by_phone import Access, Prompts, VoicemailByPhone
 from firmware.voicemail.index import CallInfo
 
 
@@ -53,6 +55,24 @@ class VoicemailDesk:
         self, box_id: str, caller: object, started_at: float, *, full: bool = False
     ) -> None:
         await self.voicemail.no_message(box_id, _info(caller), started_at, full=full)
+
+    def own_box(self, extension: str) -> str | None:
+        """The box an extension owns, for the own-box feature code."""
+        return next((b.id for b in self.config.voicemail.boxes if b.owner == extension), None)
+
+    async def by_phone(
+        self,
+        control: CallControl,
+        prompts: Prompts,
+        call: CallView,
+        *,
+        box_id: str | None,
+        from_extension: str = "",
+    ) -> str:
+        """Voicemail by phone on `call`: `box_id` (None asks for it); calling from the
+        box owner's own extension skips the PIN unless the config asks for it."""
+        by_phone = VoicemailByPhone(self.voicemail, control, prompts)
+        return await by_phone.run(call, Access(box_id, own_phone_extension=from_extension))
 
 
 def _info(caller: object) -> CallInfo:

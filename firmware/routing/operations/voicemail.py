@@ -2,8 +2,9 @@
 press #, hang up, fall silent or reach the box's limit; the message is stored and mailed.
 
 A caller who hangs up during the greeting, or finds the box full, still produces a mail
-saying so. Without a box to record into (none configured for this reference), the call
-ends after the tone, as a plain announcement would.
+saying so. `*` during the greeting is the box's owner calling in for their messages.
+Without a box to record into (none configured for this reference), the call ends after the
+tone, as a plain announcement would.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import numpy as np
 import aio
 from firmware.config.routing import Voicemail
 from firmware.routing.walk import CALLER_GONE, FINISHED, Caller, Walk
-from firmware.verbs import EndReason, PlayOutcome
+from firmware.verbs import EndReason, PlayOutcome, PlayResult
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +24,7 @@ GREETING_KIND_BY_PROMPT = {
     "office_closed_voicemail": "after_hours",
     "voicemail_busy": "busy",
 }
+OWNER_KEY = "*"  # pressed during the greeting: the box's owner wants their messages
 MESSAGE_KEY_WAIT_S = 0.5  # how often the recording checks whether it is full
 
 
@@ -53,7 +55,14 @@ async def run(operation: Voicemail, walk: Walk) -> str:
     own = await desk.greeting(box_id, "temporary")  # an absence greeting comes first
     if own is None:
         own = await desk.greeting(box_id, kind)
-    played = await (_play(walk, own) if own is not None else walk.say(operation.prompt))
+    played = await (
+        _play(walk, own) if own is not None else walk.say(operation.prompt, interrupt=OWNER_KEY)
+    )
+    if played.outcome == PlayOutcome.INTERRUPTED and played.digit == OWNER_KEY:
+        # The box's owner calling in: their messages, after the PIN.
+        walk.note("", "voicemail_by_phone", "entered", box_id)
+        await desk.by_phone(walk.control, walk.services.prompts, walk.call, box_id=box_id)
+        return CALLER_GONE if walk.call.is_over else FINISHED
     if played.outcome != PlayOutcome.CALLER_GONE:
         played = await walk.say("beep")
     if played.outcome == PlayOutcome.CALLER_GONE:
@@ -98,9 +107,9 @@ async def _greeting_only(operation: Voicemail, walk: Walk) -> str:
     return FINISHED
 
 
-async def _play(walk: Walk, audio: np.ndarray):  # type: ignore[no-untyped-def]
+async def _play(walk: Walk, audio: np.ndarray) -> PlayResult:
     await walk.control.answer(walk.call)
-    return await walk.control.play(walk.call, audio)
+    return await walk.control.play(walk.call, audio, interrupt_digits=OWNER_KEY)
 
 
 class _MessageTap:
