@@ -90,7 +90,12 @@ class RecordingRule(_Section):
     """Whose calls are recorded: an employee, a call centre or an inbound route."""
 
     scope: Literal["employee", "call_centre", "inbound_route"]
-    target: str = Field(min_length=1, max_length=64)
+    target: str = Field(
+        min_length=1,
+        max_length=64,
+        description="the extension, the call centre's id, or the line's port (e.g. 4) or "
+        "the number dialled",
+    )
 
 
 class RecordingSettings(_Section):

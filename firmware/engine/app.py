@@ -39,7 +39,7 @@ from firmware.mail.fax import FaxInbox
 from firmware.paths import DataPaths
 from firmware.routing.runner import RoutingRunner
 from firmware.storage.history import HistoryWriter
-from firmware.voicemail.desk import VoicemailDesk
+from firmware.voicemail.desk import RecordingDesk, VoicemailDesk
 from firmware.voicemail.message_waiting import MessageWaiting
 from firmware.voicemail.messaging import Messaging
 
@@ -121,6 +121,7 @@ class Engine:
         self.router.services.fax_inbox = FaxInbox(
             self.messaging.outbox, lambda: [a for a in (self.config.email.from_address,) if a]
         )
+        self.router.services.recordings = RecordingDesk(self.messaging.recordings)
         self.inbound = InboundEntry(self.calls, self.call_control, self.router.handle_inbound)
         self.context.route_inbound = self.inbound
         self._hat_settings_in_use = hat_settings(self.config)

@@ -39,6 +39,7 @@ from firmware.routing.operations import (
 )
 from firmware.routing.plan import RoutingPlan
 from firmware.routing.prompts import PromptLibrary
+from firmware.routing.recording import recording_owner
 from firmware.routing.ringing import ring_employee
 from firmware.routing.walk import (
     ANSWERED,
@@ -47,6 +48,8 @@ from firmware.routing.walk import (
     FINAL_EXITS,
     FINISHED,
     JUMP,
+    Caller,
+    CallRecorder,
     Services,
     VoicemailDesk,
     Walk,
@@ -94,6 +97,7 @@ class RoutingRunner:
         history: PartnerHistory | None = None,
         agents: AgentBoard | None = None,
         voicemail: VoicemailDesk | None = None,
+        recordings: CallRecorder | None = None,
     ) -> None:
         self.journal = journal or Journal(None)
         self.agents = agents or AgentBoard(
@@ -105,6 +109,7 @@ class RoutingRunner:
             agents=self.agents,
             managers=ManagerFinder(history),
             voicemail=voicemail,
+            recordings=recordings,
         )
         self.plan = RoutingPlan.from_config(config)
 
@@ -136,13 +141,15 @@ class RoutingRunner:
     async def handle_inbound(self, call: CallView) -> None:
         """Route an outside call from the moment it rings in until routing's work is done."""
         walk = self._walk(call, self.plan.language)
-        await self._guarded(walk, self._inbound(walk))
+        if await self._guarded(walk, self._inbound(walk)) == ANSWERED:
+            await self._record_if_asked(walk)
 
     async def handle_direct(self, call: CallView, extension: str) -> None:
         """A call dialled to an extension (internal, or an outside caller put through):
         ring it, then the employee's forwarding rules."""
         walk = self._walk(call, self.plan.employee_language(extension))
-        await self._guarded(walk, self._direct(walk, extension))
+        if await self._guarded(walk, self._direct(walk, extension)) == ANSWERED:
+            await self._record_if_asked(walk)
 
     def is_agent_code(self, dialled: str) -> bool:
         codes = self.plan.config.routing.agent_codes
@@ -186,14 +193,17 @@ class RoutingRunner:
     async def run_scenario(self, call: CallView, scenario_id: str) -> None:
         """An operator sends a call they are in into a scenario ("by option" in reports)."""
         walk = self._walk(call, self.plan.language)
-        await self._guarded(walk, self._scenario(walk, scenario_id, by_operator=True))
+        exit_name = await self._guarded(walk, self._scenario(walk, scenario_id, by_operator=True))
+        if exit_name == ANSWERED:
+            await self._record_if_asked(walk)
 
     def _walk(self, call: CallView, language: str) -> Walk:
         return Walk(call=call, plan=self.plan, services=self.services, language=language)
 
-    async def _guarded(self, walk: Walk, work: Awaitable[str]) -> None:
+    async def _guarded(self, walk: Walk, work: Awaitable[str]) -> str:
+        """Run the walk; its final exit ("" after an error)."""
         try:
-            await work
+            return await work
         except aio.CancelledError:
             raise
         except Exception:
@@ -201,6 +211,7 @@ class RoutingRunner:
             walk.note("", "error", "internal_error")
             if not walk.call.is_over:
                 await walk.control.hang_up(walk.call, EndReason.INTERNAL_ERROR)
+            return ""
         finally:
             try:
                 await self.journal.write(walk.journal)
@@ -320,6 +331,27 @@ class RoutingRunner:
                         return await walk.end("goodbye", EndReason.ROUTED_AWAY)
                     return await _safe_end(walk)
                 name = following
+
+    async def _record_if_asked(self, walk: Walk) -> None:
+        """An answered call a recording rule covers is recorded, both parties, until it
+        ends (its journal is already written)."""
+        recordings = self.services.recordings
+        if recordings is None or walk.call.is_over:
+            return
+        owner = recording_owner(recordings.rules, walk.call, walk.journal)
+        if not owner:
+            return
+        caller = Caller(
+            walk.call.caller_number,
+            walk.call.caller_name,
+            walk.call.line,
+            walk.call.id,
+            tuple(f"{s.operation or s.kind}: {s.exit}" for s in walk.journal.steps if s.operation),
+        )
+        try:
+            await recordings.record_call(walk.control, walk.call, owner, caller)
+        except OSError as error:  # a full or failing disk: the call goes on unrecorded
+            log.error("call %s: cannot record for %s: %s", walk.call.id, owner, error)
 
     async def _record_session(self, extension: str, logged_in: bool) -> None:
         await host.to_thread(self.journal.agent_session, extension, aio.wall_time(), logged_in)

@@ -53,6 +53,21 @@ JUMP = "go"  # to another scenario
 FINAL_EXITS = frozenset({CALLER_GONE, ANSWERED, FINISHED})
 
 
+class CallRecorder(Protocol):
+    """Call recording as routing starts it (the voicemail package's RecordingDesk)."""
+
+    @property
+    def rules(self) -> Sequence[Any]:
+        """The config's recording rules (scope, target)."""
+        ...
+
+    async def record_call(
+        self, control: CallControl, call: CallView, owner: str, caller: Caller
+    ) -> object:
+        """Record both parties until the call ends."""
+        ...
+
+
 @dataclass
 class Services:
     control: CallControl
@@ -61,6 +76,7 @@ class Services:
     managers: ManagerFinder
     voicemail: VoicemailDesk | None = None
     fax_inbox: FaxDestination | None = None  # where received faxes go (mail)
+    recordings: CallRecorder | None = None  # answered calls recorded by the config's rules
 
 
 @dataclass(frozen=True)

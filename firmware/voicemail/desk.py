@@ -1,15 +1,19 @@
-"""The voicemail boxes as routing's voicemail operation uses them (`VoicemailDesk`)."""
+"""The voicemail boxes as routing's voicemail operation uses them (`VoicemailDesk`), and call
+recording as routing starts it once a call is answered (`RecordingDesk`)."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from firmware.config import Config
+from firmware.config.voicemail import RecordingRule
 from firmware.verbs import CallControl, CallView
 from firmware.voicemail.audio_store import Recording
 from firmware.voicemail.boxes import BoxCondition, UnknownBox, Voicemail
 from firmware.voicemail.by_phone import Access, Prompts, VoicemailByPhone
-from firmware.voicemail.index import CallInfo
+from firmware.voicemail.call_tap import MixingTap
+from firmware.voicemail.index import CallInfo, Message
+from firmware.voicemail.recordings import CallRecordings
 
 
 class VoicemailDesk:
@@ -73,6 +77,30 @@ class VoicemailDesk:
         box owner's own extension skips the PIN unless the config asks for it."""
         by_phone = VoicemailByPhone(self.voicemail, control, prompts)
         return await by_phone.run(call, Access(box_id, own_phone_extension=from_extension))
+
+
+class RecordingDesk:
+    def __init__(self, recordings: CallRecordings) -> None:
+        self.recordings = recordings
+
+    @property
+    def rules(self) -> list[RecordingRule]:
+        return list(self.recordings.settings.rules)
+
+    async def record_call(
+        self, control: CallControl, call: CallView, owner: str, caller: object
+    ) -> Message | None:
+        """Record both parties of an answered call for `owner` until it ends; the
+        recording is indexed with the call's id, so its history row finds it."""
+        tap = MixingTap()
+        remove = control.add_tap(call, tap)  # at once: the first words count
+        try:
+            recording = await self.recordings.begin(owner, _info(caller))
+            tap.attach(recording.recorder)
+            await control.wait_until_gone(call)
+        finally:
+            remove()
+        return await self.recordings.finish(recording)
 
 
 def _info(caller: object) -> CallInfo:

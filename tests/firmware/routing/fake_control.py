@@ -75,6 +75,9 @@ class FakeCall:
     # What the caller's side sends into a media tap, given what it heard last frame
     # (None: silence, a person who dialled a fax number).
     line_audio: Callable[[np.ndarray], np.ndarray] | None = None
+    # What the person who answered says into a media tap, a frame at a time (None: the
+    # tap hears no other party, as while the system alone is on the call).
+    answerer_audio: Callable[[], np.ndarray] | None = None
     taps: list[MediaTap] = field(default_factory=list)
 
     @property
@@ -312,7 +315,8 @@ class FakeCallControl:
             self._hear(call, "music" if music else "ringback")
 
     def add_tap(self, call: FakeCall, tap: MediaTap) -> Callable[[], None]:
-        """Every 20 ms of virtual time the tap hears the caller's side and answers it."""
+        """Every 20 ms of virtual time the tap hears the caller's side (and, once a person
+        answered, theirs) and answers it."""
         call.taps.append(tap)
         self._hear(call, "media_tap")
         frame_s = 160 / SAMPLE_RATE
@@ -321,7 +325,10 @@ class FakeCallControl:
             heard = np.zeros(160, dtype=np.int16)
             while tap in call.taps and not call.is_over:
                 said = call.line_audio(heard) if call.line_audio else np.zeros(160, np.int16)
-                reply = tap.frame(said, None)
+                other = None
+                if call.answered_by and call.answerer_audio is not None:
+                    other = call.answerer_audio()
+                reply = tap.frame(said, other)
                 heard = np.zeros(160, np.int16) if reply is None else reply
                 await aio.sleep(frame_s)
 
