@@ -9,11 +9,12 @@ TEST_DEBS := libspandsp2 libsndfile1 espeak-ng sox asterisk-moh-opsound-wav aste
 STAMP := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 
 .PHONY: run test bench lint format typecheck clean debs-run debs-test screenshots prompts
+.PHONY: micropython
 
 run: $(STAMP) prompts
 	@$(BIN)/switchboard run
 
-test: $(STAMP) debs-test prompts
+test: $(STAMP) debs-test prompts micropython
 	@$(BIN)/python -m pytest -n 2
 
 bench: $(STAMP) debs-test prompts
@@ -37,6 +38,17 @@ typecheck: $(STAMP)
 # Spoken prompts (ru, uk, en) from voice/prompts/texts.tsv; only missing ones are made.
 prompts: debs-run
 	@scripts/make-prompts
+
+# MicroPython's WebAssembly port (npm) under Node: the `aio` core is tested under the
+# real interpreter (tests/aio/test_portable.py).
+MICROPYTHON_WASM := @micropython/micropython-webassembly-pyscript@1.27.0
+micropython: .micropython/node_modules/@micropython/micropython-webassembly-pyscript/micropython.wasm
+
+.micropython/node_modules/@micropython/micropython-webassembly-pyscript/micropython.wasm:
+	@scripts/ensure-debian-packages nodejs
+	@command -v npm >/dev/null || scripts/ensure-debian-packages npm
+	@mkdir -p .micropython && test -f .micropython/package.json || echo '{"private": true}' > .micropython/package.json
+	@cd .micropython && npm install --no-audit --no-fund --silent $(MICROPYTHON_WASM)
 
 debs-run:
 	@scripts/ensure-debian-packages $(RUN_DEBS)
