@@ -21,6 +21,7 @@ from firmware.config import ConfigError, ConfigStore
 from firmware.countries import load_country
 from firmware.engine.app import Engine
 from firmware.engine.sim_control import register_sim_control
+from firmware.engine.sim_rig_control import register_rig_control
 from firmware.paths import DataPaths
 from firmware.storage.errors import StorageError
 
@@ -66,6 +67,7 @@ async def _serve(paths: DataPaths, choice: str) -> int:
         return 1
     if rig is not None:
         register_sim_control(engine.control, rig)
+        register_rig_control(engine.control, rig)
     await stop.wait()
     await engine.stop()
     return 0
