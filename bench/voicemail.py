@@ -3,8 +3,8 @@
 A typical busy office hour on virtual time: six voicemails of 30 s (each mailed with its
 WAV), an hour of recorded calls (20 calls of 3 min, both parties mixed by the call tap),
 and six missed-call notices. The mail server accepts everything at once, so the outbox's
-own writes are counted too. Disk figures are the bytes the process handed to write() (SQLite, WAL and audio files; /proc/self/io
-`wchar`), and what is left on disk afterwards.
+own writes are counted too. Disk figures are the bytes the process handed to write()
+(SQLite, WAL and audio files; /proc/self/io `wchar`), and what is left on disk afterwards.
 """
 
 from __future__ import annotations

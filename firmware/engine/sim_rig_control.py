@@ -222,6 +222,8 @@ def register_rig_control(server: ControlServer, rig: SimulatedRig) -> None:
             loop = rig.hat.loops[port]  # type: ignore[index]
             factor = 10 ** (float(request.get("gain_db", -12)) / 20)
             healthy = loop.phone_sink
+            if healthy is None:
+                raise RequestError("bad_request", f"no phone listens on port {port}")
             loop.phone_sink = lambda samples: healthy((samples * factor).astype(np.int16))
         else:
             raise RequestError("bad_request", f"fault must be one of {', '.join(FAULTS)}")
