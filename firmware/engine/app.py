@@ -122,8 +122,9 @@ class Engine:
             self.messaging.outbox, lambda: [a for a in (self.config.email.from_address,) if a]
         )
         self.router.services.recordings = RecordingDesk(self.messaging.recordings)
-        self.inbound = InboundEntry(self.calls, self.call_control, self.router.handle_inbound)
+        self.inbound = InboundEntry(self.calls, self.call_control, self.router)
         self.context.route_inbound = self.inbound
+        self.context.route_from_phone = self.inbound.from_phone
         self._hat_settings_in_use = hat_settings(self.config)
         self.hat = await Hat.start(self.factory, self._hat_settings_in_use, self._events.put_nowait)
         for index, port in sorted(self.hat.ports.items()):
@@ -249,6 +250,7 @@ class Engine:
         if isinstance(port, FxsPort):
             channel = PortChannel(f"FXS/{index}", port, echo_cancel=False)
             self.lines[index] = self.context.fxs_lines[index] = FxsLine(port, channel, self.context)
+            channel.on_digit = self._digit_heard_on(index)
         elif isinstance(port, FxoPort):
             channel = PortChannel(f"FXO/{index}", port, echo_cancel=True)
             self.lines[index] = self.context.fxo_lines[index] = FxoLine(port, channel, self.context)
@@ -256,6 +258,15 @@ class Engine:
         else:
             return
         self.channels.append(channel)
+
+    def _digit_heard_on(self, index: int) -> Callable[[str], None]:
+        """A key heard on a phone's line in the PCM tick is queued with the port's other
+        events, so dialling (and whatever a number sets off) runs outside the tick."""
+
+        def heard(digit: str) -> None:
+            self._events.put_nowait(PortEvent(index, EventKind.DTMF_DIGIT, aio.ticks_ms(), digit))
+
+        return heard
 
     def _fxs_port(self, index: int) -> FxsPort | None:
         port = self.hat.ports.get(index) if self.hat is not None else None
@@ -302,6 +313,7 @@ _HANDLERS: dict[tuple[type, EventKind], Callable[[Any, PortEvent], None]] = {
     (FxsLine, EventKind.ON_HOOK): lambda line, _event: line.on_hook(),
     (FxsLine, EventKind.FLASH): lambda line, _event: line.flash(),
     (FxsLine, EventKind.PULSE_DIGIT): lambda line, event: line.digit(event.digit),
+    (FxsLine, EventKind.DTMF_DIGIT): lambda line, event: line.digit(event.digit),
     (FxsLine, EventKind.FAILED): lambda line, _event: line.port_failed(),
     (FxoLine, EventKind.RING_START): lambda line, _event: line.ring_started(),
     (FxoLine, EventKind.RING_STOP): lambda line, _event: line.ring_stopped(),

@@ -107,6 +107,9 @@ class Call:
         # in its scenario the call is (for the dashboard).
         self.routed = False
         self.step = ""
+        # What a routed call already came to when the caller is told so by a tone (busy,
+        # unavailable): hanging up then ends it that way, not as giving up.
+        self.outcome = ""
         now = aio.wall_time()
         self.record = CallRecord(
             call_id=self.id,

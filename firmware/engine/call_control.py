@@ -46,10 +46,16 @@ log = logging.getLogger(__name__)
 
 
 class SystemHeldLine(Endpoint, Protocol):
-    """What call control needs of the endpoint an outside call came in on."""
+    """What call control needs of the endpoint a routed call came from: an exchange line
+    an outside call rang in on, or a phone that dialled."""
 
     @property
     def channel(self) -> PortChannel: ...
+
+    @property
+    def caller_on_line(self) -> bool:
+        """Whether the caller hears us already (the line answered, the phone off-hook)."""
+        ...
 
     async def answer_by_system(self) -> bool: ...
 
@@ -107,6 +113,8 @@ class RoutedCall:
     voice: _TapVoice = field(default_factory=_TapVoice)
     fax_listener: FaxToneDetector | None = None  # while routing listens for a calling fax
     fax_heard: bool = False
+    # The line's own DTMF listener, given back once routing no longer hears the caller.
+    line_listener: tuple[Callable[[str], None] | None, Callable[[], bool]] | None = None
 
     @property
     def id(self) -> str:
@@ -147,10 +155,12 @@ class EngineCallControl:
         calls.on_change.append(self._call_changed)
 
     def adopt(self, call: Call, origin: SystemHeldLine) -> RoutedCall:
-        """Take a call opened for routing: its line's keys now reach `collect_digits`."""
+        """Take a call opened for routing: its line's keys now reach `collect_digits`,
+        until a person answers it or it ends (then the line's own listener is back)."""
         routed = RoutedCall(call, origin)
         self._routed[call] = routed
         channel = origin.channel
+        routed.line_listener = (channel.on_digit, channel.digits_wanted)
 
         def key_pressed(digit: str) -> None:  # runs in the PCM tick: append and wake only
             routed.keys.append(digit)
@@ -200,7 +210,7 @@ class EngineCallControl:
     # Verbs.
     async def answer(self, view: CallView) -> None:
         call = _own(view)
-        if call.is_over or call.origin.channel.port.seized:
+        if call.is_over or call.origin.caller_on_line:
             return
         await call.origin.answer_by_system()
 
@@ -240,6 +250,7 @@ class EngineCallControl:
         call = _own(view)
         if call.is_over:
             return PlayResult(PlayOutcome.CALLER_GONE)
+        call.call.outcome = _TONE_OUTCOMES.get(tone, call.call.outcome)
         source = self.directory.tone(tone)
         self._play(call, source)
         deadline = aio.monotonic() + max_s
@@ -456,7 +467,7 @@ class EngineCallControl:
     def _caller_waits(self, call: RoutedCall, hears: str) -> None:
         """What a caller on a line we answered hears while routing rings someone; on a line
         still ringing the exchange plays its own ringback."""
-        if not call.origin.channel.port.seized:
+        if not call.origin.caller_on_line:
             return
         if hears == "music":
             self._play(call, SampleSource(hold_music(), loop=True))
@@ -470,11 +481,17 @@ class EngineCallControl:
         if routed is None:
             return
         routed.wakeup.notify()
-        if call.state is not CallState.ALERTING:
+        if call.state is not CallState.ALERTING and routed.line_listener is not None:
+            # The caller talks to a person now, or is gone: the line listens for itself.
             channel = routed.origin.channel
-            channel.on_digit = None  # the caller talks to a person now, or is gone
+            channel.on_digit, channel.digits_wanted = routed.line_listener
+            routed.line_listener = None
         if call.state is CallState.ENDED:
             del self._routed[call]
+
+
+# A caller who hangs up on these tones ended a call that was busy, or reached nobody.
+_TONE_OUTCOMES = {"busy": str(EndReason.BUSY), "congestion": str(EndReason.UNAVAILABLE)}
 
 
 def _own(view: CallView) -> RoutedCall:

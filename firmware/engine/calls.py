@@ -223,7 +223,7 @@ class CallManager:
                 target.withdraw(call)
                 call._end_leg(target, "caller_gave_up")
             call.alerting.clear()
-            self.end(call, "caller_gave_up", hung_up_by=hung_up_by)
+            self.end(call, call.outcome or "caller_gave_up", hung_up_by=hung_up_by)
         elif call.transfer_to is not None:
             if not call.parties:  # nobody left waiting for the transfer
                 self.end(call, "completed", hung_up_by=hung_up_by)

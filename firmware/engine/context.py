@@ -44,6 +44,8 @@ class EngineContext:
         self._on_endpoint_change = on_endpoint_change
         # The inbound entry (routing) for lines without a list of extensions to ring.
         self.route_inbound: Callable[[FxoLine, Party, int], Call] | None = None
+        # The same door for a number a phone dialled (an extension, or a code routing serves).
+        self.route_from_phone: Callable[[FxsLine, str], Call] | None = None
         # Stutter dial tone for an extension whose box has unheard messages (voicemail).
         self.messages_waiting: Callable[[str], bool] = lambda _extension: False
         self.apply(config)
@@ -57,6 +59,12 @@ class EngineContext:
             config.dialplan.outbound_prefix,
             config.dialplan.feature_codes.model_dump(),
             self.country.emergency_numbers,
+            service_codes=(
+                config.routing.agent_codes.log_in,
+                config.routing.agent_codes.log_out,
+                config.voicemail.codes.own_box,
+                config.voicemail.codes.any_box,
+            ),
         )
         self._employees_by_port = {
             port: employee for employee in config.employees for port in employee.fxs_ports
@@ -112,8 +120,18 @@ class EngineContext:
         return getattr(port, "index", None)
 
     def call_extension(self, origin: FxsLine, extension: str) -> Call:
+        """A colleague's extension: routing rings it and applies their forwarding rules. A
+        consultation call (another call waits on hold for a transfer) rings it directly."""
+        if self.route_from_phone is not None and not origin.consulting:
+            return self.route_from_phone(origin, extension)
         targets = self.endpoints_for_extension(extension)
         return self.calls.place(origin, origin.party, extension, targets, direction="internal")
+
+    def call_service(self, origin: FxsLine, code: str) -> Call:
+        """A code routing serves (agent log-in/out, voicemail): routing takes the call."""
+        if self.route_from_phone is None:
+            return self.calls.refuse(origin, origin.party, code, "invalid_number")
+        return self.route_from_phone(origin, code)
 
     def call_outside(self, origin: FxsLine, number: str) -> Call:
         """An outgoing call on the first free exchange line, or "all lines busy"."""

@@ -289,6 +289,10 @@ class FxoLine(OutgoingCalls):
         ):
             self._work = aio.create_task(self._seize_for_inbound(ringback=True))
 
+    @property
+    def caller_on_line(self) -> bool:
+        return self.port.seized
+
     async def answer_by_system(self) -> bool:
         """Go off-hook for the caller (routing answers to play a greeting); True once the
         line is seized. A line that cannot be seized ends the call."""

@@ -173,8 +173,16 @@ class FxsLine:
             self._start_dialing()  # a fresh dial tone
 
     def digit(self, digit: str) -> None:
-        """A pulse-dialled digit from the port."""
+        """A digit dialled on the phone (pulses from the hook switch, or DTMF heard)."""
         self._digit(digit)
+
+    # A routed call the phone placed: the caller is on the line from the first moment.
+    @property
+    def caller_on_line(self) -> bool:
+        return True
+
+    async def answer_by_system(self) -> bool:
+        return True
 
     # Endpoint interface, called by call control.
     def offer(self, call: Call) -> bool:
@@ -328,6 +336,11 @@ class FxsLine:
     def _call_outside(self, number: str) -> None:
         self.active = self.context.call_outside(self, number)
 
+    def _use_service(self, code: str) -> None:
+        self.active = self.context.call_service(self, code)
+        if self.active.state is CallState.ENDED:  # nothing serves it here
+            self.progress(self.active, Indication.INVALID_NUMBER)
+
     def _pick_up(self, extension: str) -> None:
         """Pick up a call ringing `extension`, or ("") any phone of the pickup group."""
         call = self.context.find_pickup(self, extension or None)
@@ -444,4 +457,5 @@ ACTIONS: dict[Action, Callable[[FxsLine, str], None]] = {
     Action.PICKUP_DIRECTED: FxsLine._pick_up,
     Action.DND_ON: lambda line, _target: line._set_dnd(True),
     Action.DND_OFF: lambda line, _target: line._set_dnd(False),
+    Action.SERVICE: FxsLine._use_service,
 }

@@ -19,7 +19,7 @@ import aio
 from firmware.control.server import ControlServer, RequestError
 
 if TYPE_CHECKING:
-    from firmware.simulator import SimulatedRig
+    from drivers.sim.rig import SimulatedRig
 
 POLL_S = 0.02
 MAX_WAIT_S = 600.0

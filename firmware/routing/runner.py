@@ -173,22 +173,24 @@ class RoutingRunner:
     async def handle_voicemail_code(self, call: CallView, extension: str, dialled: str) -> None:
         """An extension dialled a voicemail code: its own box (no PIN from its own phone
         unless configured) or, with the other code, any box by number and PIN."""
-        desk = self.services.voicemail
         walk = self._walk(call, self.plan.employee_language(extension))
+        await self._guarded(walk, self._voicemail_by_phone(walk, extension, dialled))
+
+    async def _voicemail_by_phone(self, walk: Walk, extension: str, dialled: str) -> str:
+        desk = self.services.voicemail
         if desk is None:
-            await walk.end("number_does_not_exist", EndReason.INVALID_NUMBER)
-            return
+            return await walk.end("number_does_not_exist", EndReason.INVALID_NUMBER)
         box_id: str | None = None
         if dialled == self.plan.config.voicemail.codes.own_box:
             box_id = desk.own_box(extension)
             if box_id is None:
-                await walk.end("voicemail_no_box", EndReason.INVALID_NUMBER)
-                return
+                return await walk.end("voicemail_no_box", EndReason.INVALID_NUMBER)
         walk.note("", "voicemail_by_phone", "entered", box_id or "")
         ending = await desk.by_phone(
-            walk.control, walk.services.prompts, call, box_id=box_id, from_extension=extension
+            walk.control, walk.services.prompts, walk.call, box_id=box_id, from_extension=extension
         )
-        log.info("call %s: voicemail by phone from %s ended: %s", call.id, extension, ending)
+        log.info("call %s: voicemail by phone from %s ended: %s", walk.call.id, extension, ending)
+        return FINISHED
 
     async def run_scenario(self, call: CallView, scenario_id: str) -> None:
         """An operator sends a call they are in into a scenario ("by option" in reports)."""

@@ -84,6 +84,10 @@ class Line(Phone):
         super().__init__("FXO/4", 4, "5550000")
         self.seizures = 0
 
+    @property
+    def caller_on_line(self) -> bool:
+        return self.port.seized
+
     async def answer_by_system(self) -> bool:
         self.seizures += 1
         self.port.seized = True
