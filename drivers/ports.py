@@ -23,7 +23,6 @@ class EventKind(Enum):
     ON_HOOK = "on_hook"
     FLASH = "flash"
     PULSE_DIGIT = "pulse_digit"
-    DTMF_DIGIT = "dtmf_digit"  # heard in the port's audio by the engine's DTMF receiver
     # FXO: the exchange line.
     RING_START = "ring_start"
     RING_STOP = "ring_stop"
@@ -42,7 +41,7 @@ class PortEvent:
     port: int  # port index as listed in the hat EEPROM
     kind: EventKind
     at_ms: int  # aio.ticks_ms() when the event happened (not when it was reported)
-    digit: str | None = None  # PULSE_DIGIT and DTMF_DIGIT only
+    digit: str | None = None  # PULSE_DIGIT only
     detail: str = ""
 
 

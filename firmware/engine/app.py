@@ -25,10 +25,11 @@ from firmware.control.server import ControlServer
 from firmware.countries import load_country
 from firmware.engine import control_api
 from firmware.engine.call_control import EngineCallControl
-from firmware.engine.calls import CallManager
+from firmware.engine.calls import CallManager, CallState
 from firmware.engine.context import EngineContext
 from firmware.engine.fxo_line import FxoLine
 from firmware.engine.fxs_line import FxsLine
+from firmware.engine.heard import Heard, HeardKind
 from firmware.engine.history import CallRecord
 from firmware.engine.inbound import InboundEntry
 from firmware.engine.port_channel import PortChannel
@@ -81,7 +82,8 @@ class Engine:
         self.channels: list[PortChannel] = []
         self.lines: dict[int, FxsLine | FxoLine] = {}
         self.control = ControlServer(paths.control_socket)
-        self._events: host.Queue[PortEvent] = host.Queue()
+        # What the chips report and what the receivers hear, in order, handled off the tick.
+        self._events: host.Queue[PortEvent | Heard] = host.Queue()
         self._dispatcher: aio.Task[None] | None = None
         self._pending_writes: set[aio.Task[None]] = set()
         self._hat_settings_in_use: HatSettings | None = None  # what the chips were set up with
@@ -250,21 +252,23 @@ class Engine:
         if isinstance(port, FxsPort):
             channel = PortChannel(f"FXS/{index}", port, echo_cancel=False)
             self.lines[index] = self.context.fxs_lines[index] = FxsLine(port, channel, self.context)
-            channel.on_digit = self._digit_heard_on(index)
+            channel.on_digit = self._post(index, HeardKind.DTMF)
         elif isinstance(port, FxoPort):
             channel = PortChannel(f"FXO/{index}", port, echo_cancel=True)
             self.lines[index] = self.context.fxo_lines[index] = FxoLine(port, channel, self.context)
+            channel.on_caller_id = self._post(index, HeardKind.CALLER_ID)
+            channel.on_tone = self._post(index, HeardKind.TONE)
             channel.country_tones = self.context.country.tones
         else:
             return
         self.channels.append(channel)
 
-    def _digit_heard_on(self, index: int) -> Callable[[str], None]:
-        """A key heard on a phone's line in the PCM tick is queued with the port's other
-        events, so dialling (and whatever a number sets off) runs outside the tick."""
+    def _post(self, index: int, kind: HeardKind) -> Callable[[Any], None]:
+        """What a receiver hears on port `index` in the PCM tick is queued with the port's
+        other events, so dialling, caller ID and line tones are handled outside the tick."""
 
-        def heard(digit: str) -> None:
-            self._events.put_nowait(PortEvent(index, EventKind.DTMF_DIGIT, aio.ticks_ms(), digit))
+        def heard(value: Any) -> None:
+            self._events.put_nowait(Heard(index, kind, value))
 
         return heard
 
@@ -288,18 +292,41 @@ class Engine:
             try:
                 self._dispatch(event)
             except Exception:
-                log.exception("port %d: handling %s failed", event.port, event.kind.value)
+                self._handling_failed(event)
 
-    def _dispatch(self, event: PortEvent) -> None:
-        detail = f" {event.digit}" if event.digit else ""
-        detail += f" ({event.detail})" if event.detail else ""
-        log.info("port %d: %s%s", event.port, event.kind.value, detail)
+    def _dispatch(self, event: PortEvent | Heard) -> None:
         line = self.lines.get(event.port)
-        handler = _HANDLERS.get((type(line), event.kind))
-        if handler is not None:
-            handler(line, event)
+        if isinstance(event, Heard):
+            if event.kind is not HeardKind.CALLER_ID:  # the line logs the caller itself
+                log.info("port %d: heard %s %s", event.port, event.kind.value, event.value)
+            heard = _HEARD.get((type(line), event.kind))
+            if heard is not None:
+                heard(line, event.value)
+        else:
+            detail = f" {event.digit}" if event.digit else ""
+            detail += f" ({event.detail})" if event.detail else ""
+            log.info("port %d: %s%s", event.port, event.kind.value, detail)
+            handler = _HANDLERS.get((type(line), event.kind))
+            if handler is not None:
+                handler(line, event)
         if line is not None:
             self._publish_line(line)
+
+    def _handling_failed(self, event: PortEvent | Heard) -> None:
+        """A failure handling one event ends the calls of that port, clearly, and leaves
+        the port (and every other) working for the next call."""
+        line = self.lines.get(event.port)
+        calls = [
+            call
+            for call in list(self.calls.calls)
+            if call.state is not CallState.ENDED
+            and line is not None
+            and (line is call.origin or line in call.parties or line in call.alerting)
+        ]
+        ids = ", ".join(call.id for call in calls) or "no call"
+        log.exception("port %d: handling %s failed (%s)", event.port, event.kind.value, ids)
+        for call in calls:
+            self.calls.abort(call, "internal_error")
 
     def _record_call(self, record: CallRecord) -> None:
         task = aio.create_task(self.history.record(record))
@@ -313,11 +340,17 @@ _HANDLERS: dict[tuple[type, EventKind], Callable[[Any, PortEvent], None]] = {
     (FxsLine, EventKind.ON_HOOK): lambda line, _event: line.on_hook(),
     (FxsLine, EventKind.FLASH): lambda line, _event: line.flash(),
     (FxsLine, EventKind.PULSE_DIGIT): lambda line, event: line.digit(event.digit),
-    (FxsLine, EventKind.DTMF_DIGIT): lambda line, event: line.digit(event.digit),
     (FxsLine, EventKind.FAILED): lambda line, _event: line.port_failed(),
     (FxoLine, EventKind.RING_START): lambda line, _event: line.ring_started(),
     (FxoLine, EventKind.RING_STOP): lambda line, _event: line.ring_stopped(),
     (FxoLine, EventKind.POLARITY): lambda line, _event: line.polarity_reversed(),
     (FxoLine, EventKind.LOOP_DROP): lambda line, _event: line.loop_dropped(),
     (FxoLine, EventKind.FAILED): lambda line, _event: line.port_failed(),
+}
+
+# What each thing heard on a port means to its line supervision.
+_HEARD: dict[tuple[type, HeardKind], Callable[[Any, Any], None]] = {
+    (FxsLine, HeardKind.DTMF): lambda line, digit: line.digit(digit),
+    (FxoLine, HeardKind.CALLER_ID): lambda line, caller_id: line.caller_id_received(caller_id),
+    (FxoLine, HeardKind.TONE): lambda line, name: line.tone_heard(name),
 }

@@ -369,6 +369,16 @@ class CallManager:
                 party.released(held)
         self._changed(held)
 
+    def abort(self, call: Call, reason: str) -> None:
+        """End `call` at once for everyone in it (the system failed it): targets stop
+        ringing, parties are released."""
+        if call.state is CallState.ENDED:
+            return
+        origin_and_parties = list(dict.fromkeys([call.origin, *call.parties]))
+        self._abandon(call, reason)
+        for party in origin_and_parties:
+            party.released(call)
+
     def _abandon(self, call: Call, reason: str) -> None:
         """Stop offering a call that is still ringing and end it."""
         for target in list(call.alerting):

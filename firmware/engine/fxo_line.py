@@ -70,8 +70,8 @@ class FxoLine(OutgoingCalls):
         self._refused = Timer(self._release)
         self._guard = Timer(self._guard_over)
         self._work: aio.Task[None] | None = None
-        channel.on_caller_id = self._caller_id_received
-        channel.on_tone = self._tone_heard
+        channel.on_caller_id = self.caller_id_received
+        channel.on_tone = self.tone_heard
 
     @property
     def settings(self) -> FxoPortConfig | None:
@@ -244,7 +244,7 @@ class FxoLine(OutgoingCalls):
         longest_pause_s = max(cadence[1::2], default=0) / 1000
         return max(RING_GONE_MIN_S, longest_pause_s * RING_GONE_CADENCE_FACTOR + RING_GONE_MARGIN_S)
 
-    def _caller_id_received(self, caller_id: CallerId) -> None:
+    def caller_id_received(self, caller_id: CallerId) -> None:
         log.info("%s: caller ID %s %s", self.name, caller_id.number or "-", caller_id.name or "")
         if self.mode in (FxoMode.IDLE, FxoMode.RELEASING):
             self._keep_caller_id(caller_id)  # before the first ring
@@ -338,7 +338,7 @@ class FxoLine(OutgoingCalls):
                 self.context.calls.hang_up(self, call)
 
     # What the line says: tones, and a ring as we seize it.
-    def _tone_heard(self, name: str) -> None:
+    def tone_heard(self, name: str) -> None:
         settings = self.settings
         busy_tone = settings is None or settings.disconnect.busy_tone
         if name == "dial" and self.mode is FxoMode.SEIZING and self._dial_tone_wait.running:
