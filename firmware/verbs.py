@@ -39,6 +39,8 @@ class EndReason(StrEnum):
     JOINED_CONFERENCE = "joined_conference"
     HUNG_UP = "hung_up"
     SEIZE_FAILED = "seize_failed"
+    GLARE = "glare"  # the line rang as we seized it for an outgoing call
+    CANCELLED = "cancelled"  # routing stopped offering (the caller moved on)
     NO_DIAL_TONE = "no_dial_tone"
     LINE_FAILED = "line_failed"
     PORT_FAILED = "port_failed"

@@ -40,6 +40,7 @@ from firmware.mail.fax import FaxInbox
 from firmware.paths import DataPaths
 from firmware.routing.runner import RoutingRunner
 from firmware.storage.history import HistoryWriter
+from firmware.verbs import EndReason
 from firmware.voicemail.desk import RecordingDesk, VoicemailDesk
 from firmware.voicemail.message_waiting import MessageWaiting
 from firmware.voicemail.messaging import Messaging
@@ -159,7 +160,7 @@ class Engine:
             self._dispatcher.cancel()
         await self.inbound.stop()
         for call in list(self.calls.calls):
-            self.calls.end(call, "system_shutdown", hung_up_by="system")
+            self.calls.end(call, EndReason.SYSTEM_SHUTDOWN, hung_up_by="system")
         if self._pending_writes:
             await aio.gather(*self._pending_writes, return_exceptions=True)
         if self.hat is not None:
@@ -326,7 +327,7 @@ class Engine:
         ids = ", ".join(call.id for call in calls) or "no call"
         log.exception("port %d: handling %s failed (%s)", event.port, event.kind.value, ids)
         for call in calls:
-            self.calls.abort(call, "internal_error")
+            self.calls.abort(call, EndReason.INTERNAL_ERROR)
 
     def _record_call(self, record: CallRecord) -> None:
         task = aio.create_task(self.history.record(record))

@@ -250,7 +250,7 @@ class EngineCallControl:
         call = _own(view)
         if call.is_over:
             return PlayResult(PlayOutcome.CALLER_GONE)
-        call.call.outcome = _TONE_OUTCOMES.get(tone, call.call.outcome)
+        call.call.outcome = _TONE_OUTCOMES.get(tone) or call.call.outcome
         source = self.directory.tone(tone)
         self._play(call, source)
         deadline = aio.monotonic() + max_s
@@ -379,7 +379,7 @@ class EngineCallControl:
                         attempts.append(RingAttempt(_label(target), rang, OfferOutcome.NO_ANSWER))
                     elif rang >= min(target.answer_s, limit):
                         del pending[endpoint]
-                        self.calls.stop_offering(call.call, endpoint, "no_answer")
+                        self.calls.stop_offering(call.call, endpoint, EndReason.NO_ANSWER)
                         attempts.append(RingAttempt(_label(target), rang, OfferOutcome.NO_ANSWER))
                 if not pending:
                     return OfferOutcome.NO_ANSWER, ""
@@ -388,7 +388,7 @@ class EngineCallControl:
         except aio.CancelledError:
             rang = aio.monotonic() - started
             for endpoint, target in pending.items():
-                self.calls.stop_offering(call.call, endpoint, "cancelled")
+                self.calls.stop_offering(call.call, endpoint, EndReason.CANCELLED)
                 attempts.append(RingAttempt(_label(target), rang, OfferOutcome.CANCELLED))
             raise
 
@@ -447,9 +447,9 @@ class EngineCallControl:
         if inner.state is CallState.ENDED:
             return
         for target in list(inner.alerting):
-            self.calls.stop_offering(inner, target, str(reason))
+            self.calls.stop_offering(inner, target, reason)
         others = inner.others(call.origin)
-        self.calls.end(inner, str(reason), hung_up_by="system")
+        self.calls.end(inner, reason, hung_up_by="system")
         call.origin.released(inner)
         for party in others:
             party.released(inner)
@@ -491,7 +491,7 @@ class EngineCallControl:
 
 
 # A caller who hangs up on these tones ended a call that was busy, or reached nobody.
-_TONE_OUTCOMES = {"busy": str(EndReason.BUSY), "congestion": str(EndReason.UNAVAILABLE)}
+_TONE_OUTCOMES = {"busy": EndReason.BUSY, "congestion": EndReason.UNAVAILABLE}
 
 
 def _own(view: CallView) -> RoutedCall:

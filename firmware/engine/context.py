@@ -14,11 +14,12 @@ import numpy as np
 import aio
 from firmware.config.schema import Config, Employee, FxoPortConfig, FxsPortConfig
 from firmware.countries import CountryProfile, load_country
-from firmware.engine.calls import Call, CallManager, CallState, Indication, Party
+from firmware.engine.calls import Call, CallManager, CallState, Direction, Indication, Party
 from firmware.engine.dialplan import DialPlan
 from firmware.engine.dsp import DtmfDialer, ToneSource, caller_id_audio
 from firmware.engine.media import AudioSource
 from firmware.engine.sources import prompt
+from firmware.verbs import EndReason
 
 if TYPE_CHECKING:
     from firmware.engine.fxo_line import FxoLine
@@ -125,26 +126,33 @@ class EngineContext:
         if self.route_from_phone is not None and not origin.consulting:
             return self.route_from_phone(origin, extension)
         targets = self.endpoints_for_extension(extension)
-        return self.calls.place(origin, origin.party, extension, targets, direction="internal")
+        return self.calls.place(
+            origin, origin.party, extension, targets, direction=Direction.INTERNAL
+        )
 
     def call_service(self, origin: FxsLine, code: str) -> Call:
         """A code routing serves (agent log-in/out, voicemail): routing takes the call."""
         if self.route_from_phone is None:
-            return self.calls.refuse(origin, origin.party, code, "invalid_number")
+            return self.calls.refuse(origin, origin.party, code, EndReason.INVALID_NUMBER)
         return self.route_from_phone(origin, code)
 
     def call_outside(self, origin: FxsLine, number: str) -> Call:
         """An outgoing call on the first free exchange line, or "all lines busy"."""
         lines = [line for line in self._lines_in_order() if line.available_for_outbound()]
         if not lines:
-            call = self.calls.refuse(origin, origin.party, number, "all_lines_busy")
-            call.direction = call.record.direction = "outbound"
+            call = self.calls.refuse(origin, origin.party, number, EndReason.ALL_LINES_BUSY)
+            call.direction = call.record.direction = Direction.OUTBOUND
             origin.active = call
             origin.progress(call, Indication.ALL_LINES_BUSY)
             return call
         line = lines[0]
         call = self.calls.place(
-            origin, origin.party, number, [line], direction="outbound", line_port=line.port.index
+            origin,
+            origin.party,
+            number,
+            [line],
+            direction=Direction.OUTBOUND,
+            line_port=line.port.index,
         )
         self._tried_lines[call] = {line.port.index}
         call.record.line_port = line.port.index
@@ -180,7 +188,7 @@ class EngineContext:
                 caller,
                 line.party.number,
                 targets,
-                direction="inbound",
+                direction=Direction.INBOUND,
                 line_port=line.port.index,
             )
         call.record.line_port = line.port.index
@@ -214,7 +222,7 @@ class EngineContext:
         who waits in it rather than who placed it.
         """
         cadences = self.country.ringing.cadences_ms
-        cadence = cadences.internal if call.direction == "internal" else cadences.external
+        cadence = cadences.internal if call.direction is Direction.INTERNAL else cadences.external
         plan = self.country.caller_id
         settings = self.port_config(line.port.index)
         shown = call.party_seen_by(line) if line in call.parties else call.caller

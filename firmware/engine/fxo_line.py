@@ -22,6 +22,7 @@ from firmware.engine.calls import Call, CallState, Indication, Party
 from firmware.engine.fxo_mode import FxoMode
 from firmware.engine.fxo_outbound import OutgoingCalls
 from firmware.engine.timers import Timer
+from firmware.verbs import EndReason
 
 if TYPE_CHECKING:
     from drivers.fxo import FxoPort
@@ -147,17 +148,17 @@ class FxoLine(OutgoingCalls):
             # Still waiting for loop current after going off-hook: the seizure failed.
             log.error("%s: no loop current after seizing the line (%s)", self.name, how)
             if call.origin is self:
-                self._fail_call("seize_failed")
+                self._fail_call(EndReason.SEIZE_FAILED)
             else:
                 self._release()
-                self._give_up_outbound(call, "seize_failed")
+                self._give_up_outbound(call, EndReason.SEIZE_FAILED)
             return
         log.info("%s: far end hung up (%s)", self.name, how)
         self._release()
         if call is None:
             return
         if call.state is CallState.ALERTING and self in call.alerting:
-            self._give_up_outbound(call, f"far_end_{how}")  # the line failed while dialling
+            self._give_up_outbound(call, EndReason.LINE_FAILED)  # gone while dialling
         else:
             self.context.calls.hang_up(self, call)
 
@@ -191,9 +192,9 @@ class FxoLine(OutgoingCalls):
         log.error("%s: out of service: %s", self.name, self.port.reason)
         if call is not None and call.state is CallState.ALERTING and call.origin is not self:
             self._release()
-            self._give_up_outbound(call, "line_failed")
+            self._give_up_outbound(call, EndReason.LINE_FAILED)
         elif call is not None:
-            self._fail_call("line_failed")
+            self._fail_call(EndReason.LINE_FAILED)
         else:
             self._release()
 
@@ -313,7 +314,7 @@ class FxoLine(OutgoingCalls):
             except FxoSeizeError as error:
                 log.error("%s: cannot answer the line: %s", self.name, error)
                 self._work = None
-                self._fail_call("seize_failed")
+                self._fail_call(EndReason.SEIZE_FAILED)
                 return
             self._ring_gone.cancel()
             call = self.call
@@ -326,7 +327,7 @@ class FxoLine(OutgoingCalls):
     def _nobody_answered(self) -> None:
         if self.call is not None and self.call.state is CallState.ALERTING:
             log.info("%s: nobody answered in %.0f s: releasing the line", self.name, NO_ANSWER_S)
-            self._fail_call("no_answer")
+            self._fail_call(EndReason.NO_ANSWER)
 
     def _ringing_stopped_for_good(self) -> None:
         if self.mode is FxoMode.RINGING and not self.port.seized:
@@ -371,7 +372,7 @@ class FxoLine(OutgoingCalls):
         self._last_ring_at = aio.monotonic()
         self._set_mode(FxoMode.RINGING)
         if call is not None:
-            self._give_up_outbound(call, "glare")
+            self._give_up_outbound(call, EndReason.GLARE)
         self._offer_inbound()
         held = self.call
         if self.port.seized and held is not None and held.state is CallState.ALERTING:
@@ -379,7 +380,7 @@ class FxoLine(OutgoingCalls):
             self._no_answer.start(NO_ANSWER_S)
 
     # Ending.
-    def _fail_call(self, reason: str) -> None:
+    def _fail_call(self, reason: EndReason) -> None:
         """End our call for a reason of the line's own (it cannot be seized, no answer)."""
         call = self.call
         self._release()

@@ -16,6 +16,7 @@ from firmware.engine.call import Endpoint
 from firmware.engine.calls import Call, CallState, Indication
 from firmware.engine.fxo_mode import FxoMode
 from firmware.engine.sources import SampleSource
+from firmware.verbs import EndReason
 
 if TYPE_CHECKING:
     from drivers.fxo import FxoPort
@@ -77,7 +78,7 @@ class OutgoingCalls(ABC):
                 log.error("%s: cannot seize the line: %s", self.name, error)
                 self._work = None
                 self._release()
-                self._give_up_outbound(call, "seize_failed")
+                self._give_up_outbound(call, EndReason.SEIZE_FAILED)
                 return
             if self.call is not call or self.mode is not FxoMode.SEIZING:
                 return
@@ -108,9 +109,9 @@ class OutgoingCalls(ABC):
         if self.mode is FxoMode.SEIZING and call is not None:
             log.warning("%s: no dial tone from the exchange", self.name)
             self._release()
-            self._give_up_outbound(call, "no_dial_tone")
+            self._give_up_outbound(call, EndReason.NO_DIAL_TONE)
 
-    def _give_up_outbound(self, call: Call, reason: str) -> None:
+    def _give_up_outbound(self, call: Call, reason: EndReason) -> None:
         """This line cannot carry `call`: another free line takes it, else congestion."""
         if call.state is not CallState.ALERTING:
             return

@@ -26,6 +26,7 @@ from firmware.engine.calls import Call, CallState, Indication, Party
 from firmware.engine.dialplan import Action, Verdict
 from firmware.engine.sources import SampleSource, prompt
 from firmware.engine.timers import Timer
+from firmware.verbs import EndReason
 
 if TYPE_CHECKING:
     from drivers.fxs import FxsPort
@@ -318,7 +319,9 @@ class FxsLine:
         self._set_mode(FxsMode.CALLING)
         if match.verdict is Verdict.INVALID or match.action is None:
             log.info("%s: %s is not a valid number", self.name, dialled)
-            self.active = self.context.calls.refuse(self, self.party, dialled, "invalid_number")
+            self.active = self.context.calls.refuse(
+                self, self.party, dialled, EndReason.INVALID_NUMBER
+            )
             self.progress(self.active, Indication.INVALID_NUMBER)
             return
         self._placing = True

@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 import aio
-from firmware.engine.call import Call, CallState, Party
+from firmware.engine.call import Call, CallState, Direction, Party
 from firmware.engine.call_control import EngineCallControl, RoutedCall, SystemHeldLine
 from firmware.engine.calls import CallManager
 from firmware.verbs import CallView, EndReason
@@ -52,14 +52,14 @@ class InboundEntry:
     def __call__(self, line: SystemHeldLine, caller: Party, line_port: int) -> Call:
         """An outside call ringing in on `line`."""
         call = self.calls.open(
-            line, caller, line.party.number, direction="inbound", line_port=line_port
+            line, caller, line.party.number, direction=Direction.INBOUND, line_port=line_port
         )
         self._start(call, line, self.router.handle_inbound)
         return call
 
     def from_phone(self, phone: SystemHeldLine, dialled: str) -> Call:
         """A number a phone dialled: a colleague's extension or a code routing serves."""
-        call = self.calls.open(phone, phone.party, dialled, direction="internal")
+        call = self.calls.open(phone, phone.party, dialled, direction=Direction.INTERNAL)
         extension = phone.party.number  # the caller's own extension (its employee's)
         router = self.router
         route: Route
