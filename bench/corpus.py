@@ -25,6 +25,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.signal import resample_poly
 
+from drivers.frames import FRAME_SAMPLES  # the engine feeds 20 ms frames
 from voice import g711
 from voice.level import SAMPLE_RATE_HZ, dbm0_to_power, power_to_dbm0
 
@@ -181,7 +182,6 @@ def presented(samples: NDArray[np.int16], level_dbm0: float, law: g711.Law) -> N
 
 # Timing blocks over this material.
 
-FRAME_SAMPLES = 160  # the engine feeds 20 ms frames
 COST_SECONDS = 60.0
 TIMING_REPEATS = 3
 

@@ -36,6 +36,7 @@ from firmware.config import Config, ConfigStore
 from firmware.config.document import validate
 from firmware.countries import load_country
 from firmware.engine.app import Engine
+from firmware.engine.process import open_control
 from firmware.paths import DataPaths
 from firmware.storage.history_reader import read_calls
 
@@ -207,6 +208,8 @@ class SimulatedAppliance:
 
         asyncio.set_event_loop(aio_loop)
         aio_loop.run_until_complete(self.engine.start())
+        if self.engine.serve_control:
+            aio_loop.run_until_complete(open_control(self.engine, self.rig))
         self.run_for(SETTLE_S)
 
     def close(self) -> None:

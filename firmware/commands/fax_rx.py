@@ -15,10 +15,10 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
+from drivers.frames import FRAME_SAMPLES
 from voice.fax.document import write_pdf, write_tiff
 from voice.fax.receiver import FaxReceiver
 
-FRAME_SAMPLES = 160
 FRAME_BYTES = 2 * FRAME_SAMPLES
 
 

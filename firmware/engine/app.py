@@ -23,7 +23,6 @@ from firmware.config import Config, ConfigStore
 from firmware.config.schema import FxoPortConfig, FxsPortConfig
 from firmware.control.server import ControlServer
 from firmware.countries import load_country
-from firmware.engine import control_api
 from firmware.engine.call_control import EngineCallControl
 from firmware.engine.calls import CallManager, CallState
 from firmware.engine.context import EngineContext
@@ -35,7 +34,6 @@ from firmware.engine.inbound import InboundEntry
 from firmware.engine.port_channel import PortChannel
 from firmware.engine.status import call_rows, port_row
 from firmware.greetings import greetings_dir
-from firmware.mail import control as mail_control
 from firmware.mail.fax import FaxInbox
 from firmware.paths import DataPaths
 from firmware.routing.runner import RoutingRunner
@@ -135,12 +133,6 @@ class Engine:
         self.hat.highway.add_tick_listener(self._tick)
         self._dispatcher = aio.create_task(self._dispatch_events())
         await self.messaging.voicemail.announce_new_counts()
-        if self.serve_control:
-            control_api.register(self.control, self)
-            mail_control.register(
-                self.control, self.messaging.outbox, lambda: self.config.system.name
-            )
-            await self.control.start()
         for status in self.hat.status():
             log.info(
                 "port %d: %s %s %s%s",

@@ -15,7 +15,6 @@ import logging
 from typing import TYPE_CHECKING
 
 import aio
-from drivers.fxo import FxoSeizeError
 from drivers.ports import Health
 from firmware.config.schema import FxoPortConfig
 from firmware.engine.calls import Call, CallState, Indication, Party
@@ -309,10 +308,7 @@ class FxoLine(OutgoingCalls):
 
     async def _seize_for_inbound(self, *, ringback: bool = False) -> None:
         try:
-            try:
-                await self.port.seize()
-            except FxoSeizeError as error:
-                log.error("%s: cannot answer the line: %s", self.name, error)
+            if not await self._seize("answer the line"):
                 self._work = None
                 self._fail_call(EndReason.SEIZE_FAILED)
                 return

@@ -70,12 +70,19 @@ class OutgoingCalls(ABC):
         self._work = aio.create_task(self._seize_and_dial(call))
         return True
 
+    async def _seize(self, purpose: str) -> bool:
+        """Take the line off-hook (inbound and outbound alike); False, logged, when the
+        chip cannot. The caller decides what a failed seizure means for its call."""
+        try:
+            await self.port.seize()
+        except FxoSeizeError as error:
+            log.error("%s: cannot %s: %s", self.name, purpose, error)
+            return False
+        return True
+
     async def _seize_and_dial(self, call: Call) -> None:
         try:
-            try:
-                await self.port.seize()
-            except FxoSeizeError as error:
-                log.error("%s: cannot seize the line: %s", self.name, error)
+            if not await self._seize("seize the line"):
                 self._work = None
                 self._release()
                 self._give_up_outbound(call, EndReason.SEIZE_FAILED)

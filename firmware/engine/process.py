@@ -19,9 +19,11 @@ from drivers.hat import HatError
 from drivers.sim.rig import SimulatedRig
 from firmware.config import ConfigError, ConfigStore
 from firmware.countries import load_country
+from firmware.engine import control_api
 from firmware.engine.app import Engine
 from firmware.engine.sim_control import register_sim_control
 from firmware.engine.sim_rig_control import register_rig_control
+from firmware.mail import control as mail_control
 from firmware.paths import DataPaths
 from firmware.storage.errors import StorageError
 
@@ -39,6 +41,19 @@ def run_engine_process(paths: DataPaths, *, hal: str | None = None, fast: bool =
         return host.run(_serve(paths, choice), virtual=fast)
     except KeyboardInterrupt:
         return 0
+
+
+async def open_control(engine: Engine, rig: SimulatedRig | None) -> None:
+    """Register every control request (the engine's, mail's, and on the simulated hat the
+    world's) and start answering them: the composition root's job, not the engine's."""
+    control_api.register(engine.control, engine)
+    mail_control.register(
+        engine.control, engine.messaging.outbox, lambda: engine.config.system.name
+    )
+    if rig is not None:
+        register_sim_control(engine.control, rig)
+        register_rig_control(engine.control, rig)
+    await engine.control.start()
 
 
 async def _serve(paths: DataPaths, choice: str) -> int:
@@ -65,9 +80,7 @@ async def _serve(paths: DataPaths, choice: str) -> int:
     except (HatError, ConfigError, StorageError) as error:
         log.error("engine: cannot start: %s", error)
         return 1
-    if rig is not None:
-        register_sim_control(engine.control, rig)
-        register_rig_control(engine.control, rig)
+    await open_control(engine, rig)
     await stop.wait()
     await engine.stop()
     return 0

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 import aio
+from drivers.frames import SAMPLE_RATE_HZ
 from firmware.control.server import ControlServer, RequestError
 
 if TYPE_CHECKING:
@@ -24,7 +25,6 @@ if TYPE_CHECKING:
 POLL_S = 0.02
 MAX_WAIT_S = 600.0
 MAX_RECORD_S = 20.0
-SAMPLE_RATE_HZ = 8000
 PHONE_CONDITIONS = ("ringing", "not_ringing", "tone", "caller_id")
 LINE_CONDITIONS = ("seized", "released", "digits", "tone", "ringing", "not_ringing")
 FAULTS = ("dead_slic", "no_line", "echo", "gain")

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from drivers.frames import SAMPLE_RATE_HZ
 from voice.level import dbm0_to_power
 
-SAMPLE_RATE_HZ = 8000
 SILENCE_DBM0 = -45.0  # quieter frames are silence
 TRIM_KEEP_S = 0.2  # of trailing silence, so the greeting does not end abruptly
 _SILENCE_POWER = dbm0_to_power(SILENCE_DBM0)
