@@ -62,7 +62,7 @@ class CallManager:
         it. With nobody to offer the call to at all, the caller hears congestion.
         """
         call = Call(direction, caller, dialled, origin)
-        call.line_port = line_port
+        call.line_port = call.record.line_port = line_port
         self.calls.append(call)
         log.info("%s: %s %s → %s", call.id, direction, caller.number, dialled)
         wanted = [target for target in dict.fromkeys(targets) if target is not origin]
@@ -116,6 +116,16 @@ class CallManager:
         call.alerting.append(target)
         self._changed(call)
         return True
+
+    def started_at(self, call: Call, moment: float) -> None:
+        """`call` began earlier than it was opened (an inbound call at its first ring)."""
+        call.record.started_at = min(call.record.started_at, moment)
+        call.record.legs[0].started_at = call.record.started_at
+
+    def use_line(self, call: Call, line_port: int) -> None:
+        """`call` now goes out (or came in) on exchange line `line_port`."""
+        call.line_port = call.record.line_port = line_port
+        self._changed(call)
 
     def stop_offering(self, call: Call, target: Endpoint, reason: EndReason) -> None:
         """`target` stops alerting for a routed call (its answer time is over)."""
