@@ -67,6 +67,10 @@ class Directory(Protocol):
 
     def port_of(self, endpoint: Endpoint) -> int | None: ...
 
+    def line_for_number(self, call: Call, number: str) -> Endpoint | None:
+        """A free exchange line to offer `call` to an outside number on, or None."""
+        ...
+
     def tone(self, name: str) -> AudioSource: ...
 
 
@@ -339,9 +343,16 @@ class EngineCallControl:
         busy = False
         for target in group:
             label = target.label or target.extension or target.external_number
-            endpoints = self._endpoints_for(target)
+            if target.external_number and not target.extension:
+                line = self.directory.line_for_number(call.call, target.external_number)
+                if line is None:  # every exchange line is in use
+                    busy = True
+                    attempts.append(RingAttempt(label, 0.0, OfferOutcome.BUSY))
+                    continue
+                endpoints: list[Endpoint] = [line]
+            else:
+                endpoints = self._endpoints_for(target)
             if not endpoints:
-                # Outside numbers are not dialled for routed calls yet: not reachable.
                 attempts.append(RingAttempt(label, 0.0, OfferOutcome.UNAVAILABLE))
                 continue
             offered = [e for e in endpoints if self.calls.offer_to(call.call, e)]

@@ -131,6 +131,12 @@ class EngineContext:
     def offer_other_line(self, call: Call, failed_line: FxoLine) -> bool:
         return self.trunks.offer_other_line(call, failed_line)
 
+    def line_for_number(self, call: Call, number: str) -> FxoLine | None:
+        return self.trunks.line_for_number(call, number)
+
+    def number_to_dial(self, call: Call) -> str:
+        return self.trunks.number_to_dial(call)
+
     def call_inbound(self, line: FxoLine, caller: Party) -> Call:
         """A call that rang in on `line`: offered to the line's inbound extensions when it
         lists them (as before scenarios), else handed to routing."""

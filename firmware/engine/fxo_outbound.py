@@ -101,8 +101,9 @@ class OutgoingCalls(ABC):
         if call is None:
             return
         self._set_mode(FxoMode.DIALING)
-        samples = self.context.dtmf_samples(call.dialled)
-        log.info("%s: dialling %s", self.name, call.dialled)
+        number = self.context.number_to_dial(call)
+        samples = self.context.dtmf_samples(number)
+        log.info("%s: dialling %s", self.name, number)
 
         def dialled() -> None:
             if self.call is call and self.mode is FxoMode.DIALING:

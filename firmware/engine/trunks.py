@@ -21,6 +21,8 @@ class Trunks:
         self.calls = calls
         self._lines = lines  # by port, filled as ports are attached
         self._tried: weakref.WeakKeyDictionary[Call, set[int]] = weakref.WeakKeyDictionary()
+        # An outside number a routed call is offered to (an employee's mobile), per call.
+        self._numbers: weakref.WeakKeyDictionary[Call, str] = weakref.WeakKeyDictionary()
 
     def in_order(self) -> list[FxoLine]:
         return [self._lines[index] for index in sorted(self._lines)]
@@ -46,6 +48,21 @@ class Trunks:
         )
         self._tried[call] = {line.port.index}
         return call
+
+    def line_for_number(self, call: Call, number: str) -> FxoLine | None:
+        """A free line to offer `call` to `number` on (routing forwarding a call to an
+        employee's mobile); None when every line is busy."""
+        free = [line for line in self.in_order() if line.available_for_outbound()]
+        if not free:
+            return None
+        self._numbers[call] = number
+        self._tried[call] = {free[0].port.index}
+        return free[0]
+
+    def number_to_dial(self, call: Call) -> str:
+        """What a line dials for `call`: the number routing offered it to, else the one the
+        phone dialled."""
+        return self._numbers.get(call, call.dialled)
 
     def offer_other_line(self, call: Call, failed_line: FxoLine) -> bool:
         """Move an outgoing call to a free line it has not tried yet (after glare, a
