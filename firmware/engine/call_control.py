@@ -255,6 +255,12 @@ class EngineCallControl:
         if call.is_over:
             return PlayResult(PlayOutcome.CALLER_GONE)
         call.call.outcome = _TONE_OUTCOMES.get(tone) or call.call.outcome
+        if not call.origin.caller_on_line:
+            # A line still ringing at the exchange would carry nothing: answer so the
+            # caller hears the tone, rather than ringing on into a dead line.
+            await call.origin.answer_by_system()
+            if call.is_over:
+                return PlayResult(PlayOutcome.CALLER_GONE)
         source = self.directory.tone(tone)
         self._play(call, source)
         deadline = aio.monotonic() + max_s
