@@ -71,6 +71,7 @@ RESIDUAL_ENVELOPE_MS = 4.0
 NLP_MIN_ERLE_DB = 20.0  # the NLP only acts while the linear model removes this much
 NLP_RAMP_STEP = 1.0 / 8.0  # NLP gain change per sample: a full swing takes 1 ms
 ERLE_SMOOTHING = 0.9
+CONVERGED_BLOCKS = 50  # a second of far-end single talk before ERL and ERLE are reported
 MODEM_RELEASE_MS = 250.0
 MODEM_QUIET_DBM0 = -36.0
 
@@ -83,6 +84,7 @@ class EchoStats:
     double_talk: bool
     nlp_active: bool
     bypassed: bool  # disabled for a modem/fax call
+    erl_db: float = 0.0  # echo return loss of the line's hybrid (0 until measured)
 
 
 class EchoCanceller:
@@ -153,6 +155,8 @@ class EchoCanceller:
         self._residual_ratio = 1.0  # residual envelope / far-end peak in single talk
         self._near_power = 0.0
         self._error_power = 0.0
+        self._far_power = 0.0
+        self._measured_blocks = 0  # blocks of far-end single talk measured
         self._bypassed = False
         self._quiet_samples = 0
         self._nlp_active = False
@@ -182,8 +186,22 @@ class EchoCanceller:
         return 10.0 * math.log10(self._near_power / self._error_power)
 
     @property
+    def erl_db(self) -> float:
+        """Echo return loss of the line (far-end power over echo power), smoothed, in dB;
+        measured in far-end single talk, so a badly matched hybrid shows as a low figure."""
+        if self._far_power <= 0.0 or self._near_power <= 0.0:
+            return 0.0
+        return 10.0 * math.log10(self._far_power / self._near_power)
+
+    @property
+    def converged(self) -> bool:
+        """The linear model has measured the line: ERL and ERLE are meaningful."""
+        return self._measured_blocks >= CONVERGED_BLOCKS
+
+    @property
     def stats(self) -> EchoStats:
         return EchoStats(
+            erl_db=self.erl_db,
             erle_db=self.erle_db,
             double_talk=self._position < self._talk_until,
             nlp_active=self._nlp_active,
@@ -350,6 +368,8 @@ class EchoCanceller:
         self._paths.compare(background_error, foreground_error, near, copy_erle_db)
         if not double_talk:
             self._learn_residual(foreground_error, near_power)
+            self._far_power = ERLE_SMOOTHING * self._far_power + (1 - ERLE_SMOOTHING) * far_power
+            self._measured_blocks += 1
         self._follow_echo_peaks(foreground_error, near_power)
 
     def _learn_residual(self, error: np.ndarray, near_power: float) -> None:
