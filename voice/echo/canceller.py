@@ -42,6 +42,7 @@ from scipy import signal
 from voice.level import SAMPLE_RATE_HZ, dbm0_to_amplitude, dbm0_to_power
 
 from .comfort import ComfortNoise
+from .least_squares import EchoPathFit
 from .mdf import FarEndSpectra
 from .twopath import TwoPathModel
 
@@ -51,7 +52,7 @@ FRAME_SAMPLES = 160
 DEFAULT_TAIL_MS = 64
 MAX_TAIL_MS = 256
 
-STEP = 1.5  # background step, normalised per frequency bin over all partitions
+STEP = 0.5  # background step, normalised per frequency bin over all partitions
 NORMALISER_FLOOR_DB = -6.0  # weaker bins adapt as if they were this far below the mean
 REGULARISATION_DBM0 = -70.0
 ADAPT_MIN_DBM0 = -55.0  # far-end block level below which the model learns nothing
@@ -72,6 +73,13 @@ NLP_MIN_ERLE_DB = 20.0  # the NLP only acts while the linear model removes this 
 NLP_RAMP_STEP = 1.0 / 8.0  # NLP gain change per sample: a full swing takes 1 ms
 ERLE_SMOOTHING = 0.9
 CONVERGED_BLOCKS = 50  # a second of far-end single talk before ERL and ERLE are reported
+FIT_WINDOW_S = 2.0  # the least-squares fit looks back this far
+FIT_MIN_S = 0.3  # ... and needs at least this much received since the path was new
+FIT_EVERY_BLOCKS = 5  # a fit every 100 ms while learning
+FIT_LEARNING_BLOCKS = 150  # far-end blocks after a reset or a path change that get fits
+FIT_BETTER = 0.5  # a fit replaces the models if it leaves half the foreground's error
+FIT_SUPPORT_TAPS = 256  # once the path is located, fits cover only its 32 ms
+PATH_CHANGE_BLOCKS = 5  # far-end blocks in a row with talk seen: maybe a new echo path
 MODEM_RELEASE_MS = 250.0
 MODEM_QUIET_DBM0 = -36.0
 
@@ -113,6 +121,10 @@ class EchoCanceller:
         self.partitions = math.ceil(tail_ms * SAMPLE_RATE_HZ / 1000.0 / block)
         self._spectra = FarEndSpectra(block, self.partitions)
         self._paths = TwoPathModel(block, self.partitions)
+        fit_taps = min(round(tail_ms * SAMPLE_RATE_HZ / 1000.0), self.partitions * block)
+        self._fit_blocks = round(FIT_WINDOW_S * SAMPLE_RATE_HZ / block)
+        self._fit = EchoPathFit(fit_taps, self._fit_blocks * block)
+        self._fit_min = round(FIT_MIN_S * SAMPLE_RATE_HZ)
         self._comfort = ComfortNoise(block, seed)
         self._regularisation = 2 * block * dbm0_to_power(REGULARISATION_DBM0)
         self._adapt_min_power = dbm0_to_power(ADAPT_MIN_DBM0)
@@ -131,6 +143,12 @@ class EchoCanceller:
         """Forget the echo path and every measurement (a new call on the line)."""
         self._spectra.reset()
         self._paths.reset()
+        self._fit.reset()
+        self._fit_left = FIT_LEARNING_BLOCKS
+        self._fit_countdown = 0
+        self._suspect_blocks = 0
+        self._support: int | None = None  # first tap of the span later fits are confined to
+        self._window_errors = np.zeros(self._fit_blocks)  # foreground error energy per block
         self._comfort.reset()
         block = self.block
         self._fill = 0
@@ -351,6 +369,7 @@ class EchoCanceller:
         geigel_talk = self._geigel_in_block or self._position < self._geigel_until
         double_talk = geigel_talk or self._position < self._talk_until
         self._comfort.observe(foreground_error, far_active, self._talk_in_block)
+        self._fit_path(far, near, foreground_error, far_active, geigel_talk)
         if not far_active or geigel_talk:
             return  # no echo to learn from, or what was received is mostly talk
         stacked = self._spectra.spectra
@@ -371,6 +390,59 @@ class EchoCanceller:
             self._far_power = ERLE_SMOOTHING * self._far_power + (1 - ERLE_SMOOTHING) * far_power
             self._measured_blocks += 1
         self._follow_echo_peaks(foreground_error, near_power)
+
+    def _fit_path(
+        self,
+        far: np.ndarray,
+        near: np.ndarray,
+        foreground_error: np.ndarray,
+        far_active: bool,
+        geigel_talk: bool,
+    ) -> None:
+        """While the echo path is new, fit it by least squares every FIT_EVERY_BLOCKS and
+        take the fit when it cancels clearly better than the foreground over the window.
+        Near-end talk in the window does not bias the fit (it is not correlated with the
+        far end); it only leaves the fit no better than a converged foreground."""
+        self._fit.push(far, near)
+        self._window_errors[:-1] = self._window_errors[1:]
+        self._window_errors[-1] = float(np.dot(foreground_error, foreground_error))
+        if far_active:
+            self._suspect_blocks = self._suspect_blocks + 1 if self._talk_in_block else 0
+        if self._suspect_blocks >= PATH_CHANGE_BLOCKS:
+            log.debug("echo canceller: talk or a new echo path; fitting from here on")
+            self._suspect_blocks = 0
+            self._fit.forget()
+            self._support = None
+            self._fit_left = FIT_LEARNING_BLOCKS
+            self._fit_countdown = 0
+        if self._fit_left == 0 or not far_active:
+            return
+        self._fit_left -= 1
+        self._fit_countdown -= 1
+        if self._fit_countdown > 0 or self._fit.filled < self._fit_min:
+            return
+        self._fit_countdown = FIT_EVERY_BLOCKS
+        if self._support is None:
+            taps = self._fit.solve()
+        else:
+            taps = self._fit.solve(self._support, FIT_SUPPORT_TAPS)
+        if taps is None:
+            return
+        blocks = self._fit.filled // self.block
+        foreground = float(self._window_errors[-blocks:].sum())
+        residual = self._fit.residual_energy(taps)
+        if residual < FIT_BETTER * foreground:
+            self._paths.try_background(taps)
+            self._support = self._strongest_span(taps)
+
+    @staticmethod
+    def _strongest_span(taps: np.ndarray) -> int:
+        """Where the FIT_SUPPORT_TAPS holding most of the fitted path's energy begin."""
+        if taps.size <= FIT_SUPPORT_TAPS:
+            return 0
+        energy = np.concatenate(([0.0], np.cumsum(taps**2)))
+        spans = energy[FIT_SUPPORT_TAPS:] - energy[:-FIT_SUPPORT_TAPS]
+        return int(np.argmax(spans))
 
     def _learn_residual(self, error: np.ndarray, near_power: float) -> None:
         error_power = float(np.dot(error, error)) / error.size
