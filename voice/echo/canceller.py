@@ -66,20 +66,23 @@ NEAR_MIN_DBM0 = -45.0  # near-end peaks below this (as a sine) never count as ta
 FAR_ACTIVE_DBM0 = -45.0  # far-end peaks above this (as a sine) make the NLP consider echo
 HANGOVER_MS = 40.0
 TALK_COPY_ERLE_DB = 10.0  # while talk is suspected, the background must cancel this much
-RESIDUAL_MARGIN = 4.0  # residual envelope this far above the learnt echo residual = talk
+RESIDUAL_MARGIN = 3.0  # residual envelope this far above the learnt echo residual = talk
 RESIDUAL_RISE_PER_BLOCK = 10.0 ** (0.5 / 20.0)
 RESIDUAL_ENVELOPE_MS = 4.0
 NLP_MIN_ERLE_DB = 20.0  # the NLP only acts while the linear model removes this much
 NLP_RAMP_STEP = 1.0 / 8.0  # NLP gain change per sample: a full swing takes 1 ms
-ERLE_SMOOTHING = 0.9
+ERLE_SMOOTHING = 0.8
 CONVERGED_BLOCKS = 50  # a second of far-end single talk before ERL and ERLE are reported
 FIT_WINDOW_S = 2.0  # the least-squares fit looks back this far
 FIT_MIN_S = 0.3  # ... and needs at least this much received since the path was new
 FIT_EVERY_BLOCKS = 5  # a fit every 100 ms while learning
 FIT_LEARNING_BLOCKS = 150  # far-end blocks after a reset or a path change that get fits
 FIT_BETTER = 0.5  # a fit replaces the models if it leaves half the foreground's error
-FIT_SUPPORT_TAPS = 256  # once the path is located, fits cover only its 32 ms
+FIT_SUPPORT_TAPS = 256  # once the path is located, fits cover at most its 32 ms
+FIT_SUPPORT_MIN_TAPS = 64  # ... and at least 8 ms
+FIT_SUPPORT_LEFT_DB = 35.0  # ... holding all but this much of the first fit's energy
 PATH_CHANGE_BLOCKS = 5  # far-end blocks in a row with talk seen: maybe a new echo path
+PATH_KNOWN_ERLE_DB = 15.0  # ... if the model cancelled this well before
 MODEM_RELEASE_MS = 250.0
 MODEM_QUIET_DBM0 = -36.0
 
@@ -147,7 +150,7 @@ class EchoCanceller:
         self._fit_left = FIT_LEARNING_BLOCKS
         self._fit_countdown = 0
         self._suspect_blocks = 0
-        self._support: int | None = None  # first tap of the span later fits are confined to
+        self._support: tuple[int, int] | None = None  # (first tap, taps) later fits cover
         self._window_errors = np.zeros(self._fit_blocks)  # foreground error energy per block
         self._comfort.reset()
         block = self.block
@@ -370,11 +373,14 @@ class EchoCanceller:
         double_talk = geigel_talk or self._position < self._talk_until
         self._comfort.observe(foreground_error, far_active, self._talk_in_block)
         self._fit_path(far, near, foreground_error, far_active, geigel_talk)
-        if not far_active or geigel_talk:
-            return  # no echo to learn from, or what was received is mostly talk
+        if not far_active:
+            return  # no echo to learn from
         stacked = self._spectra.spectra
         background = self._paths.background
         background_error = near - background.estimate(stacked)
+        if geigel_talk:  # mostly talk: learn nothing, but drop a background that went astray
+            self._paths.compare(background_error, foreground_error, near, math.inf)
+            return
         power = np.sum(stacked.real**2 + stacked.imag**2, axis=0) + self._regularisation
         near_spectrum = self._spectra.spectrum_of_block(near)
         echo_bins = near_spectrum.real**2 + near_spectrum.imag**2 <= NEAR_BIN_GATE * power
@@ -382,7 +388,8 @@ class EchoCanceller:
         background.adapt(stacked, background_error, normaliser, STEP, echo_bins)
         # The residual test flags talk whenever the model is wrong (an echo path change, or
         # the echo arriving after a block the model had nothing to cancel); a background that
-        # removes most of what was received may then still replace the foreground.
+        # removes most of what was received (say, a fit of the new path) may then still
+        # replace the foreground.
         copy_erle_db = TALK_COPY_ERLE_DB if double_talk else 0.0
         self._paths.compare(background_error, foreground_error, near, copy_erle_db)
         if not double_talk:
@@ -408,9 +415,9 @@ class EchoCanceller:
         self._window_errors[-1] = float(np.dot(foreground_error, foreground_error))
         if far_active:
             self._suspect_blocks = self._suspect_blocks + 1 if self._talk_in_block else 0
-        if self._suspect_blocks >= PATH_CHANGE_BLOCKS:
+        known = self.erle_db >= PATH_KNOWN_ERLE_DB  # else there is no old path to forget
+        if known and far_active and self._suspect_blocks == PATH_CHANGE_BLOCKS:
             log.debug("echo canceller: talk or a new echo path; fitting from here on")
-            self._suspect_blocks = 0
             self._fit.forget()
             self._support = None
             self._fit_left = FIT_LEARNING_BLOCKS
@@ -425,7 +432,8 @@ class EchoCanceller:
         if self._support is None:
             taps = self._fit.solve()
         else:
-            taps = self._fit.solve(self._support, FIT_SUPPORT_TAPS)
+            prior = self._paths.foreground.impulse_response()
+            taps = self._fit.solve(*self._support, prior)
         if taps is None:
             return
         blocks = self._fit.filled // self.block
@@ -436,13 +444,20 @@ class EchoCanceller:
             self._support = self._strongest_span(taps)
 
     @staticmethod
-    def _strongest_span(taps: np.ndarray) -> int:
-        """Where the FIT_SUPPORT_TAPS holding most of the fitted path's energy begin."""
-        if taps.size <= FIT_SUPPORT_TAPS:
-            return 0
+    def _strongest_span(taps: np.ndarray) -> tuple[int, int]:
+        """(first tap, length) of the shortest span, FIT_SUPPORT_MIN_TAPS to
+        FIT_SUPPORT_TAPS long, holding all but FIT_SUPPORT_LEFT_DB of the path's energy."""
         energy = np.concatenate(([0.0], np.cumsum(taps**2)))
-        spans = energy[FIT_SUPPORT_TAPS:] - energy[:-FIT_SUPPORT_TAPS]
-        return int(np.argmax(spans))
+        wanted = energy[-1] * (1.0 - 10.0 ** (-FIT_SUPPORT_LEFT_DB / 10.0))
+        for length in range(FIT_SUPPORT_MIN_TAPS, FIT_SUPPORT_TAPS, FIT_SUPPORT_MIN_TAPS // 2):
+            if length >= taps.size:
+                break
+            spans = energy[length:] - energy[:-length]
+            if spans.max() >= wanted:
+                return int(np.argmax(spans)), length
+        length = min(FIT_SUPPORT_TAPS, taps.size)
+        spans = energy[length:] - energy[: energy.size - length]
+        return int(np.argmax(spans)), length
 
     def _learn_residual(self, error: np.ndarray, near_power: float) -> None:
         error_power = float(np.dot(error, error)) / error.size

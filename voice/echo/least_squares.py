@@ -62,11 +62,15 @@ class EchoPathFit:
     def filled(self) -> int:
         return self._filled
 
-    def solve(self, offset: int = 0, length: int | None = None) -> np.ndarray | None:
+    def solve(
+        self, offset: int = 0, length: int | None = None, prior: np.ndarray | None = None
+    ) -> np.ndarray | None:
         """The least-squares echo path over the filled part of the window, with its taps
         restricted to [offset, offset + length) (all `taps` by default); None when the far
         end was silent or too narrow-band, or the equations are singular. Fewer taps:
-        less estimation noise from the line noise, and a much cheaper solve."""
+        less estimation noise from the line noise, and a much cheaper solve. The diagonal
+        loading pulls the fit towards `prior` (all taps; zeros by default): directions the
+        window's speech barely excites keep what was learnt before instead of being lost."""
         count = self._filled
         length = self.taps - offset if length is None else min(length, self.taps - offset)
         if count < length:
@@ -80,7 +84,10 @@ class EchoPathFit:
         if power <= 0.0 or trace**2 < MIN_EFFECTIVE_RANK * float(np.vdot(covariance, covariance)):
             return None
         cross = self._correlate(x, d, count, length)
-        covariance[np.diag_indices(length)] += LOADING * power + 1e-9
+        loading = LOADING * power + 1e-9
+        covariance[np.diag_indices(length)] += loading
+        if prior is not None:
+            cross += loading * prior[offset : offset + length]
         try:
             fitted = cho_solve(cho_factor(covariance, check_finite=False), cross)
         except LinAlgError:

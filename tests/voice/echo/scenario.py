@@ -17,7 +17,7 @@ from voice.echo import FRAME_SAMPLES, EchoCanceller
 ECHO_DELAY_MS = 5.0
 NOISE_DBM0 = -65.0
 FAR_DBM0 = -15.0
-WINDOW_S = 0.5
+WINDOW_S = 1.0
 
 
 @dataclass
