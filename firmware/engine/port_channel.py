@@ -149,7 +149,7 @@ class PortChannel(Channel):
             "%s: call ended; echo return loss %.1f dB, echo canceller removed %.1f dB",
             self.name,
             stats.erl_db,
-            stats.erle_db,
+            stats.converged_erle_db,
         )
 
     def _worth_decoding(self, frame: np.ndarray) -> bool:

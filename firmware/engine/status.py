@@ -56,7 +56,7 @@ def port_row(
         row["state"] = "disabled"
     echo = line.channel.last_echo
     if echo is not None:
-        row["echo"] = {"erl_db": round(echo.erl_db, 1), "erle_db": round(echo.erle_db, 1)}
+        row["echo"] = {"erl_db": round(echo.erl_db, 1), "erle_db": round(echo.converged_erle_db, 1)}
     return row
 
 

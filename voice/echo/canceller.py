@@ -96,6 +96,7 @@ class EchoStats:
     nlp_active: bool
     bypassed: bool  # disabled for a modem/fax call
     erl_db: float = 0.0  # echo return loss of the line's hybrid (0 until measured)
+    converged_erle_db: float = 0.0  # ERLE over the call once converged (0 until then)
 
 
 class EchoCanceller:
@@ -176,8 +177,11 @@ class EchoCanceller:
         self._residual_ratio = 1.0  # residual envelope / far-end peak in single talk
         self._near_power = 0.0
         self._error_power = 0.0
-        self._far_power = 0.0
         self._measured_blocks = 0  # blocks of far-end single talk measured
+        # Energies summed over the call's far-end single talk (ERL), and once converged
+        # (ERLE): the line's figures for the call, not the last moment's.
+        self._call_far = self._call_near = 0.0
+        self._converged_near = self._converged_error = 0.0
         self._bypassed = False
         self._quiet_samples = 0
         self._nlp_active = False
@@ -208,11 +212,18 @@ class EchoCanceller:
 
     @property
     def erl_db(self) -> float:
-        """Echo return loss of the line (far-end power over echo power), smoothed, in dB;
-        measured in far-end single talk, so a badly matched hybrid shows as a low figure."""
-        if self._far_power <= 0.0 or self._near_power <= 0.0:
+        """Echo return loss of the line (far-end over received energy in far-end single
+        talk), over the call so far, in dB: a badly matched hybrid shows as a low figure."""
+        if self._call_far <= 0.0 or self._call_near <= 0.0:
             return 0.0
-        return 10.0 * math.log10(self._far_power / self._near_power)
+        return 10.0 * math.log10(self._call_far / self._call_near)
+
+    @property
+    def converged_erle_db(self) -> float:
+        """ERLE of the linear canceller over the call since it converged, in dB."""
+        if self._converged_near <= 0.0 or self._converged_error <= 0.0:
+            return 0.0
+        return 10.0 * math.log10(self._converged_near / self._converged_error)
 
     @property
     def converged(self) -> bool:
@@ -223,6 +234,7 @@ class EchoCanceller:
     def stats(self) -> EchoStats:
         return EchoStats(
             erl_db=self.erl_db,
+            converged_erle_db=self.converged_erle_db,
             erle_db=self.erle_db,
             double_talk=self._position < self._talk_until,
             nlp_active=self._nlp_active,
@@ -394,9 +406,16 @@ class EchoCanceller:
         self._paths.compare(background_error, foreground_error, near, copy_erle_db)
         if not double_talk:
             self._learn_residual(foreground_error, near_power)
-            self._far_power = ERLE_SMOOTHING * self._far_power + (1 - ERLE_SMOOTHING) * far_power
-            self._measured_blocks += 1
+            self._measure_call(far_power, near_power, foreground_error)
         self._follow_echo_peaks(foreground_error, near_power)
+
+    def _measure_call(self, far_power: float, near_power: float, error: np.ndarray) -> None:
+        self._measured_blocks += 1
+        self._call_far += far_power
+        self._call_near += near_power
+        if self.converged:
+            self._converged_near += near_power
+            self._converged_error += float(np.dot(error, error)) / error.size
 
     def _fit_path(
         self,

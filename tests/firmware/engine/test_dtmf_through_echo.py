@@ -79,10 +79,11 @@ def test_all_sixteen_keys_are_heard_in_order_while_the_menu_prompt_echoes() -> N
         print(f"\nline echo report: {row.get('echo')}")
         # The technician's figures: the line's echo return loss on this prompt (D.8 is
         # weak at low frequencies, where speech is loud, so speech loses more than the
-        # 6 dB averaged over the band), and the canceller's enhancement on it.
+        # 6 dB averaged over the band; the call measures the part that played), and the
+        # canceller's enhancement on it.
         expected = speech_loss_db(PROMPTS / "en" / "menu_sales_support.wav")
-        assert row["echo"]["erl_db"] == pytest.approx(expected, abs=1.5)
-        assert row["echo"]["erle_db"] > 10.0
+        assert row["echo"]["erl_db"] == pytest.approx(expected, abs=2.5)
+        assert row["echo"]["erle_db"] > 20.0
     finally:
         pbx.close()
 
