@@ -64,13 +64,14 @@ class EchoPathFit:
 
     def solve(
         self, offset: int = 0, length: int | None = None, prior: np.ndarray | None = None
-    ) -> np.ndarray | None:
-        """The least-squares echo path over the filled part of the window, with its taps
-        restricted to [offset, offset + length) (all `taps` by default); None when the far
-        end was silent or too narrow-band, or the equations are singular. Fewer taps:
-        less estimation noise from the line noise, and a much cheaper solve. The diagonal
-        loading pulls the fit towards `prior` (all taps; zeros by default): directions the
-        window's speech barely excites keep what was learnt before instead of being lost."""
+    ) -> tuple[np.ndarray, float] | None:
+        """The least-squares echo path over the filled part of the window (all `taps`,
+        zero outside [offset, offset + length), all taps by default) and the energy it
+        leaves of what was received there; None when the far end was silent or too
+        narrow-band, or the equations are singular. Fewer taps: less estimation noise from
+        the line noise, and a much cheaper solve. The diagonal loading pulls the fit
+        towards `prior` (all taps; zeros by default): directions the window's speech
+        barely excites keep what was learnt before instead of being lost."""
         count = self._filled
         length = self.taps - offset if length is None else min(length, self.taps - offset)
         if count < length:
@@ -78,46 +79,44 @@ class EchoPathFit:
         stop = self._far.size - offset
         x = self._far[stop - (count + length - 1) : stop]  # x[k + length − 1]: window k
         d = self._near[-count:]
-        covariance = self._covariance(x, count, length)
+        size = 1 << int(np.ceil(np.log2(x.size + count)))
+        far_spectrum = np.conj(np.fft.rfft(x, size))
+        covariance = self._covariance(x, far_spectrum, count, length)
         trace = float(np.trace(covariance))
         power = trace / length
         if power <= 0.0 or trace**2 < MIN_EFFECTIVE_RANK * float(np.vdot(covariance, covariance)):
             return None
-        cross = self._correlate(x, d, count, length)
+        cross = self._correlate(d, far_spectrum, length)
+        target = cross.copy()
         loading = LOADING * power + 1e-9
         covariance[np.diag_indices(length)] += loading
         if prior is not None:
-            cross += loading * prior[offset : offset + length]
+            target += loading * prior[offset : offset + length]
         try:
-            fitted = cho_solve(cho_factor(covariance, check_finite=False), cross)
+            fitted = cho_solve(cho_factor(covariance, check_finite=False), target)
         except LinAlgError:
             return None
+        # |d − X·f|² = d·d − 2 f·c + f·R·f, with R and c as measured (without the loading).
+        explained = float(fitted @ (covariance @ fitted)) - loading * float(fitted @ fitted)
+        residual = float(np.dot(d, d)) - 2.0 * float(fitted @ cross) + explained
         taps = np.zeros(self.taps)
         taps[offset : offset + length] = fitted
-        return taps
-
-    def residual_energy(self, taps: np.ndarray) -> float:
-        """Energy of what `taps` leaves of the received signal over the filled window."""
-        count = self._filled
-        x = self._far[-(count + self.taps - 1) :]
-        size = 1 << int(np.ceil(np.log2(x.size + self.taps)))
-        echo = np.fft.irfft(np.fft.rfft(x, size) * np.fft.rfft(taps, size), size)
-        error = self._near[-count:] - echo[self.taps - 1 : self.taps - 1 + count]
-        return float(np.dot(error, error))
+        return taps, max(residual, 0.0)
 
     @staticmethod
-    def _correlate(x: np.ndarray, d: np.ndarray, count: int, length: int) -> np.ndarray:
-        """c[l] = Σ_k d[k]·x[k − l] over the window (x indexed as in `solve`)."""
-        size = 1 << int(np.ceil(np.log2(x.size + count)))
-        spectrum = np.fft.rfft(d, size) * np.conj(np.fft.rfft(x, size))
-        full = np.fft.irfft(spectrum, size)
+    def _correlate(d: np.ndarray, far_spectrum: np.ndarray, length: int) -> np.ndarray:
+        """c[l] = Σ_k d[k]·x[k + length − 1 − l] over the window, from conj(X)."""
+        size = 2 * (far_spectrum.size - 1)
+        full = np.fft.irfft(np.fft.rfft(d, size) * far_spectrum, size)
         # Lag l pairs d[k] with x[k + length − 1 − l]: index −(length − 1 − l).
         lags = np.arange(length)
         return full[(lags - (length - 1)) % size]
 
-    def _covariance(self, x: np.ndarray, count: int, taps: int) -> np.ndarray:
+    def _covariance(
+        self, x: np.ndarray, far_spectrum: np.ndarray, count: int, taps: int
+    ) -> np.ndarray:
         window = x[taps - 1 :]
-        first_row = self._correlate(x, window, count, taps)  # R[0, l]
+        first_row = self._correlate(window, far_spectrum, taps)  # R[0, l]
         # R[i+1, j+1] = R[i, j] + x[a−1−i]·x[a−1−j] − x[b−1−i]·x[b−1−j], window [a, b).
         start = x[: taps - 1][::-1]  # x[a−1−m], m = 0 … taps−2
         end = window[::-1][: 2 * taps - 1]  # x[b−1−m]

@@ -90,12 +90,12 @@ class NewPathFitter:
         if support is None:
             return
         prior = self._paths.foreground.impulse_response()
-        taps = self._fit.solve(*support, prior)
-        if taps is None:
+        fit = self._fit.solve(*support, prior)
+        if fit is None:
             return
+        taps, residual = fit
         blocks = self._fit.filled // self._block_size
         foreground = float(self._window_errors[-blocks:].sum())
-        residual = self._fit.residual_energy(taps)
         if residual < FIT_BETTER * foreground:
             self._paths.try_background(taps)
             self._support = self._strongest_span(taps)
