@@ -4,6 +4,7 @@ back, and the prompt's echo alone never sounds like a key."""
 
 from __future__ import annotations
 
+import argparse
 import wave
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ import pytest
 from scipy import signal
 
 from drivers.sim.world.g168_paths import annex_d_path
+from firmware.commands import engine_client
 from firmware.simulator import SimulatedAppliance
 from tests.firmware.engine.test_inbound import run_until
 from tests.firmware.engine.test_routed_inbound import (
@@ -63,7 +65,9 @@ def answered_call_with_echo(prompt: str) -> tuple[SimulatedAppliance, Any]:
     return pbx, line
 
 
-def test_all_sixteen_keys_are_heard_in_order_while_the_menu_prompt_echoes() -> None:
+def test_all_sixteen_keys_are_heard_in_order_while_the_menu_prompt_echoes(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     pbx, line = answered_call_with_echo("menu_sales_support")
     try:
         heard = keys_heard_on_the_line(pbx, line)
@@ -84,6 +88,15 @@ def test_all_sixteen_keys_are_heard_in_order_while_the_menu_prompt_echoes() -> N
         expected = speech_loss_db(PROMPTS / "en" / "menu_sales_support.wav")
         assert row["echo"]["erl_db"] == pytest.approx(expected, abs=2.5)
         assert row["echo"]["erle_db"] > 20.0
+        # `switchboard status` prints them under the line.
+        status = pbx.status()
+        monkeypatch.setattr(engine_client, "_request", lambda args, op: status)
+        assert engine_client.status_command(argparse.Namespace(json=False)) == 0
+        echo = row["echo"]
+        expected_line = (
+            f"echo: ERL {echo['erl_db']:.1f} dB, canceller ERLE {echo['erle_db']:.1f} dB"
+        )
+        assert expected_line in capsys.readouterr().out
     finally:
         pbx.close()
 
