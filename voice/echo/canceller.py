@@ -32,8 +32,9 @@ Structure (per 20 ms block of 160 samples):
 Why a least-squares fit (measured on recorded speech, the English prompts of
 asterisk-core-sounds, over the G.168 Annex D paths D.2-D.9 at ERL 6/10/20 dB with
 −65 dBm0 noise, linear part; `tests/voice/echo/`): the MDF alone converges in seconds on
-speech, because each block only corrects the directions it happened to excite: 3-8 dB after
-0.5 s, 7-21 dB over 1-4 s on the worst paths, 30 dB after 5 s or more. Per-bin
+speech, because each block only corrects the directions it happened to excite: 2-9 dB over
+the first second, 10-23 dB over seconds 1-4 (7-18 dB in their worst half second), 30 dB
+only after 5 s or more. Per-bin
 normalisation already whitens, so a fixed pre-whitening filter changes nothing;
 proportionate steps across partitions (IPNLMS-like) made it diverge; a per-bin Newton
 step over the partitions' cross-power converged slower; a smaller or ERLE-driven step
