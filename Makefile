@@ -5,11 +5,14 @@ BIN := $(VENV)/bin
 # Debian packages: to run on the simulated hat, and in addition for the tests
 # (reference DSP, speech and music for talk-off, a browser for the web UI).
 RUN_DEBS := python3-venv espeak-ng sox libsndfile1
-TEST_DEBS := nodejs libspandsp2 libsndfile1 espeak-ng sox asterisk-moh-opsound-wav asterisk-core-sounds-en-wav chromium
+TEST_DEBS := nodejs libspandsp2 libsndfile1 espeak-ng sox asterisk-moh-opsound-wav asterisk-core-sounds-en-wav asterisk-core-sounds-ru-wav chromium
 STAMP := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 # MicroPython's WebAssembly port from the npm registry: the `aio` core is tested under it.
 MICROPYTHON_VERSION := 1.27.0
 MICROPYTHON := .cache/micropython/node_modules/@micropython/micropython-webassembly-pyscript/micropython.mjs
+# The DSP runs inside the 20 ms media tick (the echo canceller's least-squares fits call
+# LAPACK): BLAS worker threads would only contend with it and with each other.
+export OPENBLAS_NUM_THREADS := 1
 
 .PHONY: run test test-slow bench lint format typecheck clean debs-run debs-test screenshots prompts micropython
 

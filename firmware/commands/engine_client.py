@@ -68,6 +68,11 @@ def status_command(args: argparse.Namespace) -> int:
             f"{port['index']:>4}  {port['kind'].upper():4}  {port['state']:9}  "
             f"{port.get('peer') or '':14}  {health:7}  {port['label']}"
         )
+        if port.get("echo"):  # the line's last call: a low ERL means a badly matched line
+            echo = port["echo"]
+            print(
+                f"{'':6}echo: ERL {echo['erl_db']:.1f} dB, canceller ERLE {echo['erle_db']:.1f} dB"
+            )
     return 0
 
 

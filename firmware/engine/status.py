@@ -54,6 +54,9 @@ def port_row(
     )
     if settings is not None and not settings.enabled:
         row["state"] = "disabled"
+    echo = line.channel.last_echo
+    if echo is not None:
+        row["echo"] = {"erl_db": round(echo.erl_db, 1), "erle_db": round(echo.converged_erle_db, 1)}
     return row
 
 

@@ -22,6 +22,7 @@ import numpy as np
 import aio
 from drivers.sim.analog import TelephoneLine
 from drivers.sim.world.dtmf import DtmfDecoder
+from drivers.sim.world.g168_paths import annex_d_response
 from drivers.sim.world.levels import to_int16
 from drivers.sim.world.line_model import HybridEcho, LineNoise
 from drivers.sim.world.listening import Ear, Listener
@@ -170,10 +171,19 @@ class VirtualExchangeLine(Listener):
         self._device = device
         self._device_out = np.zeros(0, dtype=np.int16)
 
-    async def press(self, digits: str, on_ms: float = 100, off_ms: float = 100) -> None:
+    def echo_like(self, path: str, return_loss_db: float, delay_ms: float = 4) -> None:
+        """Make the line's hybrid echo on a G.168 Annex D echo path ("d2".."d9") with the
+        given echo return loss, from the next sample sent on."""
+        response = annex_d_response(path, return_loss_db)
+        self._echo = HybridEcho(return_loss_db, delay_ms, response)
+
+    async def press(
+        self, digits: str, on_ms: float = 100, off_ms: float = 100, level_dbm0: float = -7
+    ) -> None:
         """The far-end party presses keys on their phone: DTMF audio down the line (an
-        auto-attendant's menu choice); returns when the last tone has been sent."""
-        audio = dtmf_audio(digits, on_ms=on_ms, off_ms=off_ms, level_dbm0=-7, twist_db=2)
+        auto-attendant's menu choice) at `level_dbm0` per tone pair; returns when the last
+        tone has been sent."""
+        audio = dtmf_audio(digits, on_ms=on_ms, off_ms=off_ms, level_dbm0=level_dbm0, twist_db=2)
         self._far_mouth.key(sample_index(self._clock()), audio)
         await aio.sleep(len(audio) / 8000)
 
