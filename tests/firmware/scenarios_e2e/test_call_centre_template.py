@@ -54,3 +54,29 @@ def test_logged_in_agents_take_callers_in_turn_and_logged_out_ones_never_ring():
     assert path.count(("main", "queue", "answered")) == 2
     inbound = [row for row in rows if row["direction"] == "inbound"]
     assert len(inbound) == 2 and all(row["answered_at"] is not None for row in inbound)
+
+
+def test_an_agent_who_does_not_answer_in_time_is_passed_over_for_the_next():
+    document = routed_config("call_centre")
+    (agents,) = document["routing"]["call_centres"]
+    agents["answer_s"] = 5
+    with appliance_at(WEDNESDAY_MORNING, document) as pbx:
+        log_in(pbx, "101")
+        log_in(pbx, "102")
+        line = pbx.line(0)
+        line.ring("5550100")
+        run_until(pbx, line.is_seized, 12)
+        first_rang = run_until(
+            pbx, lambda: pbx.phone("101").is_ringing() or pbx.phone("102").is_ringing(), 40
+        )
+        idle = next(pbx.phone(ext) for ext in ("101", "102") if pbx.phone(ext).is_ringing())
+        other = pbx.phone("102" if idle is pbx.phone("101") else "101")
+        assert not other.is_ringing()
+        other_rang = run_until(pbx, other.is_ringing, 10)
+        assert 4 <= other_rang - first_rang <= 7  # the answer time, then the next agent
+        assert not idle.is_ringing()
+        other.off_hook()
+        pbx.run_for(0.5)
+        assert hears_from(pbx, other, line, 1000) == pytest.approx(-10, abs=1.5)
+        path = steps(pbx)
+    assert ("main", "queue", "answered") in path
