@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from firmware.routing import reports
 from firmware.simulator import SimulatedAppliance
 from tests.firmware.engine.fxs_helpers import hears_from
 from tests.firmware.engine.test_inbound import run_until
@@ -78,5 +79,20 @@ def test_an_agent_who_does_not_answer_in_time_is_passed_over_for_the_next():
         other.off_hook()
         pbx.run_for(0.5)
         assert hears_from(pbx, other, line, 1000) == pytest.approx(-10, abs=1.5)
+        other.on_hook()
+        pbx.run_for(2)
         path = steps(pbx)
+        idle_extension = "101" if idle is pbx.phone("101") else "102"
+        other_extension = "102" if idle_extension == "101" else "101"
+        with reports.open_history(pbx.paths.history_db) as connection:
+            table = reports.member_report(connection)
     assert ("main", "queue", "answered") in path
+    by_member = {row[1]: dict(zip(table.columns, row, strict=True)) for row in table.rows}
+    assert (by_member[idle_extension]["passed_over"], by_member[idle_extension]["answered"]) == (
+        1,
+        0,
+    )
+    assert (by_member[other_extension]["passed_over"], by_member[other_extension]["answered"]) == (
+        0,
+        1,
+    )
