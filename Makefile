@@ -14,13 +14,23 @@ MICROPYTHON := .cache/micropython/node_modules/@micropython/micropython-webassem
 # LAPACK): BLAS worker threads would only contend with it and with each other.
 export OPENBLAS_NUM_THREADS := 1
 
-.PHONY: run test test-slow bench lint format typecheck clean debs-run debs-test screenshots prompts micropython
+.PHONY: run test test-slow bench lint format typecheck clean debs-run debs-test screenshots prompts micropython hil
+# The hardware-in-the-loop suite's rig: "sim" (the simulated unit) or a fixture's serial device.
+RIG ?= sim
 
 run: $(STAMP) prompts
 	@$(BIN)/switchboard run
 
 test: $(STAMP) debs-test prompts micropython
 	@$(BIN)/python -m pytest -n 2 -m "not slow"
+	@$(MAKE) --no-print-directory hil RIG=sim
+
+# The acceptance cases per port against a rig; JUnit XML in hil-report/, a one-line verdict.
+hil: $(STAMP) debs-test prompts
+	@mkdir -p hil-report
+	@if $(BIN)/python -m pytest -q -n 2 -p no:cacheprovider hil_tests/cases --rig "$(RIG)" \
+		--junitxml=hil-report/junit.xml; then echo "HIL verdict ($(RIG)): PASS"; \
+	else echo "HIL verdict ($(RIG)): FAIL (hil-report/junit.xml)"; exit 1; fi
 
 test-slow: $(STAMP) debs-test prompts
 	@$(BIN)/python -m pytest -n 2 -m slow

@@ -231,6 +231,19 @@ class SimUnit(UnitControl):
         return found[-1] if found and found[-1] else "unknown"
 
 
+def acceptance_config() -> dict[str, Any]:
+    """The unit under test's known setup: the default configuration with every exchange
+    line ringing the first extension directly, so line cases need no scenario."""
+    from firmware.config.defaults import default_config
+
+    document = default_config().model_dump(mode="json")
+    first = document["employees"][0]["extension"]
+    for port in document["hat"]["ports"]:
+        if port["kind"] == "fxo":
+            port["inbound"] = [first]
+    return document
+
+
 class SimRig(Rig):
     """The Rig API on a simulated unit (engine subprocess on virtual time)."""
 
@@ -239,6 +252,8 @@ class SimRig(Rig):
     def __init__(self, config: dict[str, Any] | None = None, data_dir: Path | None = None) -> None:
         self._own_dir = data_dir is None
         self.data_dir = Path(tempfile.mkdtemp(prefix="hil-sim-")) if data_dir is None else data_dir
+        if config is None:
+            config = acceptance_config()
         if config is not None:
             config_dir = self.data_dir / "config"
             config_dir.mkdir(parents=True, exist_ok=True)
