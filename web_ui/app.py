@@ -29,9 +29,11 @@ from web_ui.pages import (
     lab,
     login,
     me,
+    reports,
     scenarios,
     settings,
     system,
+    voicemail,
 )
 from web_ui.state import WebState
 
@@ -65,9 +67,11 @@ def create_app(paths: DataPaths) -> FastAPI:
         scenarios,
         greetings,
         history,
+        reports,
         system,
         lab,
         me,
+        voicemail,
     ):
         app.include_router(pages.router)
     app.include_router(api_v1, prefix="/api/v1")

@@ -26,6 +26,7 @@ from firmware.engine.sim_rig_control import register_rig_control
 from firmware.mail import control as mail_control
 from firmware.paths import DataPaths
 from firmware.storage.errors import StorageError
+from firmware.voicemail import control as voicemail_control
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,7 @@ async def open_control(engine: Engine, rig: SimulatedRig | None) -> None:
     mail_control.register(
         engine.control, engine.messaging.outbox, lambda: engine.config.system.name
     )
+    voicemail_control.register(engine.control, engine.messaging)
     if rig is not None:
         register_sim_control(engine.control, rig)
         register_rig_control(engine.control, rig)

@@ -21,15 +21,47 @@ def _kinds(history_db: Any) -> list[str]:
         return [row[0] for row in db.execute("SELECT kind FROM call_steps ORDER BY id")]
 
 
-def test_a_colleague_who_does_not_answer_sends_an_internal_caller_to_voicemail_and_mail():
-    from tests.firmware.mail.smtp_server import SmtpServer
+def mail_to(server: Any, document: dict[str, Any]) -> dict[str, Any]:
+    document["email"].update(
+        host="127.0.0.1", port=server.port, security="none", from_address="pbx@office.example"
+    )
+    return document
+
+
+def unanswered_call_leaves_a_message(pbx: Any, server: Any, caller: str, callee: str) -> Any:
+    """`caller` dials `callee`, who does not answer; when the caller hears the voicemail
+    beep they speak for 3 s and hang up. Returns how long the callee's phone rang (s), the
+    kinds of routing step the call took, and its history row."""
     from tests.firmware.voicemail.audio import speech_like
 
+    calling, called = pbx.phone(caller), pbx.phone(callee)
+    calling.off_hook()
+    pbx.run_for(0.5)
+    calling.dial(callee)
+    rang_at = run_until(pbx, called.is_ringing, 5)
+    pbx.run_for(7)
+    assert calling.hears(6.5).tone == "ringback"
+    assert called.caller_id() is not None
+    assert called.caller_id().number == caller  # type: ignore[union-attr]
+    stopped_at = run_until(pbx, lambda: port_state(pbx, called.port) != "ringing", 130)
+    run_until(pbx, lambda: calling.hears(0.3).frequencies[:1] == (1000.0,), 20)
+    pbx.run_for(0.5)  # after the beep: speak
+    calling.say(speech_like(3.0), -10)
+    pbx.run_for(3.5)
+    calling.on_hook()
+    for _ in range(300):
+        if server.received:
+            break
+        pbx.run_for(1)
+    (row,) = pbx.history()
+    return stopped_at - rang_at, _kinds(pbx.paths.history_db), row
+
+
+def test_a_colleague_who_does_not_answer_sends_an_internal_caller_to_voicemail_and_mail():
+    from tests.firmware.mail.smtp_server import SmtpServer
+
     with SmtpServer() as server:
-        document = routed_config()
-        document["email"].update(
-            host="127.0.0.1", port=server.port, security="none", from_address="pbx@office.example"
-        )
+        document = mail_to(server, routed_config())
         document["voicemail"] = {
             "boxes": [{"id": "102", "owner": "102", "recipients": ["anna@office.example"]}]
         }
@@ -39,28 +71,8 @@ def test_a_colleague_who_does_not_answer_sends_an_internal_caller_to_voicemail_a
             "no_answer": {"action": "voicemail", "notice": "none"},
         }
         with appliance_at(WEDNESDAY_MORNING, document) as pbx:
-            caller, anna_phone = pbx.phone("101"), pbx.phone("102")
-            caller.off_hook()
-            pbx.run_for(0.5)
-            caller.dial("102")
-            rang_at = run_until(pbx, anna_phone.is_ringing, 5)
-            pbx.run_for(7)
-            assert caller.hears(6.5).tone == "ringback"
-            assert anna_phone.caller_id() is not None
-            assert anna_phone.caller_id().number == "101"  # type: ignore[union-attr]
-            stopped_at = run_until(pbx, lambda: port_state(pbx, anna_phone.port) != "ringing", 30)
-            run_until(pbx, lambda: caller.hears(0.3).frequencies[:1] == (1000.0,), 20)
-            pbx.run_for(0.5)  # after the beep: speak
-            caller.say(speech_like(3.0), -10)
-            pbx.run_for(3.5)
-            caller.on_hook()
-            for _ in range(300):
-                if server.received:
-                    break
-                pbx.run_for(1)
-            kinds = _kinds(pbx.paths.history_db)
-            (row,) = pbx.history()
-    assert 19 <= stopped_at - rang_at <= 22  # the rule's 20 s, cadence included
+            rang_s, kinds, row = unanswered_call_leaves_a_message(pbx, server, "101", "102")
+    assert 19 <= rang_s <= 22  # the rule's 20 s, cadence included
     (mail,) = server.received
     assert mail.recipients == ["anna@office.example"]
     assert len(list(mail.message.iter_attachments())) == 1  # the caller's message
