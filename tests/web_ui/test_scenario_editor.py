@@ -152,3 +152,8 @@ def test_template_one_built_from_scratch_in_the_editor_is_what_the_engine_runs(t
         )
         page.goto(pbx.url + "history")
         assert "4955557788" in page.locator("main").inner_text()
+        page.goto(pbx.url + "reports")
+        scenarios = page.locator("#report-scenarios table.report tbody tr")
+        assert scenarios.count() == 1
+        assert scenarios.locator("td").all_inner_texts()[:2] == ["main", "1"]
+        assert page.locator("svg.chart title", has_text="main: 1").count() == 1
