@@ -236,6 +236,7 @@ class FxoPort:
             waited_ms = aio.ticks_diff(aio.ticks_ms(), now)
             if loop_ma >= self.settings.loop_drop_ma:
                 self._loop_ma = loop_ma
+                self._supervisor.loop_established()
                 log.info("FXO port %d seized: %.1f mA after %d ms", self.index, loop_ma, waited_ms)
                 return
             if waited_ms >= self.settings.seize_timeout_ms:
