@@ -25,6 +25,7 @@ from firmware.engine.sim_control import register_sim_control
 from firmware.engine.sim_rig_control import register_rig_control
 from firmware.mail import control as mail_control
 from firmware.paths import DataPaths
+from firmware.routing import control as routing_control
 from firmware.storage.errors import StorageError
 from firmware.voicemail import control as voicemail_control
 
@@ -52,6 +53,7 @@ async def open_control(engine: Engine, rig: SimulatedRig | None) -> None:
         engine.control, engine.messaging.outbox, lambda: engine.config.system.name
     )
     voicemail_control.register(engine.control, engine.messaging)
+    routing_control.register(engine.control, engine.router, lambda: engine.config)
     if rig is not None:
         register_sim_control(engine.control, rig)
         register_rig_control(engine.control, rig)
