@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from typing import Any
 
 import aio
 from aio import host
@@ -18,9 +19,11 @@ from drivers.hal.factory import HalFactory
 from drivers.hat import HatError
 from drivers.sim.rig import SimulatedRig
 from firmware.config import ConfigError, ConfigStore
+from firmware.control.server import RequestError
 from firmware.countries import load_country
 from firmware.engine import control_api
 from firmware.engine.app import Engine
+from firmware.engine.recent_log import RECENT_LOG
 from firmware.engine.sim_control import register_sim_control
 from firmware.engine.sim_rig_control import register_rig_control
 from firmware.mail import control as mail_control
@@ -39,10 +42,13 @@ def run_engine_process(paths: DataPaths, *, hal: str | None = None, fast: bool =
     if fast and choice != "sim":
         log.error("engine: --fast runs only on the simulated hat")
         return 2
+    RECENT_LOG.attach()
     try:
         return host.run(_serve(paths, choice), virtual=fast)
     except KeyboardInterrupt:
         return 0
+    finally:
+        RECENT_LOG.detach()
 
 
 async def open_control(engine: Engine, rig: SimulatedRig | None) -> None:
@@ -54,10 +60,23 @@ async def open_control(engine: Engine, rig: SimulatedRig | None) -> None:
     )
     voicemail_control.register(engine.control, engine.messaging)
     routing_control.register(engine.control, engine.router, lambda: engine.config)
+    engine.control.handle("log_tail", _log_tail)
     if rig is not None:
         register_sim_control(engine.control, rig)
         register_rig_control(engine.control, rig)
     await engine.control.start()
+
+
+LOG_TAIL_MAX = 1000
+
+
+async def _log_tail(request: dict[str, Any]) -> Any:
+    count, level = request.get("count", 200), request.get("level", "INFO")
+    if not isinstance(count, int) or not 1 <= count <= LOG_TAIL_MAX:
+        raise RequestError("bad_request", f"count must be 1 to {LOG_TAIL_MAX}")
+    if level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+        raise RequestError("bad_request", "level is one of INFO, WARNING, ERROR")
+    return RECENT_LOG.tail(count, level)
 
 
 async def _serve(paths: DataPaths, choice: str) -> int:

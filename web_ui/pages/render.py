@@ -33,6 +33,7 @@ ADMIN_MENU = [
     ("/email", N_("E-mail")),
     ("/system", N_("System")),
     ("/backup", N_("Backup")),
+    ("/logs", N_("Log")),
     ("/lab", N_("Lab")),
 ]
 EMPLOYEE_MENU = [("/me", N_("My settings")), ("/voicemail", N_("My voicemail"))]
