@@ -176,3 +176,64 @@ def test_a_phone_with_no_voicemail_box_hears_that_it_has_none():
         assert heard.level_dbm0 > -40 and heard.tone is None
         pbx.run_for(8)
         assert phone.hears(1.0).tone in ("busy", "congestion")  # then the call is over
+
+
+def _attribution(history_db: Any) -> list[tuple[str, str, str, str]]:
+    with sqlite3.connect(history_db) as db:
+        return list(
+            db.execute(
+                "SELECT employee, outcome, note, forwarded_from FROM call_attribution ORDER BY 1"
+            )
+        )
+
+
+def test_forwarded_on_no_answer_to_a_colleague_who_answers_counts_as_the_colleagues_call():
+    from tests.firmware.engine.fxs_helpers import hears_from
+
+    document = routed_config()
+    (anna,) = [e for e in document["employees"] if e["extension"] == "102"]
+    anna["calls"]["forwarding"] = {
+        "no_answer_after_s": 15,
+        "no_answer": {"action": "forward", "target": "103", "notice": "none"},
+    }
+    with appliance_at(WEDNESDAY_MORNING, document) as pbx:
+        caller, anna_phone, colleague = pbx.phone("101"), pbx.phone("102"), pbx.phone("103")
+        caller.off_hook()
+        pbx.run_for(0.5)
+        caller.dial("102")
+        rang_at = run_until(pbx, anna_phone.is_ringing, 5)
+        forwarded_at = run_until(pbx, colleague.is_ringing, 30)
+        assert not anna_phone.is_ringing()
+        colleague.off_hook()
+        pbx.run_for(0.5)
+        assert hears_from(pbx, caller, colleague, 1000) > -20  # they talk
+        caller.on_hook()
+        pbx.run_for(1)
+        colleague.on_hook()
+        pbx.run_for(2)
+        attribution = _attribution(pbx.paths.history_db)
+        kinds = _kinds(pbx.paths.history_db)
+    assert 14 <= forwarded_at - rang_at <= 17
+    assert kinds == ["direct", "forwarding"]
+    assert attribution == [("103", "answered", "", "102")]
+
+
+def test_a_busy_colleague_with_a_busy_rule_forwards_the_caller_and_misses_the_call():
+    document = routed_config()
+    (anna,) = [e for e in document["employees"] if e["extension"] == "102"]
+    anna["calls"]["forwarding"] = {
+        "busy": {"action": "forward", "target": "103", "notice": "none"},
+    }
+    with appliance_at(WEDNESDAY_MORNING, document) as pbx:
+        caller, anna_phone, colleague = pbx.phone("101"), pbx.phone("102"), pbx.phone("103")
+        anna_phone.off_hook()  # busy: dialling
+        pbx.run_for(0.5)
+        caller.off_hook()
+        pbx.run_for(0.5)
+        caller.dial("102")
+        run_until(pbx, colleague.is_ringing, 10)
+        pbx.run_for(3)
+        caller.on_hook()  # nobody took it
+        pbx.run_for(2)
+        attribution = _attribution(pbx.paths.history_db)
+    assert attribution == [("102", "missed", "", "")]
