@@ -63,6 +63,10 @@ def test_a_call_through_a_scenario_is_counted_charted_and_exported(tmp_path):
         rows = list(csv.DictReader(io.StringIO(exported.text)))
         assert [(row["scenario"], row["total"]) for row in rows] == [("main", "1")]
 
+        api = client.get("/api/v1/reports", params={"by": "line"}).json()
+        assert api["scenarios"]["columns"][:3] == ["scenario", "line", "total"]
+        assert [row[:3] for row in api["scenarios"]["rows"]] == [["main", "FXO/4", 1]]
+
 
 def test_an_unknown_report_is_not_found_and_a_bad_period_falls_back(tmp_path):
     with web_site(tmp_path) as (client, _data):
