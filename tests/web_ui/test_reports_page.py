@@ -63,6 +63,10 @@ def test_a_call_through_a_scenario_is_counted_charted_and_exported(tmp_path):
         rows = list(csv.DictReader(io.StringIO(exported.text)))
         assert [(row["scenario"], row["total"]) for row in rows] == [("main", "1")]
 
+        history = client.get("/history", params={"scenario": "main"}).text
+        assert "4955551234" in history
+        assert "4955551234" not in client.get("/history", params={"scenario": "other"}).text
+
         api = client.get("/api/v1/reports", params={"by": "line"}).json()
         assert api["scenarios"]["columns"][:3] == ["scenario", "line", "total"]
         assert [row[:3] for row in api["scenarios"]["rows"]] == [["main", "FXO/4", 1]]

@@ -51,9 +51,19 @@ async def history(
     extension: str = Query("", max_length=8),
     outcome: Literal["", "answered", "missed"] = "",
     direction: Literal["", "internal", "inbound", "outbound"] = "",
+    scenario: str = Query("", max_length=32, description="a scenario the call went through"),
     limit: int = Query(100, ge=1, le=MAX_ROWS),
 ) -> Any:
-    wanted = HistoryFilter(since, until, number, extension, outcome, direction, limit)
+    wanted = HistoryFilter(
+        since=since,
+        until=until,
+        number=number,
+        extension=extension,
+        outcome=outcome,
+        direction=direction,
+        scenario=scenario,
+        limit=limit,
+    )
     try:
         return read_history(web_state(request).paths.history_db, wanted)
     except HistoryUnreadable as error:
