@@ -21,14 +21,13 @@ from drivers.sim.rig import SimulatedRig
 from firmware.config import ConfigError, ConfigStore
 from firmware.control.server import RequestError
 from firmware.countries import load_country
-from firmware.engine import control_api
+from firmware.engine import call_centre_control, control_api
 from firmware.engine.app import Engine
 from firmware.engine.recent_log import RECENT_LOG
 from firmware.engine.sim_control import register_sim_control
 from firmware.engine.sim_rig_control import register_rig_control
 from firmware.mail import control as mail_control
 from firmware.paths import DataPaths
-from firmware.routing import control as routing_control
 from firmware.storage.errors import StorageError
 from firmware.voicemail import control as voicemail_control
 
@@ -59,7 +58,7 @@ async def open_control(engine: Engine, rig: SimulatedRig | None) -> None:
         engine.control, engine.messaging.outbox, lambda: engine.config.system.name
     )
     voicemail_control.register(engine.control, engine.messaging)
-    routing_control.register(engine.control, engine.router, lambda: engine.config)
+    call_centre_control.register(engine.control, engine.router, lambda: engine.config)
     engine.control.handle("log_tail", _log_tail)
     if rig is not None:
         register_sim_control(engine.control, rig)
