@@ -78,7 +78,17 @@ def read_history(db_path: Path, wanted: HistoryFilter) -> list[dict[str, Any]]:
             if wanted.scenario and not _has_table(db, "call_steps"):
                 return []  # no call has been routed through a scenario yet
             calls = [dict(row) for row in db.execute(sql, [*args, limit]).fetchall()]
+            faxes = _has_table(db, "faxes")
             for call in calls:
+                fax = (
+                    faxes
+                    and db.execute(
+                        "SELECT remote_ident, pages, modem, bit_rate, result FROM faxes"
+                        " WHERE call_id = ? ORDER BY id DESC LIMIT 1",
+                        (call["call_id"],),
+                    ).fetchone()
+                )
+                call["fax"] = dict(fax) if fax else None
                 legs = db.execute(
                     "SELECT channel, party, role, answered_at, end_reason FROM legs"
                     " WHERE call_id = ? ORDER BY id",

@@ -9,6 +9,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import numpy as np
 
@@ -110,6 +111,17 @@ class FaxSession:
     def result(self, line_gone: bool) -> str:
         outcome = self.tap.receiver.hang_up() if line_gone else self.tap.receiver.outcome
         return outcome.result
+
+    def summary(self) -> dict[str, Any]:
+        outcome = self.tap.receiver.outcome
+        return {
+            "remote_ident": outcome.remote_ident,
+            "pages": len(outcome.pages),
+            "modem": outcome.modem,
+            "bit_rate": outcome.bit_rate,
+            "duration_s": round(outcome.duration_s, 1),
+            "result": outcome.result,
+        }
 
     def received(self) -> ReceivedFax:
         outcome = self.tap.receiver.outcome

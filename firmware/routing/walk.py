@@ -39,6 +39,11 @@ class FaxSession(Protocol):
 
     async def deliver(self, recipients: Sequence[str] = ()) -> bool: ...
 
+    def summary(self) -> dict[str, Any]:
+        """What arrived, for history: remote_ident, pages, modem, bit_rate, duration_s,
+        result."""
+        ...
+
 
 class FaxDestination(Protocol):
     def session(self, caller_number: str, local_ident: str) -> FaxSession: ...

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import logging
 
+import aio
 from firmware.config.routing import FaxReception
+from firmware.routing.journal import FaxRecord
 from firmware.routing.waiting import first_of
 from firmware.routing.walk import CALLER_GONE, FINISHED, Walk
 from firmware.verbs import EndReason, PlayOutcome
@@ -34,7 +36,8 @@ async def run(operation: FaxReception, walk: Walk) -> str:
     line_gone = first == 1
     result = session.result(line_gone)
     log.info("%s: fax reception ended: %s", walk.call.id, result)
-    await session.deliver(operation.email)
+    mailed = await session.deliver(operation.email)
+    walk.journal.faxes.append(FaxRecord(at=aio.wall_time(), mailed=mailed, **session.summary()))
     if line_gone:
         return CALLER_GONE
     await walk.control.hang_up(walk.call, EndReason.FAX)

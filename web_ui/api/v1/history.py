@@ -25,6 +25,14 @@ class Leg(BaseModel):
     end_reason: str
 
 
+class FaxRow(BaseModel):
+    remote_ident: str
+    pages: int
+    modem: str
+    bit_rate: int
+    result: str
+
+
 class CallRow(BaseModel):
     call_id: str
     direction: str
@@ -40,6 +48,7 @@ class CallRow(BaseModel):
     end_reason: str
     hung_up_by: str
     legs: list[Leg]
+    fax: FaxRow | None = None
 
 
 @router.get("/history", response_model=list[CallRow], summary="Calls, newest first")
