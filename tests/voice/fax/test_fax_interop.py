@@ -11,11 +11,13 @@ from bench.fax_pages import LineModel, matching_fraction, run_call, write_tiff
 from bench.spandsp_fax import (
     COMPRESSION_T4_1D,
     COMPRESSION_T4_2D,
+    SUPPORT_V17,
     SUPPORT_V27TER,
     SUPPORT_V29,
     T30_ERR_OK,
     SpandspFaxSender,
 )
+from voice.fax import t30
 from voice.fax.document import pdf_bytes
 from voice.fax.receiver import OK, FaxReceiver, FaxResult
 
@@ -138,4 +140,55 @@ def test_ecm_asks_again_for_frames_a_noise_burst_destroyed(tmp_path: Path) -> No
     )
     assert any(frame[2] == 0xBC for frame in sent)  # PPR
     assert sender.completion == T30_ERR_OK
+    _assert_pages_match(outcome, sources)
+
+
+ALL_MODEMS = SUPPORT_V17 | SUPPORT_V29 | SUPPORT_V27TER
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("ecm", [False, True], ids=["without ECM", "with ECM"])
+def test_three_pages_at_v17_14400(tmp_path: Path, ecm: bool) -> None:
+    sources, outcome, sender = _receive(
+        tmp_path, 3, COMPRESSION_T4_1D | COMPRESSION_T4_2D, modems=ALL_MODEMS, ecm=ecm
+    )
+    assert sender.completion == T30_ERR_OK
+    assert outcome.modem == "V.17" and outcome.bit_rate == 14400
+    _assert_pages_match(outcome, sources)
+    pdf = pdf_bytes(outcome.pages, outcome.fine)
+    assert pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages") == 3
+
+
+@pytest.mark.slow
+def test_v17_14400_through_a_line_with_loss_and_noise(tmp_path: Path) -> None:
+    line = LineModel(loss_db=10, snr_db=20)
+    sources, outcome, sender = _receive(
+        tmp_path, 3, COMPRESSION_T4_1D | COMPRESSION_T4_2D, modems=ALL_MODEMS, line=line
+    )
+    assert sender.completion == T30_ERR_OK
+    assert outcome.bit_rate == 14400
+    _assert_pages_match(outcome, sources)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("snr_db", "lowest"), [(17, 12000), (12, 7200)])
+def test_a_line_too_poor_for_14400_steps_down_from_v17(
+    tmp_path: Path, snr_db: float, lowest: int
+) -> None:
+    receiver = FaxReceiver("+1 555 0199")
+    offered: list[int] = []
+    on_dcs = receiver._on_dcs
+
+    def record(fif: bytes) -> None:
+        offered.append(t30.parse_dcs(fif).bit_rate)
+        on_dcs(fif)
+
+    receiver._on_dcs = record  # type: ignore[method-assign]
+    line = LineModel(loss_db=10, snr_db=snr_db)
+    sources, outcome, sender = _receive(
+        tmp_path, 1, COMPRESSION_T4_1D, modems=ALL_MODEMS, line=line, receiver=receiver
+    )
+    assert sender.completion == T30_ERR_OK
+    assert offered[0] == 14400 and len(offered) > 1  # each FTT brought a slower DCS
+    assert outcome.bit_rate == lowest == offered[-1]
     _assert_pages_match(outcome, sources)
