@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bench.fax_pages import LineModel, matching_fraction, run_call, write_tiff
+from bench.fax_pages import LineModel, ink_overlap, matching_fraction, run_call, write_tiff
 from bench.spandsp_fax import (
     COMPRESSION_T4_1D,
     COMPRESSION_T4_2D,
@@ -155,6 +155,8 @@ def test_three_pages_at_v17_14400(tmp_path: Path, ecm: bool) -> None:
     assert sender.completion == T30_ERR_OK
     assert outcome.modem == "V.17" and outcome.bit_rate == 14400
     _assert_pages_match(outcome, sources)
+    for page, source in zip(outcome.pages, sources, strict=True):
+        assert ink_overlap(page.image(), source) >= 0.95
     pdf = pdf_bytes(outcome.pages, outcome.fine)
     assert pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages") == 3
 
