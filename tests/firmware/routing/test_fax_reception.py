@@ -86,6 +86,7 @@ def _pdf_pixels(mail: OutgoingMail) -> list[np.ndarray]:
     pages = []
     for page in document.pages:
         (image,) = page.get_images().values()
+        assert isinstance(image, pikepdf.Stream)
         bitmap = PdfImage(image).as_pil_image().convert("1")
         pages.append(1 - np.asarray(bitmap, dtype=np.uint8))
     return pages

@@ -173,16 +173,20 @@ def test_v17_14400_through_a_line_with_loss_and_noise(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("snr_db", "lowest"), [(17, 12000), (12, 7200)])
+@pytest.mark.parametrize(
+    ("snr_db", "last_offer"),
+    [(17, ("V.17", 12000)), (12, ("V.17", 7200)), (9, ("V.27ter", 2400))],
+)
 def test_a_line_too_poor_for_14400_steps_down_from_v17(
-    tmp_path: Path, snr_db: float, lowest: int
+    tmp_path: Path, snr_db: float, last_offer: tuple[str, int]
 ) -> None:
     receiver = FaxReceiver("+1 555 0199")
-    offered: list[int] = []
+    offered: list[tuple[str, int]] = []
     on_dcs = receiver._on_dcs
 
     def record(fif: bytes) -> None:
-        offered.append(t30.parse_dcs(fif).bit_rate)
+        dcs = t30.parse_dcs(fif)
+        offered.append((dcs.modem, dcs.bit_rate))
         on_dcs(fif)
 
     receiver._on_dcs = record  # type: ignore[method-assign]
@@ -191,6 +195,9 @@ def test_a_line_too_poor_for_14400_steps_down_from_v17(
         tmp_path, 1, COMPRESSION_T4_1D, modems=ALL_MODEMS, line=line, receiver=receiver
     )
     assert sender.completion == T30_ERR_OK
-    assert offered[0] == 14400 and len(offered) > 1  # each FTT brought a slower DCS
-    assert outcome.bit_rate == lowest == offered[-1]
+    # Each FTT brought an offer no faster than the one before, starting from V.17 14400.
+    assert offered[0] == ("V.17", 14400) and len(offered) > 1
+    rates = [rate for _, rate in offered]
+    assert rates == sorted(rates, reverse=True)
+    assert offered[-1] == last_offer == (outcome.modem, outcome.bit_rate)
     _assert_pages_match(outcome, sources)
