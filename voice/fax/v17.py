@@ -36,6 +36,7 @@ LONG_FIT_SYMBOLS = 400  # the part of segment 2 the equaliser is first fitted to
 SHORT_FIT_SEGMENT_1 = 100  # symbols of segment 1 included in the short-train fit
 MAX_TRAINING_ERROR = 1.5  # mean squared error on the ±6 scale of A, B, C, D
 TRACEBACK_SYMBOLS = 16
+SETTLING_SYMBOLS = 24  # of the long train's segment 4, decoded but not passed on
 BITS_PER_SYMBOL = {7200: 3, 9600: 4, 12000: 5, 14400: 6}
 # The differential state after training: the long train leaves 1, the short one 0.
 DIFF_AFTER_LONG = 1
@@ -153,7 +154,8 @@ class TrainingPlan:
 class TrellisDecoder:
     """Viterbi decoding of the V.17 trellis with a fixed traceback, by register exchange."""
 
-    def __init__(self, bit_rate: int, start_state: int) -> None:
+    def __init__(self, bit_rate: int, start_state: int | None) -> None:
+        """`start_state` is the coder's state before the first symbol, None if unknown."""
         points = np.array([complex(*p) for p in MAPS[bit_rate]])
         self._by_subset = points.reshape(-1, 8)  # [k, subset] = point of label 8k + subset
         previous_state = np.zeros((8, 4), dtype=np.int64)
@@ -167,8 +169,10 @@ class TrellisDecoder:
                 filled[following] += 1
         self._previous_state = previous_state
         self._subset = subset
-        self._metrics = np.full(8, 1e6)
-        self._metrics[start_state] = 0.0
+        self._metrics = np.zeros(8)
+        if start_state is not None:
+            self._metrics += 1e6
+            self._metrics[start_state] = 0.0
         self._paths = np.zeros((8, 0), dtype=np.int64)
 
     def push(self, value: complex) -> int | None:
@@ -223,7 +227,9 @@ class V17Receiver:
             prior = after.equaliser_taps
         else:
             fitted = plan.segment_2[:LONG_FIT_SYMBOLS]
-            self._still_known = plan.segment_2[LONG_FIT_SYMBOLS:] + plan.bridge + plan.segment_4
+            # Segment 4 is decoded like data (senders differ in the differential state they
+            # start it from); its first bits are dropped while the decoders fall into step.
+            self._still_known = plan.segment_2[LONG_FIT_SYMBOLS:] + plan.bridge
             first = SEGMENT_1_SYMBOLS
             prior = None
         self._core = PskReceiverCore(
@@ -236,9 +242,16 @@ class V17Receiver:
             prior_taps=prior,
         )
         self._points = np.array([complex(*p) for p in MAPS[bit_rate]])
-        self._trellis = TrellisDecoder(bit_rate, plan.trellis_state)
-        self._diff = plan.diff
-        self._descrambler = Descrambler(18, 23, plan.scrambler_register)
+        if self.short_train:
+            self._trellis = TrellisDecoder(bit_rate, plan.trellis_state)
+            self._diff = plan.diff
+            self._descrambler = Descrambler(18, 23, plan.scrambler_register)
+            self._settling_bits = 0
+        else:
+            self._trellis = TrellisDecoder(bit_rate, None)
+            self._diff = 0
+            self._descrambler = Descrambler(18, 23)
+            self._settling_bits = SETTLING_SYMBOLS * self._bits
         self._known_index = 0
         self._flushed = False
 
@@ -269,7 +282,12 @@ class V17Receiver:
         if self._core.carrier_ended and not self._flushed:
             self._flushed = True
             labels += self._trellis.flush()
-        return self._labels_to_bits(labels)
+        bits = self._labels_to_bits(labels)
+        if self._settling_bits:
+            dropped = min(self._settling_bits, len(bits))
+            self._settling_bits -= dropped
+            bits = bits[dropped:]
+        return bits
 
     def _labels_to_bits(self, labels: Sequence[int]) -> list[int]:
         bits: list[int] = []

@@ -117,7 +117,7 @@ def test_v17_trellis_decoder_corrects_a_disturbed_symbol() -> None:
         labels.append(((q << 1) & 0x78) | (diff << 1) | ((state >> 2) & 1))
     points = [complex(*v17.MAPS[14400][label]) for label in labels]
     points[100] += complex(0.9, 0.9)  # past the slicer's decision boundary
-    decoder = v17.TrellisDecoder(14400, start_state=0)
+    decoder = v17.TrellisDecoder(14400, start_state=None)
     decided = [label for p in points if (label := decoder.push(p)) is not None]
     decided += decoder.flush()
     assert decided == labels
