@@ -1,7 +1,8 @@
 """Fax receiver cost per second of fax audio: ours and spandsp's, same sender, same page.
 
-spandsp's sender transmits one fine MH page at V.29 9600, V.27ter 4800 and V.29 9600 with
-ECM; the figure is the receiving side's CPU time over the call's duration.
+spandsp's sender transmits one fine MH page at V.29 9600, V.27ter 4800, V.29 9600 with ECM
+and V.17 14400 with and without ECM; the figure is the receiving side's CPU time over the
+call's duration.
 """
 
 from __future__ import annotations
@@ -13,17 +14,21 @@ from pathlib import Path
 import numpy as np
 
 from bench.fax_pages import FRAME, run_call, write_tiff
-from bench.spandsp_fax import SUPPORT_V27TER, SUPPORT_V29, SpandspFaxSender
+from bench.spandsp_fax import SUPPORT_V17, SUPPORT_V27TER, SUPPORT_V29, SpandspFaxSender
 from voice.fax.receiver import FaxReceiver
 
 US_PER_SECOND = 1e6
 MAX_FRAMES = 120 * 8000 // FRAME
 
 
+V17_AND_OLDER = SUPPORT_V17 | SUPPORT_V29 | SUPPORT_V27TER
+# (name, sender's modems, ecm); spandsp's own answerer offers V.29, or V.17 when it is sent.
 CASES = (
     ("V.29 9600", SUPPORT_V29, False),
     ("V.27ter 4800", SUPPORT_V27TER, False),
     ("V.29 9600 ECM", SUPPORT_V29, True),
+    ("V.17 14400", V17_AND_OLDER, False),
+    ("V.17 14400 ECM", V17_AND_OLDER, True),
 )
 
 
@@ -35,7 +40,8 @@ def _ours(source: Path, modems: int, ecm: bool) -> tuple[float, float]:
 
 def _spandsp(source: Path, received: Path, modems: int, ecm: bool) -> tuple[float, float]:
     sender = SpandspFaxSender(str(source), modems=modems, ecm=ecm)
-    answerer = SpandspFaxSender(str(received), receive_to=True, ecm=ecm)
+    answer_modems = V17_AND_OLDER if modems & SUPPORT_V17 else SUPPORT_V29
+    answerer = SpandspFaxSender(str(received), receive_to=True, ecm=ecm, modems=answer_modems)
     to_answerer = np.zeros(FRAME, np.int16)
     cost = 0.0
     frames = 0

@@ -88,3 +88,13 @@ def matching_fraction(received: np.ndarray, source: np.ndarray) -> float:
     height = max(received.shape[0], source.shape[0])
     same = np.count_nonzero(received[:rows] == source[:rows])
     return same / (height * source.shape[1])
+
+
+def ink_overlap(received: np.ndarray, source: np.ndarray) -> float:
+    """Black pixels both images share over those either has: unlike `matching_fraction`, a
+    blank or wrong page scores low however white the paper is."""
+    rows = min(received.shape[0], source.shape[0])
+    both = np.count_nonzero(received[:rows] & source[:rows])
+    either = np.count_nonzero(received[:rows] | source[:rows])
+    either += np.count_nonzero(received[rows:]) + np.count_nonzero(source[rows:])
+    return both / either if either else 1.0

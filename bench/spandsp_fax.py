@@ -53,6 +53,13 @@ def _bind(lib: ctypes.CDLL) -> None:
     lib.v27ter_tx.argtypes = [ctypes.c_void_p, INT16_P, ctypes.c_int]
     lib.v27ter_tx.restype = ctypes.c_int
     lib.v27ter_tx_free.argtypes = [ctypes.c_void_p]
+    lib.v17_tx_init.argtypes = lib.v29_tx_init.argtypes
+    lib.v17_tx_init.restype = ctypes.c_void_p
+    lib.v17_tx.argtypes = [ctypes.c_void_p, INT16_P, ctypes.c_int]
+    lib.v17_tx.restype = ctypes.c_int
+    lib.v17_tx_free.argtypes = [ctypes.c_void_p]
+    lib.v17_tx_restart.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_int, ctypes.c_int]
+    lib.v17_tx_restart.restype = ctypes.c_int
     lib.fax_init.argtypes = [ctypes.c_void_p, ctypes.c_int]
     lib.fax_init.restype = ctypes.c_void_p
     lib.fax_get_t30_state.argtypes = [ctypes.c_void_p]
@@ -81,6 +88,42 @@ def v29_modulate(bits: Sequence[int], bit_rate: int, tail_ones: int = 200) -> np
 def v27ter_modulate(bits: Sequence[int], bit_rate: int, tail_ones: int = 200) -> np.ndarray:
     """spandsp's V.27ter transmitter sending `bits` after its training, then ones."""
     return _modulate("v27ter", bits, bit_rate, tail_ones)
+
+
+def v17_modulate(
+    bursts: Sequence[Sequence[int]], bit_rate: int, tail_ones: int = 200
+) -> list[np.ndarray]:
+    """spandsp's V.17 transmitter: the first burst after the long training, each later one
+    after the short training (as pages follow a TCF), each followed by ones."""
+    lib = require_spandsp()
+    queue: list[int] = []
+    position = [0]
+
+    def next_bit(_user: ctypes.c_void_p) -> int:
+        if position[0] >= len(queue):
+            return 1
+        bit = queue[position[0]]
+        position[0] += 1
+        return bit
+
+    callback = GET_BIT(next_bit)
+    state = lib.v17_tx_init(None, bit_rate, 0, callback, None)
+    audio = []
+    try:
+        for index, bits in enumerate(bursts):
+            if index:
+                lib.v17_tx_restart(state, bit_rate, 0, 1)
+            queue[:] = list(bits) + [1] * tail_ones
+            position[0] = 0
+            chunks = []
+            while position[0] < len(queue):
+                block = np.zeros(160, dtype=np.int16)
+                lib.v17_tx(state, block.ctypes.data_as(INT16_P), 160)
+                chunks.append(block)
+            audio.append(np.concatenate(chunks))
+        return audio
+    finally:
+        lib.v17_tx_free(state)
 
 
 def _modulate(modem: str, bits: Sequence[int], bit_rate: int, tail_ones: int) -> np.ndarray:

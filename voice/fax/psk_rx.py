@@ -27,6 +27,7 @@ EQUALISER_HALF_SPAN = 15  # taps either side of the centre, at T/2
 RELATIVE_ON = 10 ** (-9 / 10)  # carrier on 9 dB below the sender's V.21 level
 RELATIVE_OFF = 10 ** (-12 / 10)
 TRACKING_STEP = 0.02  # normalised LMS step while decoding data
+PRIOR_WEIGHT = 0.1  # pull of an earlier burst's equaliser on a short-training fit
 
 
 Decider = Callable[[complex], tuple[complex, object]]
@@ -43,9 +44,13 @@ class PskReceiverCore:
         search_symbols: tuple[int, int],
         max_training_error: float,
         reference_power: float = 0.0,
+        prior_taps: np.ndarray | None = None,
     ) -> None:
         """`training` are the known symbols to fit; `search_symbols` bounds where they may
-        start, counted in symbols from the carrier's detected onset."""
+        start, counted in symbols from the carrier's detected onset. `prior_taps`, an
+        equaliser of an earlier burst from the same sender, steadies a fit to a short
+        training sequence."""
+        self.prior_taps = prior_taps
         self.carrier_hz = carrier_hz
         self.baud = baud
         self.training = training
@@ -74,6 +79,10 @@ class PskReceiverCore:
         self._next_half = 0  # index of the next T/2 output sample to interpolate
         self._next_symbol = 0  # index (in T/2 samples) of the next symbol centre
         self._taps = np.zeros(2 * EQUALISER_HALF_SPAN + 1, dtype=np.complex128)
+
+    @property
+    def taps(self) -> np.ndarray:
+        return self._taps.copy()
 
     def process(self, samples: np.ndarray, decide: Decider) -> list[object]:
         """Feed audio; every data symbol completed is equalised and passed to `decide`, which
@@ -162,7 +171,15 @@ class PskReceiverCore:
             ]
         )
         wanted = self.training[margin : length - margin]
-        taps, *_ = np.linalg.lstsq(rows, wanted, rcond=None)
+        fit_rows, fit_wanted = rows, wanted
+        if self.prior_taps is not None:
+            # Pull toward the earlier equaliser, turned and scaled to this burst's phase.
+            earlier = rows @ self.prior_taps
+            gain = np.vdot(earlier, wanted) / (np.vdot(earlier, earlier) + 1e-12)
+            weight = PRIOR_WEIGHT * np.sqrt(np.mean(np.abs(rows) ** 2) * len(rows))
+            fit_rows = np.vstack((rows, weight * np.eye(rows.shape[1])))
+            fit_wanted = np.concatenate((wanted, weight * gain * self.prior_taps))
+        taps, *_ = np.linalg.lstsq(fit_rows, fit_wanted, rcond=None)
         error = float(np.mean(np.abs(rows @ taps - wanted) ** 2))
         self.training_error = error
         if not error < self.max_training_error:

@@ -1,4 +1,4 @@
-"""The answering fax receiver: T.30 phases A–E over V.21 and V.29, frame by frame.
+"""The answering fax receiver: T.30 phases A–E over V.21 and V.17, V.29 or V.27ter.
 
 `FaxReceiver.process(samples)` takes each block the caller sent and returns exactly as many
 samples to send back. Phase A answers with CED; phase B sends CSI+DIS until a DCS arrives
@@ -19,6 +19,7 @@ import numpy as np
 from voice.fax import t30
 from voice.fax.ecm import EcmBlock, octets_to_bits
 from voice.fax.t4 import DecodedPage, T4Decoder
+from voice.fax.v17 import V17Receiver
 from voice.fax.v21 import V21Receiver, V21Transmitter
 from voice.fax.v27ter import V27terReceiver
 from voice.fax.v29 import V29Receiver
@@ -85,7 +86,9 @@ class FaxReceiver:
         self._deadline_t1 = 0
         self._timer = 0  # sample time at which the current T2/T4 wait ends
         self._dcs: t30.Dcs | None = None
-        self._modem: V29Receiver | V27terReceiver | None = None
+        self._modem: V17Receiver | V29Receiver | V27terReceiver | None = None
+        # V.17 bursts after a TCF use the short train, which starts from the last equaliser.
+        self._v17_trained: V17Receiver | None = None
         self._decoder: T4Decoder | None = None
         self._zero_run = 0
         self._longest_zero_run = 0
@@ -225,7 +228,7 @@ class FaxReceiver:
             self._dcs = dataclasses.replace(self._dcs, modem=modem, bit_rate=rate)
             self.outcome.modem, self.outcome.bit_rate = modem, rate
             self._respond(t30.CTR)
-            self._modem = self._new_modem()
+            self._modem = self._new_modem(long_train=True)
             self._state = "page"
             self._timer = self._clock + self._seconds(T2_S) + self._tx.size
         elif fcf in t30.POST_MESSAGE:
@@ -253,7 +256,7 @@ class FaxReceiver:
         self.outcome.modem = dcs.modem
         self.outcome.bit_rate = dcs.bit_rate
         self.outcome.fine = dcs.fine
-        self._modem = self._new_modem()
+        self._modem = self._new_modem(long_train=True)
         self._zero_run = 0
         self._longest_zero_run = 0
         self._state = "tcf"
@@ -265,6 +268,8 @@ class FaxReceiver:
         if frames and not modem.trained:
             return  # a V.21 command came instead of the fast modem
         bits = modem.process(samples)
+        if isinstance(modem, V17Receiver) and modem.trained:
+            self._v17_trained = modem
         if self._state == "tcf":
             run, longest = self._zero_run, self._longest_zero_run
             for value in bits:
@@ -275,7 +280,7 @@ class FaxReceiver:
                 return
             if not modem.trained and not modem.training_failed:
                 # A burst too short to train on (the tail of the DCS): keep listening.
-                self._modem = self._new_modem()
+                self._modem = self._new_modem(long_train=True)
                 return
             if modem.trained and longest >= TCF_PASS_SECONDS * self._dcs.bit_rate:
                 self._respond(t30.CFR)
@@ -300,10 +305,13 @@ class FaxReceiver:
                 if self._ecm_block is not None:
                     self._ecm_block.restart_carrier()
 
-    def _new_modem(self) -> V29Receiver | V27terReceiver:
+    def _new_modem(self, long_train: bool = False) -> V17Receiver | V29Receiver | V27terReceiver:
         assert self._dcs is not None
         level = self._v21_rx.level or self._control_level
         self._control_level = level
+        if self._dcs.modem == "V.17":
+            after = None if long_train else self._v17_trained
+            return V17Receiver(self._dcs.bit_rate, level, after=after)
         if self._dcs.modem == "V.29":
             return V29Receiver(self._dcs.bit_rate, level)
         return V27terReceiver(self._dcs.bit_rate, level)

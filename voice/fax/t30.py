@@ -54,6 +54,10 @@ DCS_MODEMS = {
     (0, 1, 0, 0): ("V.27ter", 4800),
     (1, 0, 0, 0): ("V.29", 9600),
     (1, 1, 0, 0): ("V.29", 7200),
+    (0, 0, 0, 1): ("V.17", 14400),
+    (0, 1, 0, 1): ("V.17", 12000),
+    (1, 0, 0, 1): ("V.17", 9600),
+    (1, 1, 0, 1): ("V.17", 7200),
 }
 WIDTHS = {(0, 0): 1728, (1, 0): 2048, (0, 1): 2432, (1, 1): 2432}
 IDENT_OCTETS = 20
@@ -89,9 +93,10 @@ def decode_ident(fif: bytes) -> str:
 
 
 def receiver_dis(two_dimensional: bool = True, ecm: bool = True) -> bytes:
-    """DIS of this receiver: can receive, V.27ter and V.29, fine, MR,
+    """DIS of this receiver: can receive, V.27ter, V.29 and V.17, fine, MR,
     215 mm, unlimited length, no minimum scan time (pages are buffered whole)."""
-    octet1 = 0x02 | 0x04 | 0x08 | 0x40 | (0x80 if two_dimensional else 0)  # bits 10–12, 15, 16
+    # Bits 10 (receive), 11–14 = 1101 (V.27ter + V.29 + V.17), 15 (fine), 16 (MR).
+    octet1 = 0x02 | 0x04 | 0x08 | 0x20 | 0x40 | (0x80 if two_dimensional else 0)
     octet2 = 0x08 | 0x70  # bit 20 unlimited length, bits 21–23 = 111: 0 ms
     if not ecm:
         return bytes((0x00, octet1, octet2))

@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 import email
+import io
 from datetime import datetime
 from email import policy
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pikepdf
 import pytest
+from pikepdf import PdfImage
 
-from bench.fax_pages import write_tiff
+from bench.fax_pages import ink_overlap, matching_fraction, write_tiff
 from bench.spandsp import load_library
 from bench.spandsp_fax import (
     COMPRESSION_T4_1D,
     COMPRESSION_T4_2D,
+    SUPPORT_V17,
+    SUPPORT_V27TER,
+    SUPPORT_V29,
     T30_ERR_OK,
     SpandspFaxSender,
 )
@@ -57,7 +63,7 @@ def _fax_call(
     return call, outbox, sources, sender
 
 
-def _pdf_pages(mail: OutgoingMail) -> int:
+def _pdf(mail: OutgoingMail) -> bytes:
     composed = compose(mail, date=datetime.now().astimezone())
     message = email.message_from_bytes(composed.message, policy=policy.default)
     pdfs = [
@@ -66,8 +72,24 @@ def _pdf_pages(mail: OutgoingMail) -> int:
         if part.get_content_type() == "application/pdf"
     ]
     assert len(pdfs) == 1
-    data = pdfs[0]
+    return bytes(pdfs[0])
+
+
+def _pdf_pages(mail: OutgoingMail) -> int:
+    data = _pdf(mail)
     return data.count(b"/Type /Page") - data.count(b"/Type /Pages")
+
+
+def _pdf_pixels(mail: OutgoingMail) -> list[np.ndarray]:
+    """Each page's bitmap as the mail's reader would see it (1 = black)."""
+    document = pikepdf.Pdf.open(io.BytesIO(_pdf(mail)))
+    pages = []
+    for page in document.pages:
+        (image,) = page.get_images().values()
+        assert isinstance(image, pikepdf.Stream)
+        bitmap = PdfImage(image).as_pil_image().convert("1")
+        pages.append(1 - np.asarray(bitmap, dtype=np.uint8))
+    return pages
 
 
 def test_fax_call_is_answered_with_ced_and_mailed_as_pdf(tmp_path: Path) -> None:
@@ -107,4 +129,27 @@ def test_three_mr_pages_mailed_as_a_three_page_pdf(tmp_path: Path, ecm: bool) ->
     mail = outbox.mails[0]
     assert "3 pages" in mail.subject and "(incomplete)" not in mail.subject
     assert _pdf_pages(mail) == 3
+    sender.close()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("ecm", [False, True], ids=["no ECM", "ECM"])
+def test_three_pages_at_v17_14400_mailed_pixel_for_pixel(tmp_path: Path, ecm: bool) -> None:
+    call, outbox, sources, sender = _fax_call(
+        tmp_path,
+        3,
+        ecm=ecm,
+        compressions=COMPRESSION_T4_1D | COMPRESSION_T4_2D,
+        modems=SUPPORT_V17 | SUPPORT_V29 | SUPPORT_V27TER,
+    )
+    let_sender_finish(sender)
+    assert sender.completion == T30_ERR_OK
+    assert call.end_reason == EndReason.FAX
+    mail = outbox.mails[0]
+    assert "3 pages" in mail.subject and "14400 bit/s" in mail.body
+    pages = _pdf_pixels(mail)
+    assert len(pages) == 3
+    for received, source in zip(pages, sources, strict=True):
+        assert matching_fraction(received, source) >= 0.99
+        assert ink_overlap(received, source) >= 0.95  # and not a different or blank page
     sender.close()

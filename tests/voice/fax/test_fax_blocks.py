@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from bench.spandsp_fax import v27ter_modulate, v29_modulate
-from voice.fax import t30
+from bench.spandsp_fax import v17_modulate, v27ter_modulate, v29_modulate
+from voice.fax import t30, v17
 from voice.fax.ecm import EcmBlock
 from voice.fax.hdlc import HdlcDecoder, HdlcEncoder, crc16, frame_check_sequence
 from voice.fax.t4 import decode_1d
+from voice.fax.v17 import TrainingPlan, V17Receiver
 from voice.fax.v21 import V21Receiver, V21Transmitter
 from voice.fax.v27ter import V27terReceiver
 from voice.fax.v29 import V29Receiver
@@ -93,3 +94,47 @@ def test_ppr_map_asks_for_missing_frames_and_everything_past_the_block() -> None
     assert len(ppr) == 32
     assert ppr[0] == 0b11111010  # frame 1 missing, frames 3-7 beyond the block
     assert all(octet == 0xFF for octet in ppr[1:])
+
+
+def test_v17_training_and_seven_two_hundred_map_match_the_reference() -> None:
+    plan = TrainingPlan(7200, short=False)
+    names = {point: name for point, name in zip(v17.TRAINING_POINTS, "ABCD", strict=True)}
+    assert "".join(names[p] for p in plan.segment_1[:4]) == "ABAB"
+    assert "".join(names[p] for p in plan.segment_2[:32]) == "CDCDCDCDCDCDBDBDBDBDBABBBBBBBBCB"
+    assert len(plan.segment_2) == 2976 and len(TrainingPlan(7200, short=True).segment_2) == 38
+    assert v17.MAPS[7200][:4] == ((6, -6), (-2, 6), (6, 2), (-6, -6))
+    for rate, size in ((7200, 16), (9600, 32), (12000, 64), (14400, 128)):
+        assert len(set(v17.MAPS[rate])) == size
+
+
+def test_v17_trellis_decoder_corrects_a_disturbed_symbol() -> None:
+    rng = np.random.default_rng(3)
+    state, diff, labels = 0, 0, []
+    for _ in range(200):
+        q = int(rng.integers(0, 64))
+        diff = (diff + q) & 3
+        state = v17.next_trellis_state(state, diff)
+        labels.append(((q << 1) & 0x78) | (diff << 1) | ((state >> 2) & 1))
+    points = [complex(*v17.MAPS[14400][label]) for label in labels]
+    points[100] += complex(0.9, 0.9)  # past the slicer's decision boundary
+    decoder = v17.TrellisDecoder(14400, start_state=None)
+    decided = [label for p in points if (label := decoder.push(p)) is not None]
+    decided += decoder.flush()
+    assert decided == labels
+
+
+def test_v17_receiver_recovers_spandsp_data_bits_after_long_and_short_training() -> None:
+    rng = np.random.default_rng(9)
+    for rate in (14400, 12000, 9600, 7200):
+        data = [[int(b) for b in rng.integers(0, 2, 3000)] for _ in range(2)]
+        bursts = v17_modulate([[1] * 60 + part for part in data], rate)
+        previous = None
+        for part, audio in zip(data, bursts, strict=True):
+            audio = np.concatenate([np.zeros(437, np.int16), audio, np.zeros(800, np.int16)])
+            receiver = V17Receiver(rate, after=previous)
+            bits: list[int] = []
+            for start in range(0, audio.size, 160):
+                bits += receiver.process(audio[start : start + 160])
+            assert receiver.trained and receiver.short_train == (previous is not None)
+            assert "".join(map(str, part)) in "".join(map(str, bits))
+            previous = receiver

@@ -7,15 +7,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bench.fax_pages import LineModel, matching_fraction, run_call, write_tiff
+from bench.fax_pages import LineModel, ink_overlap, matching_fraction, run_call, write_tiff
 from bench.spandsp_fax import (
     COMPRESSION_T4_1D,
     COMPRESSION_T4_2D,
+    SUPPORT_V17,
     SUPPORT_V27TER,
     SUPPORT_V29,
     T30_ERR_OK,
     SpandspFaxSender,
 )
+from voice.fax import t30
 from voice.fax.document import pdf_bytes
 from voice.fax.receiver import OK, FaxReceiver, FaxResult
 
@@ -138,4 +140,64 @@ def test_ecm_asks_again_for_frames_a_noise_burst_destroyed(tmp_path: Path) -> No
     )
     assert any(frame[2] == 0xBC for frame in sent)  # PPR
     assert sender.completion == T30_ERR_OK
+    _assert_pages_match(outcome, sources)
+
+
+ALL_MODEMS = SUPPORT_V17 | SUPPORT_V29 | SUPPORT_V27TER
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("ecm", [False, True], ids=["without ECM", "with ECM"])
+def test_three_pages_at_v17_14400(tmp_path: Path, ecm: bool) -> None:
+    sources, outcome, sender = _receive(
+        tmp_path, 3, COMPRESSION_T4_1D | COMPRESSION_T4_2D, modems=ALL_MODEMS, ecm=ecm
+    )
+    assert sender.completion == T30_ERR_OK
+    assert outcome.modem == "V.17" and outcome.bit_rate == 14400
+    _assert_pages_match(outcome, sources)
+    for page, source in zip(outcome.pages, sources, strict=True):
+        assert ink_overlap(page.image(), source) >= 0.95
+    pdf = pdf_bytes(outcome.pages, outcome.fine)
+    assert pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages") == 3
+
+
+@pytest.mark.slow
+def test_v17_14400_through_a_line_with_loss_and_noise(tmp_path: Path) -> None:
+    line = LineModel(loss_db=10, snr_db=20)
+    sources, outcome, sender = _receive(
+        tmp_path, 3, COMPRESSION_T4_1D | COMPRESSION_T4_2D, modems=ALL_MODEMS, line=line
+    )
+    assert sender.completion == T30_ERR_OK
+    assert outcome.bit_rate == 14400
+    _assert_pages_match(outcome, sources)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("snr_db", "last_offer"),
+    [(17, ("V.17", 12000)), (12, ("V.17", 7200)), (9, ("V.27ter", 2400))],
+)
+def test_a_line_too_poor_for_14400_steps_down_from_v17(
+    tmp_path: Path, snr_db: float, last_offer: tuple[str, int]
+) -> None:
+    receiver = FaxReceiver("+1 555 0199")
+    offered: list[tuple[str, int]] = []
+    on_dcs = receiver._on_dcs
+
+    def record(fif: bytes) -> None:
+        dcs = t30.parse_dcs(fif)
+        offered.append((dcs.modem, dcs.bit_rate))
+        on_dcs(fif)
+
+    receiver._on_dcs = record  # type: ignore[method-assign]
+    line = LineModel(loss_db=10, snr_db=snr_db)
+    sources, outcome, sender = _receive(
+        tmp_path, 1, COMPRESSION_T4_1D, modems=ALL_MODEMS, line=line, receiver=receiver
+    )
+    assert sender.completion == T30_ERR_OK
+    # Each FTT brought an offer no faster than the one before, starting from V.17 14400.
+    assert offered[0] == ("V.17", 14400) and len(offered) > 1
+    rates = [rate for _, rate in offered]
+    assert rates == sorted(rates, reverse=True)
+    assert offered[-1] == last_offer == (outcome.modem, outcome.bit_rate)
     _assert_pages_match(outcome, sources)
