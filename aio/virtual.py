@@ -47,6 +47,13 @@ class _VirtualTimeSelector(selectors.BaseSelector):
         ready = self._real.select(0)
         if ready or timeout == 0:
             return ready
+        if self._loop.clock_limit is not None:
+            allowed = self._loop.clock_limit - self._loop.time()
+            if allowed <= 0:
+                # Held: only real input (a request to step on) moves anything now.
+                return self._real.select(None)
+            if timeout is None or timeout > allowed:
+                timeout = allowed
         if timeout is None or self._loop.threads_running:
             # Nothing is scheduled, or a thread is still working for a task: wait in real
             # time (a thread finishing wakes the loop through its self-pipe).
@@ -64,6 +71,8 @@ class VirtualTimeLoop(asyncio.SelectorEventLoop):
     def __init__(self, *, wall_epoch: float | None = None) -> None:
         self._virtual_now = 0.0
         self.threads_running = 0
+        # When set, the clock never passes this time: a co-simulated device steps it.
+        self.clock_limit: float | None = None
         self.wall_epoch = time.time() if wall_epoch is None else wall_epoch
         super().__init__(selector=_VirtualTimeSelector(self))
 

@@ -9,6 +9,7 @@ phones, exchange lines and chips of the simulated hat, never on the engine.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -232,6 +233,55 @@ def register_rig_control(server: ControlServer, rig: SimulatedRig) -> None:
     async def rig_clock(_request: dict[str, Any]) -> Any:
         return {"monotonic": aio.monotonic(), "wall": aio.wall_time()}
 
+    async def rig_hold(request: dict[str, Any]) -> Any:
+        """Stop the clock here (hold true) until `rig_step` moves it, or let it run again:
+        a fixture on a clock of its own keeps the world in lockstep with it."""
+        loop = asyncio.get_running_loop()
+        if not hasattr(loop, "clock_limit"):
+            raise RequestError("bad_request", "the clock can be held only on virtual time")
+        loop.clock_limit = aio.monotonic() if request.get("hold", True) else None
+        return {"monotonic": aio.monotonic(), "held": loop.clock_limit is not None}
+
+    async def rig_step(request: dict[str, Any]) -> Any:
+        """Let a held clock run `seconds` further; returns what the rig's inputs read then."""
+        loop = asyncio.get_running_loop()
+        if getattr(loop, "clock_limit", None) is None:
+            raise RequestError("bad_request", "rig_step needs a held clock (rig_hold first)")
+        duration = seconds(request, "seconds", MAX_WAIT_S)
+        loop.clock_limit = max(loop.clock_limit, aio.monotonic() + duration)  # type: ignore[attr-defined]
+        await asyncio.sleep(loop.clock_limit - aio.monotonic())  # type: ignore[attr-defined]
+        return world_inputs()
+
+    def world_inputs() -> dict[str, Any]:
+        """Every input a fixture's line interfaces read, at this moment."""
+        phones = {}
+        for port, phone in rig.phones.items():
+            rings = phone.ring_log
+            shown = phone.caller_id_history
+            last = shown[-1] if shown else None
+            phones[str(port)] = {
+                "ringing": phone.is_ringing(),
+                "ring_hz": rings[-1].frequency_hz if rings else None,
+                "ring_vpk": rings[-1].amplitude_vpk if rings else None,
+                "caller_ids": len(shown),
+                "caller_id": None
+                if last is None
+                else {"number": last.number, "name": last.name, "standard": last.standard},
+            }
+        lines = {}
+        for port, exchange in rig.exchanges.items():
+            line = rig.hat.lines[port]
+            lines[str(port)] = {
+                "seized": bool(line.off_hook),
+                "ringing": bool(exchange.ringing),
+                "digits": exchange.digits_received(),
+                "loop_ma": line.loop_current_ma(),
+                "volts": line.dc_volts(),
+            }
+        return {"monotonic": aio.monotonic(), "phones": phones, "lines": lines}
+
+    server.handle("rig_hold", rig_hold)
+    server.handle("rig_step", rig_step)
     server.handle("rig_wait", rig_wait)
     server.handle("rig_record", rig_record)
     server.handle("rig_watch_ringing", rig_watch_ringing)
