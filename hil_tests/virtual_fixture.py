@@ -65,6 +65,7 @@ class VirtualFixture:
         self.device = os.ttyname(self._slave)
         self._stop_read, self._stop_write = os.pipe()
         self.now_ms = 0
+        self._engine_s = 0.0  # the unit's clock when the fixture's read now_ms
         self.steps = 0
         self.outstanding = 0  # commands the host sent that have no reply yet
         self._from_host = ""
@@ -157,7 +158,9 @@ class VirtualFixture:
         if op == "board":
             return {"fxs": len(self.fxs), "fxo": len(self.fxo)}
         if op == "inputs":
-            return self._inputs(self._control.request("rig_step", seconds=0))
+            world = self._control.request("rig_step", seconds=0)
+            self._engine_s = world["monotonic"]
+            return self._inputs(world)
         request = self._control.request
         if op == "hook":
             action = "off_hook" if message["off_hook"] else "on_hook"
@@ -193,10 +196,17 @@ class VirtualFixture:
 
     def _advance(self, next_ms: int) -> dict[str, Any]:
         serial = self._from_host_waiting(block=self.outstanding == 0)
-        world = self._control.request("rig_step", seconds=(next_ms - self.now_ms) / 1000)
-        self.now_ms = next_ms
         self.steps += 1
-        return {"now": next_ms, "serial": serial, "inputs": self._inputs(world)}
+        if serial:  # the fixture hears the host before any more time passes
+            world = self._control.request("rig_step", seconds=0)
+        else:
+            world = self._control.request(
+                "rig_step", seconds=(next_ms - self.now_ms) / 1000, until_change=True
+            )
+            moved_ms = round((world["monotonic"] - self._engine_s) * 1000)
+            self.now_ms = min(next_ms, self.now_ms + moved_ms)
+        self._engine_s = world["monotonic"]
+        return {"now": self.now_ms, "serial": serial, "inputs": self._inputs(world)}
 
     def _inputs(self, world: dict[str, Any]) -> dict[str, Any]:
         """The world's inputs by the fixture's own port numbers."""

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from drivers.sim.rig import SimulatedRig
 
 POLL_S = 0.02
+STEP_POLL_S = 0.01  # a stepped clock stops within this of a fixture's input changing
 MAX_WAIT_S = 600.0
 MAX_RECORD_S = 20.0
 PHONE_CONDITIONS = ("ringing", "not_ringing", "tone", "caller_id")
@@ -248,9 +249,26 @@ def register_rig_control(server: ControlServer, rig: SimulatedRig) -> None:
         if getattr(loop, "clock_limit", None) is None:
             raise RequestError("bad_request", "rig_step needs a held clock (rig_hold first)")
         duration = seconds(request, "seconds", MAX_WAIT_S)
-        loop.clock_limit = max(loop.clock_limit, aio.monotonic() + duration)  # type: ignore[attr-defined]
-        await asyncio.sleep(loop.clock_limit - aio.monotonic())  # type: ignore[attr-defined]
+        target = aio.monotonic() + duration
+        loop.clock_limit = max(loop.clock_limit, target)  # type: ignore[attr-defined]
+        if not request.get("until_change"):
+            await asyncio.sleep(target - aio.monotonic())
+            return world_inputs()
+        # Stop early, and hold there, as soon as a fixture's input would change.
+        before = switching_inputs(world_inputs())
+        while target - aio.monotonic() > 1e-9:
+            await asyncio.sleep(min(STEP_POLL_S, target - aio.monotonic()))
+            now = world_inputs()
+            if switching_inputs(now) != before:
+                loop.clock_limit = aio.monotonic()  # type: ignore[attr-defined]
+                return now
         return world_inputs()
+
+    def switching_inputs(inputs: dict[str, Any]) -> list[Any]:
+        """The on/off part of the inputs (not the analog readings)."""
+        phones = [(p["ringing"], p["caller_ids"]) for p in inputs["phones"].values()]
+        lines = [(q["seized"], q["ringing"], q["digits"]) for q in inputs["lines"].values()]
+        return [phones, lines]
 
     def world_inputs() -> dict[str, Any]:
         """Every input a fixture's line interfaces read, at this moment."""

@@ -101,6 +101,7 @@ function pump() {
     serialIn += reply.serial;
     globalThis.fixtureInputs = JSON.stringify(reply.inputs);
     globalThis.fixtureInputsVersion += 1;
+    if (globalThis.fixtureWake) globalThis.fixtureWake();  // the board's input interrupt
   }
   if (first[1].at <= now) {
     timers.delete(first[0]);
