@@ -91,7 +91,10 @@ class VirtualFixture:
         ]
         with open(self.log_path, "wb") as log:
             self._node = subprocess.Popen(
-                command, stdout=log, stderr=subprocess.STDOUT, pass_fds=(to_fixture_r, from_fixture_w)
+                command,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                pass_fds=(to_fixture_r, from_fixture_w),
             )
         os.close(to_fixture_r)
         os.close(from_fixture_w)
@@ -118,7 +121,13 @@ class VirtualFixture:
             self._node.kill()
             self._node.wait()
         self._thread.join(timeout=10)
-        for fd in (self._from_fixture_fd, self._master, self._slave, self._stop_read, self._stop_write):
+        for fd in (
+            self._from_fixture_fd,
+            self._master,
+            self._slave,
+            self._stop_read,
+            self._stop_write,
+        ):
             with contextlib.suppress(OSError):
                 os.close(fd)
         with contextlib.suppress(Exception):
@@ -143,7 +152,7 @@ class VirtualFixture:
                 os.write(self._to_fixture, json.dumps(reply).encode() + b"\n")
         except OSError:
             return  # closed while shutting down
-        except BaseException as error:  # noqa: BLE001 - reported by whoever waits on the rig
+        except BaseException as error:
             self.error = error
             with contextlib.suppress(OSError):
                 os.close(self._to_fixture)
@@ -182,7 +191,12 @@ class VirtualFixture:
                 max_rings=message["max_rings"],
             )
         elif op == "disconnect":
-            request("sim_line", port=self.fxo[message["line"]], action="hang_up", method=message["method"])
+            request(
+                "sim_line",
+                port=self.fxo[message["line"]],
+                action="hang_up",
+                method=message["method"],
+            )
         elif op == "reverse_polarity":
             request("rig_line_action", port=self.fxo[message["line"]], action="reverse_polarity")
         else:
@@ -190,7 +204,9 @@ class VirtualFixture:
         return {}
 
     def _listen(self, port: int) -> dict[str, Any]:
-        heard = self._control.request("sim_listen", kind="phone", port=port, since=self._cursors.get(port))
+        heard = self._control.request(
+            "sim_listen", kind="phone", port=port, since=self._cursors.get(port)
+        )
         self._cursors[port] = heard["end"]
         return {"pcm": heard["pcm"]}
 
@@ -221,7 +237,9 @@ class VirtualFixture:
         """Bytes the host has written; with `block`, waits (real time) for a whole command."""
         received = ""
         while True:
-            ready, _, _ = select.select([self._master, self._stop_read], [], [], None if block else 0)
+            ready, _, _ = select.select(
+                [self._master, self._stop_read], [], [], None if block else 0
+            )
             if self._stop_read in ready:
                 raise OSError("the virtual fixture is closing")
             if self._master not in ready:
@@ -244,7 +262,10 @@ class VirtualFixture:
 def main() -> int:
     with VirtualFixture() as fixture:
         print(f"fixture on {fixture.device}; unit control API at {fixture.unit_socket}")
-        print(f"  .venv/bin/pytest hil_tests/cases --rig {fixture.device}  (with SWITCHBOARD_SOCKET={fixture.unit_socket})")
+        print(
+            f"  SWITCHBOARD_SOCKET={fixture.unit_socket} "
+            f".venv/bin/pytest hil_tests/cases --rig {fixture.device}"
+        )
         sys.stdout.flush()
         with contextlib.suppress(KeyboardInterrupt):
             threading.Event().wait()

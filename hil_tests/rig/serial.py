@@ -50,7 +50,7 @@ class SerialRig(Rig):
         self.device = device
         self.events: list[str] = []
         self._port.reset_input_buffer()
-        kind, words, options = self.command("HELLO")
+        _, words, options = self.command("HELLO")
         if words[:2] != [NAME.upper(), str(VERSION)]:
             self.close()
             raise RigError(
@@ -60,7 +60,8 @@ class SerialRig(Rig):
         self.fxo: list[ExchangeEmulator] = [
             SerialExchange(self, i) for i in range(int(options["fxo"]))
         ]
-        self.unit = ControlUnit(unit_socket or str(DataPaths.resolve().control_socket))
+        self.control_unit = ControlUnit(unit_socket or str(DataPaths.resolve().control_socket))
+        self.unit = self.control_unit
 
     def command(self, line: str, wait_s: float = 0) -> tuple[str, list[str], dict[str, str]]:
         """Send one command; its reply as (kind, words, options). `ERR TIMEOUT` raises
@@ -121,7 +122,7 @@ class _SerialParty(Party):
         raise RigError(AUDIO_MISSING)
 
     def wait_tone(self, name: str, timeout_s: float = 5) -> None:
-        tones = self._rig.unit.tones()
+        tones = self._rig.control_unit.tones()
         if name not in tones:
             raise RigError(f"the unit's country has no {name!r} tone; it has {', '.join(tones)}")
         spec = tones[name]

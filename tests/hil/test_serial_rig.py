@@ -15,6 +15,7 @@ import pytest
 
 from hil_tests.micropython import ROOT, MicroPythonMissing, check_installed
 from hil_tests.rig import RigError, RigTimeout, open_rig
+from hil_tests.rig.serial import SerialRig
 from hil_tests.virtual_fixture import VirtualFixture
 
 LINE_CASES = "hook or ring or dtmf or caller"
@@ -73,7 +74,8 @@ def test_a_wait_that_is_not_met_times_out_on_the_fixtures_clock(fixture: Virtual
 
 
 def test_the_fixture_refuses_bad_commands_with_a_reason(fixture: VirtualFixture) -> None:
-    with open_rig(fixture.device, unit_socket=str(fixture.unit_socket)) as rig:
+    rig = SerialRig(fixture.device, unit_socket=str(fixture.unit_socket))
+    try:
         with pytest.raises(RigError, match="FXS port 7: this fixture has FXS 0 to 1"):
             rig.command("FXS 7 OFFHOOK")
         with pytest.raises(RigError, match="not a DTMF key: X"):
@@ -81,6 +83,8 @@ def test_the_fixture_refuses_bad_commands_with_a_reason(fixture: VirtualFixture)
         with pytest.raises(RigError, match="unknown command"):
             rig.command("LAUNCH")
         assert rig.command("HELLO")[0] == "OK", "the fixture still answers after errors"
+    finally:
+        rig.close()
 
 
 def test_a_device_that_is_not_there_is_a_clear_error(tmp_path: Path) -> None:
