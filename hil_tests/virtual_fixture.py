@@ -20,6 +20,7 @@ is outstanding, the clock stands still: the host never loses time between two co
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
 import os
@@ -175,11 +176,13 @@ class VirtualFixture:
             action = "off_hook" if message["off_hook"] else "on_hook"
             request("sim_phone", port=self.fxs[message["port"]], action=action)
         elif op == "play":
-            request("sim_speak", kind="phone", port=self.fxs[message["port"]], pcm=message["pcm"])
+            pcm = _base64(message["pcm"])
+            request("sim_speak", kind="phone", port=self.fxs[message["port"]], pcm=pcm)
         elif op == "listen":
             return self._listen(self.fxs[message["port"]])
         elif op == "line_play":
-            request("sim_speak", kind="line", port=self.fxo[message["line"]], pcm=message["pcm"])
+            pcm = _base64(message["pcm"])
+            request("sim_speak", kind="line", port=self.fxo[message["line"]], pcm=pcm)
         elif op == "offer_call":
             request(
                 "rig_ring_line",
@@ -208,7 +211,7 @@ class VirtualFixture:
             "sim_listen", kind="phone", port=port, since=self._cursors.get(port)
         )
         self._cursors[port] = heard["end"]
-        return {"pcm": heard["pcm"]}
+        return {"pcm": base64.b64decode(heard["pcm"]).hex()}
 
     def _advance(self, next_ms: int) -> dict[str, Any]:
         serial = self._from_host_waiting(block=self.outstanding == 0)
@@ -257,6 +260,11 @@ class VirtualFixture:
             line, _, self._from_fixture = self._from_fixture.partition("\n")
             if line.startswith(("OK", "ERR")):
                 self.outstanding -= 1
+
+
+def _base64(hex_pcm: str) -> str:
+    """Samples from the fake board (hex) as the control API takes them (base64)."""
+    return base64.b64encode(bytes.fromhex(hex_pcm)).decode("ascii")
 
 
 def main() -> int:

@@ -51,8 +51,9 @@ function link(message) {
 }
 
 const mp = await loadMicroPython({
-  stdout: (line) => process.stdout.write(line + "\n"),
-  stderr: (line) => process.stderr.write(line + "\n"),
+  stdout: (data) => process.stdout.write(data),
+  stderr: (data) => process.stderr.write(data),
+  linebuffer: false,
 });
 
 function makeDirs(path) {
@@ -127,3 +128,4 @@ try {
   process.stderr.write(String(error.message ?? error) + "\n");
   process.exit(1);
 }
+process.exit(0);  // the main script has finished: tasks it left behind stop with it
