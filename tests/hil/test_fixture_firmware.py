@@ -153,7 +153,7 @@ async def main():
 await aio.create_task(main())
 """,
     )
-    _, words, options = ("", *split(values["reply"]))
+    words, options = split(values["reply"])
     assert words == ["OK", "RING"]
     measured = [int(ms) for ms in options["cadence"].split("/")]
     assert len(measured) == 4
