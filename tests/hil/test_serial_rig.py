@@ -82,6 +82,8 @@ def test_the_fixture_refuses_bad_commands_with_a_reason(fixture: VirtualFixture)
             rig.fxs[0].dial("12X")
         with pytest.raises(RigError, match="unknown command"):
             rig.command("LAUNCH")
+        with pytest.raises(RigError, match="at most 240 characters"):
+            rig.command("FXS 0 DIAL " + "1" * 300)
         assert rig.command("HELLO")[0] == "OK", "the fixture still answers after errors"
     finally:
         rig.close()
