@@ -1,6 +1,10 @@
 """A virtual-time event loop (CPython only): whenever every task waits, time jumps
 straight to the next timer, so a two-minute timeout in a test takes milliseconds.
 
+Setting `clock_limit` holds the clock there (the loop then waits for real input, such as a
+control request that raises the limit): a device on a clock of its own, like the HIL
+fixture under MicroPython, steps the loop in lockstep with it.
+
 The loop carries its own clock: `aio.monotonic()` reads the loop's `time()` and
 `aio.wall_time()` its `wall_time()`, so nothing needs to know which loop it runs on.
 """
