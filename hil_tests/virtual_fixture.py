@@ -9,8 +9,9 @@ line protocol over a pseudo-terminal. What is simulated: the fixture's board. It
 board (`hil_tests/fixture/fake_board.py`) sends every relay and audio output to this
 harness, which acts with them on the simulated unit's world through the control API, the
 same one SimRig uses (a hook relay lifts a virtual phone; key tones the firmware computes
-are spoken into its mouthpiece); inputs (ring detector, loop current, the line's DTMF
-receiver, the caller-ID receiver) are what the world's devices show.
+are spoken into its mouthpiece; the ring relay puts ring voltage on an exchange line and
+the caller ID the firmware modulates goes onto it); inputs (ring detector, loop current,
+the line's DTMF receiver, the caller-ID receiver) are what the world's devices show.
 
 Time is virtual and shared: the simulated unit's clock is held and moved only when every
 task of the fixture waits for a timer, to that timer, so the fixture measures the unit's
@@ -180,19 +181,14 @@ class VirtualFixture:
             request("sim_speak", kind="phone", port=self.fxs[message["port"]], pcm=pcm)
         elif op == "listen":
             return self._listen(self.fxs[message["port"]])
-        elif op == "line_play":
+        elif op == "line_play":  # caller ID or key tones onto the line
             pcm = _base64(message["pcm"])
-            request("sim_speak", kind="line", port=self.fxo[message["line"]], pcm=pcm)
-        elif op == "offer_call":
-            request(
-                "rig_ring_line",
-                port=self.fxo[message["line"]],
-                number=message["number"],
-                name=message["name"],
-                standard=message["standard"],
-                cadence_ms=message["cadence"],
-                max_rings=message["max_rings"],
-            )
+            request("rig_line_drive", port=self.fxo[message["line"]], action="signal", pcm=pcm)
+        elif op == "ring_relay":
+            action = "ring_on" if message["on"] else "ring_off"
+            request("rig_line_drive", port=self.fxo[message["line"]], action=action)
+        elif op == "withdraw":
+            request("rig_line_drive", port=self.fxo[message["line"]], action="withdraw")
         elif op == "disconnect":
             request(
                 "sim_line",

@@ -18,6 +18,7 @@ import numpy as np
 
 import aio
 from drivers.frames import SAMPLE_RATE_HZ
+from drivers.sim.world.exchange import LineState
 from firmware.control.server import ControlServer, RequestError
 
 if TYPE_CHECKING:
@@ -196,6 +197,37 @@ def register_rig_control(server: ControlServer, rig: SimulatedRig) -> None:
             )
         return {"digits_received": line.digits_received()}
 
+    async def rig_line_drive(request: dict[str, Any]) -> Any:
+        """The exchange side worked by a rig's own relays and audio: ring voltage on or off
+        while the rig offers a call, samples (caller ID, key tones) onto the line, or the
+        offer withdrawn. The exchange answers the call when the DAA seizes the ringing line."""
+        exchange = party({**request, "kind": "line"})
+        line = rig.hat.lines[request["port"]]
+        action = request.get("action")
+        now = aio.monotonic()
+        if action == "ring_on":
+            if exchange.state is LineState.IDLE and not line.off_hook:
+                exchange.state = LineState.RINGING
+                exchange._answered = False
+                exchange._note(now, "ringing (offered by the rig)")
+            elif exchange.state is not LineState.RINGING:
+                raise RequestError("busy", f"line {request['port']} is {exchange.state.value}")
+            line.start_ringing(now)
+        elif action == "ring_off":
+            line.stop_ringing(now)
+        elif action == "withdraw":
+            line.stop_ringing(now)
+            if exchange.state is LineState.RINGING:
+                exchange._note(now, "caller gave up")
+                exchange._end_call(now)
+        elif action == "signal":
+            exchange._send_signal(_utterance({"pcm": request.get("pcm")}), now)
+        else:
+            raise RequestError(
+                "bad_request", "action must be ring_on, ring_off, withdraw or signal"
+            )
+        return {"state": exchange.state.value}
+
     async def rig_line_loop(request: dict[str, Any]) -> Any:
         """The DC state an exchange sees on its line: seized, loop current, line volts."""
         line = rig.hat.lines.get(request.get("port"))  # type: ignore[arg-type]
@@ -307,6 +339,7 @@ def register_rig_control(server: ControlServer, rig: SimulatedRig) -> None:
     server.handle("rig_ring_line", rig_ring_line)
     server.handle("rig_line_action", rig_line_action)
     server.handle("rig_line_loop", rig_line_loop)
+    server.handle("rig_line_drive", rig_line_drive)
     server.handle("rig_fault", rig_fault)
     server.handle("rig_clock", rig_clock)
 
