@@ -34,8 +34,8 @@ from hil_tests.rig.control import ControlConnection
 BAUD_RATE = 115200  # USB CDC ignores it; a UART bridge needs it
 REPLY_MARGIN_S = 30.0  # real seconds a reply may take beyond the wait it covers
 AUDIO_MISSING = (
-    "this serial rig plays and records audio through the fixture's audio interface, which "
-    "this version does not drive yet; use the simulated rig for audio cases"
+    "this serial rig plays audio (and records while playing) through the rig's audio "
+    "interface, which this version does not drive yet; use the simulated rig for audio cases"
 )
 
 
@@ -49,6 +49,7 @@ class SerialRig(Rig):
             raise RigError(f"{device}: cannot open the fixture's serial port: {error}") from None
         self.device = device
         self.events: list[str] = []
+        self.data = b""
         self._port.reset_input_buffer()
         _, words, options = self.command("HELLO")
         if words[:2] != [NAME.upper(), str(VERSION)]:
@@ -65,9 +66,12 @@ class SerialRig(Rig):
 
     def command(self, line: str, wait_s: float = 0) -> tuple[str, list[str], dict[str, str]]:
         """Send one command; its reply as (kind, words, options). `ERR TIMEOUT` raises
-        RigTimeout, any other `ERR` RigError; events met on the way are kept in `events`."""
+        RigTimeout, any other `ERR` RigError; events met on the way are kept in `events`,
+        the bytes of DATA lines before the reply in `data`."""
         self._port.timeout = REPLY_MARGIN_S + 2 * wait_s
         self._port.write(line.encode() + b"\n")
+        data = bytearray()
+        self.data = b""
         while True:
             raw = self._port.readline()
             if not raw.endswith(b"\n"):
@@ -77,7 +81,11 @@ class SerialRig(Rig):
             if kind == "EVT":
                 self.events.append(text)
                 continue
+            if kind == "DATA":
+                data += bytes.fromhex(words[0])
+                continue
             if kind == "OK":
+                self.data = bytes(data)
                 return kind, words, options
             if kind == "ERR":
                 message = text.split(" ", 2)[2] if len(words) > 1 else text
@@ -119,7 +127,10 @@ class _SerialParty(Party):
         hz: float | None = None,
         level_dbm0: float = -10,
     ) -> np.ndarray:
-        raise RigError(AUDIO_MISSING)
+        if source is not None or hz is not None:
+            raise RigError(AUDIO_MISSING)
+        self._do(f"RECORD {_ms(seconds)}", seconds)
+        return np.frombuffer(self._rig.data, dtype="<i2").astype(np.int16)
 
     def wait_tone(self, name: str, timeout_s: float = 5) -> None:
         tones = self._rig.control_unit.tones()

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from hil_tests.micropython import ROOT, MicroPythonMissing, check_installed
-from hil_tests.rig import RigError, RigTimeout, open_rig
+from hil_tests.rig import RigError, RigTimeout, measure, open_rig
 from hil_tests.rig.serial import SerialRig
 from hil_tests.virtual_fixture import VirtualFixture
 
@@ -71,6 +71,19 @@ def test_a_wait_that_is_not_met_times_out_on_the_fixtures_clock(fixture: Virtual
         with pytest.raises(RigTimeout, match="FXS 1: no ringing within 3000 ms"):
             rig.fxs[1].wait_ringing(timeout_s=3)
         assert 3000 <= fixture.now_ms - before <= 3100
+
+
+def test_the_fixture_records_the_dial_tone_a_lifted_phone_hears(fixture: VirtualFixture) -> None:
+    with open_rig(fixture.device, unit_socket=str(fixture.unit_socket)) as rig:
+        phone = rig.fxs[0]
+        phone.off_hook()
+        try:
+            heard = phone.record(0.5)
+        finally:
+            phone.on_hook()
+            rig.idle(2)
+    assert len(heard) == 4000
+    assert sorted(round(f) for f in measure.dominant_hz(heard, count=2)) == [350, 440]
 
 
 def test_the_fixture_refuses_bad_commands_with_a_reason(fixture: VirtualFixture) -> None:
