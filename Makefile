@@ -17,6 +17,8 @@ export OPENBLAS_NUM_THREADS := 1
 .PHONY: run test test-slow bench lint format typecheck clean debs-run debs-test screenshots prompts micropython hil
 # The hardware-in-the-loop suite's rig: "sim" (the simulated unit) or a fixture's serial device.
 RIG ?= sim
+# A simulated rig per worker; a serial fixture is one port, so one worker.
+HIL_WORKERS = $(if $(filter sim,$(RIG)),2,0)
 
 run: $(STAMP) prompts
 	@$(BIN)/switchboard run
@@ -28,7 +30,7 @@ test: $(STAMP) debs-test prompts micropython
 # The acceptance cases per port against a rig; JUnit XML in hil-report/, a one-line verdict.
 hil: $(STAMP) debs-test prompts
 	@mkdir -p hil-report
-	@if $(BIN)/python -m pytest -q -n 2 -p no:cacheprovider hil_tests/cases --rig "$(RIG)" \
+	@if $(BIN)/python -m pytest -q -n $(HIL_WORKERS) -p no:cacheprovider hil_tests/cases --rig "$(RIG)" \
 		--junitxml=hil-report/junit.xml; then echo "HIL verdict ($(RIG)): PASS"; \
 	else echo "HIL verdict ($(RIG)): FAIL (hil-report/junit.xml)"; exit 1; fi
 

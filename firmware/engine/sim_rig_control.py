@@ -9,6 +9,7 @@ phones, exchange lines and chips of the simulated hat, never on the engine.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -17,12 +18,14 @@ import numpy as np
 
 import aio
 from drivers.frames import SAMPLE_RATE_HZ
+from drivers.sim.world.exchange import LineState
 from firmware.control.server import ControlServer, RequestError
 
 if TYPE_CHECKING:
     from drivers.sim.rig import SimulatedRig
 
 POLL_S = 0.02
+STEP_POLL_S = 0.01  # a stepped clock stops within this of a fixture's input changing
 MAX_WAIT_S = 600.0
 MAX_RECORD_S = 20.0
 PHONE_CONDITIONS = ("ringing", "not_ringing", "tone", "caller_id")
@@ -194,6 +197,37 @@ def register_rig_control(server: ControlServer, rig: SimulatedRig) -> None:
             )
         return {"digits_received": line.digits_received()}
 
+    async def rig_line_drive(request: dict[str, Any]) -> Any:
+        """The exchange side worked by a rig's own relays and audio: ring voltage on or off
+        while the rig offers a call, samples (caller ID, key tones) onto the line, or the
+        offer withdrawn. The exchange answers the call when the DAA seizes the ringing line."""
+        exchange = party({**request, "kind": "line"})
+        line = rig.hat.lines[request["port"]]
+        action = request.get("action")
+        now = aio.monotonic()
+        if action == "ring_on":
+            if exchange.state is LineState.IDLE and not line.off_hook:
+                exchange.state = LineState.RINGING
+                exchange._answered = False
+                exchange._note(now, "ringing (offered by the rig)")
+            elif exchange.state is not LineState.RINGING:
+                raise RequestError("busy", f"line {request['port']} is {exchange.state.value}")
+            line.start_ringing(now)
+        elif action == "ring_off":
+            line.stop_ringing(now)
+        elif action == "withdraw":
+            line.stop_ringing(now)
+            if exchange.state is LineState.RINGING:
+                exchange._note(now, "caller gave up")
+                exchange._end_call(now)
+        elif action == "signal":
+            exchange._send_signal(_utterance({"pcm": request.get("pcm")}), now)
+        else:
+            raise RequestError(
+                "bad_request", "action must be ring_on, ring_off, withdraw or signal"
+            )
+        return {"state": exchange.state.value}
+
     async def rig_line_loop(request: dict[str, Any]) -> Any:
         """The DC state an exchange sees on its line: seized, loop current, line volts."""
         line = rig.hat.lines.get(request.get("port"))  # type: ignore[arg-type]
@@ -232,6 +266,72 @@ def register_rig_control(server: ControlServer, rig: SimulatedRig) -> None:
     async def rig_clock(_request: dict[str, Any]) -> Any:
         return {"monotonic": aio.monotonic(), "wall": aio.wall_time()}
 
+    async def rig_hold(request: dict[str, Any]) -> Any:
+        """Stop the clock here (hold true) until `rig_step` moves it, or let it run again:
+        a fixture on a clock of its own keeps the world in lockstep with it."""
+        loop = asyncio.get_running_loop()
+        if not hasattr(loop, "clock_limit"):
+            raise RequestError("bad_request", "the clock can be held only on virtual time")
+        loop.clock_limit = aio.monotonic() if request.get("hold", True) else None
+        return {"monotonic": aio.monotonic(), "held": loop.clock_limit is not None}
+
+    async def rig_step(request: dict[str, Any]) -> Any:
+        """Let a held clock run `seconds` further; returns what the rig's inputs read then."""
+        loop = asyncio.get_running_loop()
+        if getattr(loop, "clock_limit", None) is None:
+            raise RequestError("bad_request", "rig_step needs a held clock (rig_hold first)")
+        duration = seconds(request, "seconds", MAX_WAIT_S)
+        target = aio.monotonic() + duration
+        loop.clock_limit = max(loop.clock_limit, target)  # type: ignore[attr-defined]
+        if not request.get("until_change"):
+            await asyncio.sleep(target - aio.monotonic())
+            return world_inputs()
+        # Stop early, and hold there, as soon as a fixture's input would change.
+        before = switching_inputs(world_inputs())
+        while target - aio.monotonic() > 1e-9:
+            await asyncio.sleep(min(STEP_POLL_S, target - aio.monotonic()))
+            now = world_inputs()
+            if switching_inputs(now) != before:
+                loop.clock_limit = aio.monotonic()  # type: ignore[attr-defined]
+                return now
+        return world_inputs()
+
+    def switching_inputs(inputs: dict[str, Any]) -> list[Any]:
+        """The on/off part of the inputs (not the analog readings)."""
+        phones = [(p["ringing"], p["caller_ids"]) for p in inputs["phones"].values()]
+        lines = [(q["seized"], q["ringing"], q["digits"]) for q in inputs["lines"].values()]
+        return [phones, lines]
+
+    def world_inputs() -> dict[str, Any]:
+        """Every input a fixture's line interfaces read, at this moment."""
+        phones = {}
+        for port, phone in rig.phones.items():
+            rings = phone.ring_log
+            shown = phone.caller_id_history
+            last = shown[-1] if shown else None
+            phones[str(port)] = {
+                "ringing": phone.is_ringing(),
+                "ring_hz": rings[-1].frequency_hz if rings else None,
+                "ring_vpk": rings[-1].amplitude_vpk if rings else None,
+                "caller_ids": len(shown),
+                "caller_id": None
+                if last is None
+                else {"number": last.number, "name": last.name, "standard": last.standard},
+            }
+        lines = {}
+        for port, exchange in rig.exchanges.items():
+            line = rig.hat.lines[port]
+            lines[str(port)] = {
+                "seized": bool(line.off_hook),
+                "ringing": bool(exchange.ringing),
+                "digits": exchange.digits_received(),
+                "loop_ma": line.loop_current_ma(),
+                "volts": line.dc_volts(),
+            }
+        return {"monotonic": aio.monotonic(), "phones": phones, "lines": lines}
+
+    server.handle("rig_hold", rig_hold)
+    server.handle("rig_step", rig_step)
     server.handle("rig_wait", rig_wait)
     server.handle("rig_record", rig_record)
     server.handle("rig_watch_ringing", rig_watch_ringing)
@@ -239,6 +339,7 @@ def register_rig_control(server: ControlServer, rig: SimulatedRig) -> None:
     server.handle("rig_ring_line", rig_ring_line)
     server.handle("rig_line_action", rig_line_action)
     server.handle("rig_line_loop", rig_line_loop)
+    server.handle("rig_line_drive", rig_line_drive)
     server.handle("rig_fault", rig_fault)
     server.handle("rig_clock", rig_clock)
 

@@ -39,11 +39,6 @@ def open_rig(where: str, **options: Any) -> Rig:
         from hil_tests.rig.sim import SimRig
 
         return SimRig(**options)
-    try:
-        from hil_tests.rig.serial_rig import SerialRig  # type: ignore[import-not-found]
-    except ImportError:
-        raise RigError(
-            f"{where}: only the simulated rig (sim) is available; the serial fixture's client "
-            "is not part of this version yet"
-        ) from None
-    return SerialRig(where, **options)  # type: ignore[no-any-return]
+    from hil_tests.rig.serial import SerialRig
+
+    return SerialRig(where, **options)
