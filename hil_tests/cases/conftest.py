@@ -25,7 +25,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--fault",
         action="append",
         default=[],
-        help="inject a fault (simulated rig): dead_slic:PORT, no_line:PORT, gain:PORT, echo:PORT",
+        help="inject a fault (simulated rig): dead_slic:fxsN, no_line:fxoN, gain:fxsN, echo:fxoN",
     )
 
 
@@ -34,19 +34,25 @@ def limits(pytestconfig: pytest.Config) -> dict[str, Any]:
     return load_limits(pytestconfig.getoption("country"))
 
 
-def _faults(pytestconfig: pytest.Config) -> list[tuple[str, int]]:
-    faults = []
-    for text in pytestconfig.getoption("fault"):
-        kind, _, port = text.partition(":")
-        faults.append((kind, int(port)))
-    return faults
+def _fault_port(rig: Rig, target: str) -> int:
+    """`fxs1`/`fxo0` as the cases name ports, or the hat's port number."""
+    for prefix, ports in (("fxs", rig.fxs), ("fxo", rig.fxo)):
+        if target.startswith(prefix) and target[len(prefix) :].isdigit():
+            position = int(target[len(prefix) :])
+            if position >= len(ports):
+                raise pytest.UsageError(f"--fault: the rig has no port {target}")
+            return ports[position].port
+    if not target.isdigit():
+        raise pytest.UsageError(f"--fault: {target!r} is not a port (fxs0, fxo1 or a number)")
+    return int(target)
 
 
 @pytest.fixture(scope="session")
 def rig(pytestconfig: pytest.Config) -> Iterator[Rig]:
     with open_rig(pytestconfig.getoption("rig")) as opened:
-        for kind, port in _faults(pytestconfig):
-            opened.inject_fault(kind, port)
+        for text in pytestconfig.getoption("fault"):
+            kind, _, target = text.partition(":")
+            opened.inject_fault(kind, _fault_port(opened, target))
         yield opened
 
 
@@ -107,7 +113,8 @@ class Measured:
             )
         )
         shown = "nothing measured" if value is None else f"{value:.2f} {unit}".strip()
-        assert passed, f"{port}: {what} {shown}, limit {low:g} to {high:g} {unit}".strip()
+        if not passed:
+            pytest.fail(f"{port}: {what} {shown}, limit {low:g} to {high:g} {unit}".strip())
 
     def curve(self, what: str, xs: list[float], ys: list[float], unit: str, port: str) -> None:
         """A series for the report's plots (e.g. frequency response)."""

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import os
-import re
 import shutil
 import signal
 import socket
@@ -51,9 +50,10 @@ def _pcm(samples: np.ndarray) -> str:
 class _SimParty(Party):
     kind: str
 
-    def __init__(self, rig: SimRig, port: int) -> None:
+    def __init__(self, rig: SimRig, port: int, label: str) -> None:
         self._rig = rig
         self.port = port
+        self.label = label  # as the cases name ports: fxs0…, fxo0…
 
     def _ask(self, op: str, **fields: Any) -> Any:
         return self._rig.control.request(op, kind=self.kind, port=self.port, **fields)
@@ -61,7 +61,7 @@ class _SimParty(Party):
     def _wait(self, until: str, timeout_s: float, what: str, value: Any = None) -> float:
         result = self._ask("rig_wait", until=until, value=value, timeout_s=timeout_s)
         if not result["met"]:
-            raise RigTimeout(f"{self.kind} on port {self.port}: no {what} within {timeout_s:g} s")
+            raise RigTimeout(f"{self.label}: no {what} within {timeout_s:g} s")
         return float(result["waited_s"])
 
     def play(
@@ -226,9 +226,9 @@ class SimUnit(UnitControl):
         return self._rig._start_engine()
 
     def serial_number(self) -> str:
-        # The engine names the hat it found (EEPROM contents) when it starts.
-        found = re.findall(r"\(serial ([^)]*)\)", self._rig.engine_log())
-        return found[-1] if found and found[-1] else "unknown"
+        # The unit reports the hat it read from the EEPROM in its status.
+        serial = self.status().get("hat", {}).get("serial")
+        return str(serial) if serial else "unknown"
 
 
 def acceptance_config() -> dict[str, Any]:
@@ -268,10 +268,12 @@ class SimRig(Rig):
             self.close()
             raise
         self.fxs: list[PhoneEmulator] = [
-            SimPhone(self, int(p)) for p in sorted(state["phones"], key=int)
+            SimPhone(self, int(p), f"fxs{i}")
+            for i, p in enumerate(sorted(state["phones"], key=int))
         ]
         self.fxo: list[ExchangeEmulator] = [
-            SimExchange(self, int(p)) for p in sorted(state["lines"], key=int)
+            SimExchange(self, int(p), f"fxo{i}")
+            for i, p in enumerate(sorted(state["lines"], key=int))
         ]
         self.unit = SimUnit(self)
 
