@@ -6,11 +6,13 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from hil_tests.limits import load_limits
+from hil_tests.report.plugin import HilReport
 from hil_tests.rig import Rig, RigError, open_rig
 
 FXS_PORTS = 4  # the reference hat; a rig with fewer ports skips the rest
@@ -27,6 +29,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=[],
         help="inject a fault (simulated rig): dead_slic:fxsN, no_line:fxoN, gain:fxsN, echo:fxoN",
     )
+    group.addoption(
+        "--hil-report",
+        default=None,
+        metavar="DIR",
+        help="write the technician's report (report.html, PNG plots) into DIR",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    folder = config.getoption("hil_report")
+    if folder and not config.pluginmanager.has_plugin("hil_report"):
+        limits = load_limits(config.getoption("country"))
+        config.pluginmanager.register(HilReport(Path(folder), limits), "hil_report")
 
 
 @pytest.fixture(scope="session")
@@ -56,9 +71,27 @@ def rig(pytestconfig: pytest.Config) -> Iterator[Rig]:
         yield opened
 
 
+@pytest.fixture(scope="session")
+def unit_identity(rig: Rig, pytestconfig: pytest.Config) -> str:
+    """The unit under test as the report's header names it, asked once of the unit."""
+    status = rig.unit.status()
+    return json.dumps(
+        {
+            "serial": rig.unit.serial_number(),
+            "product": status.get("hat", {}).get("product", ""),
+            "version": status.get("system", {}).get("version", ""),
+            "rig": rig.name if rig.name != "sim" else "sim (simulated unit)",
+            "country": pytestconfig.getoption("country"),
+        }
+    )
+
+
 @pytest.fixture(autouse=True)
 def idle_after(request: pytest.FixtureRequest) -> Iterator[None]:
-    """Each case starts with every phone on-hook, silent, and the lines idle."""
+    """Each case starts with every phone on-hook, silent, and the lines idle; each case's
+    record names the unit, so the report's header survives xdist."""
+    if "rig" in request.fixturenames:
+        request.node.user_properties.append(("unit", request.getfixturevalue("unit_identity")))
     yield
     if "rig" not in request.fixturenames:
         return

@@ -67,7 +67,7 @@ FAULTS = [
 ]
 
 
-def run_cases(fault: Fault, junit: Path) -> dict[str, str | None]:
+def run_cases(fault: Fault, junit: Path, report: Path) -> dict[str, str | None]:
     """Each selected case's name and its failure message (None when it passed)."""
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
@@ -88,6 +88,7 @@ def run_cases(fault: Fault, junit: Path) -> dict[str, str | None]:
         "-k",
         fault.selection,
         f"--junitxml={junit}",
+        f"--hil-report={report}",
     ]
     done = subprocess.run(
         command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=CASES_TIMEOUT_S
@@ -106,7 +107,7 @@ def run_cases(fault: Fault, junit: Path) -> dict[str, str | None]:
 
 @pytest.mark.parametrize("fault", FAULTS, ids=[fault.injected for fault in FAULTS])
 def test_injected_fault_fails_exactly_the_cases_that_catch_it(fault: Fault, tmp_path: Path) -> None:
-    outcomes = run_cases(fault, tmp_path / "junit.xml")
+    outcomes = run_cases(fault, tmp_path / "junit.xml", tmp_path / "report")
     failed = {name for name, message in outcomes.items() if message is not None}
     passed = set(outcomes) - failed
     assert failed == fault.expected_failures, (
@@ -118,3 +119,7 @@ def test_injected_fault_fails_exactly_the_cases_that_catch_it(fault: Fault, tmp_
         assert fault.port in message, f"{name}: the message does not name {fault.port}: {message}"
         if name in fault.measured:
             assert "limit" in message, f"{name}: no measured value against a limit: {message}"
+    page = (tmp_path / "report" / "report.html").read_text()
+    assert "Verdict: FAIL" in page, f"{fault.injected}: the report does not show the failure"
+    for name in fault.expected_failures:
+        assert f"<td>{name}</td>" in page, f"{fault.injected}: the report omits {name}"
