@@ -16,7 +16,8 @@ from tests.web_ui.browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
 REPORT = ROOT / "hil-report" / "report.html"
 OUT = ROOT / "docs" / "hil-report.png"
-VIEWPORT = {"width": 1180, "height": 900}
+VIEWPORT_WIDTH_PX = 1180
+VIEWPORT_HEIGHT_PX = 900
 
 
 def main(argv: list[str]) -> int:
@@ -28,7 +29,9 @@ def main(argv: list[str]) -> int:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page(viewport=VIEWPORT)
+            page = browser.new_page(
+                viewport={"width": VIEWPORT_WIDTH_PX, "height": VIEWPORT_HEIGHT_PX}
+            )
             page.goto(report.resolve().as_uri())
             page.screenshot(path=str(out), full_page=True)
         finally:
