@@ -1,5 +1,6 @@
 """The audio path of an internal call, as the called phone's earpiece hears the caller:
-level of a 1004 Hz test tone and the frequency response across the voice band."""
+level of a 1004 Hz test tone, the frequency response across the voice band, idle-channel
+noise, harmonic distortion and the delay from mouthpiece to earpiece."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ REFERENCE_HZ = 1004
 TEST_LEVEL_DBM0 = -10
 SETTLE_S = 0.2  # the tone starts at the first recorded sample; skip the path's delay
 TONE_S = 0.7
+NOISE_S = 1.0
+LATENCY_WINDOW_S = 0.5
 
 
 def _connect(rig: Rig, called_index: int) -> tuple[Any, Any]:
@@ -61,3 +64,20 @@ def test_internal_call_audio_path(
     )
     for hz, response in zip(spec["response_frequencies_hz"], relative, strict=True):
         measured(f"response at {hz} Hz", response, spec["response_db"], "dB", port)
+    heard = called.record(TONE_S, source=caller, hz=REFERENCE_HZ, level_dbm0=TEST_LEVEL_DBM0)
+    measured("delay mouthpiece to earpiece", _delay_ms(heard), spec["latency_ms"], "ms", port)
+    measured(
+        f"distortion of a {REFERENCE_HZ} Hz tone",
+        measure.thd_percent(heard[round(SETTLE_S * measure.SAMPLE_RATE_HZ) :], REFERENCE_HZ),
+        spec["thd_percent"],
+        "%",
+        port,
+    )
+    quiet = called.record(SETTLE_S + NOISE_S)  # the last tone still in flight drains first
+    noise = measure.level_dbm0(quiet[round(SETTLE_S * measure.SAMPLE_RATE_HZ) :])
+    measured("idle channel noise", noise, spec["noise_dbm0"], "dBm0", port)
+
+
+def _delay_ms(heard: Any) -> float | None:
+    onset = measure.onset_s(heard[: round(LATENCY_WINDOW_S * measure.SAMPLE_RATE_HZ)], REFERENCE_HZ)
+    return None if onset is None else onset * 1000
