@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-PORT_ID = re.compile(r"\[(fx[so]\d+)\]")
+PORT_ID = re.compile(r"\[(fx[so]\d+)[\]-]")
 LINE_CASES = "fxs0 ↔ fxo0"  # cases of a call through the first phone and the first line
 
 

@@ -15,6 +15,8 @@ from hil_tests.report.collect import Curve, Measurement, RunResult
 
 FIGURE_SIZE_IN = (7.5, 3.6)
 DPI = 110
+# Noise limits reach down to digital silence; on the same axis they would squash the levels.
+NOISE_FLOOR_DBM0 = -100
 
 
 def frequency_response(run: RunResult, limits: tuple[float, float] | None, path: Path) -> bool:
@@ -46,7 +48,10 @@ def frequency_response(run: RunResult, limits: tuple[float, float] | None, path:
 def levels(run: RunResult, path: Path) -> bool:
     """Every level measured (dBm0), each against its limit range. False when none."""
     found: list[Measurement] = [
-        m for case in run.cases for m in case.measurements if m.unit == "dBm0"
+        m
+        for case in run.cases
+        for m in case.measurements
+        if m.unit == "dBm0" and m.low > NOISE_FLOOR_DBM0
     ]
     found.sort(key=lambda m: (m.port, m.what))
     if not found:

@@ -47,7 +47,15 @@ FAULTS = [
         "no_line:fxo1",
         "fxo1",
         "incoming_call or echo_return_loss or caller_id",
-        frozenset({"test_incoming_call_seizes_the_line[fxo1]", "test_echo_return_loss[fxo1]"}),
+        frozenset(
+            {
+                "test_incoming_call_seizes_the_line[fxo1]",
+                "test_echo_return_loss[fxo1]",
+                "test_caller_id_reaches_the_phone[fxo1-bell202]",
+                "test_caller_id_reaches_the_phone[fxo1-etsi_fsk]",
+                "test_caller_id_reaches_the_phone[fxo1-dtmf]",
+            }
+        ),
         frozenset({"test_incoming_call_seizes_the_line[fxo1]"}),
     ),
     Fault(
