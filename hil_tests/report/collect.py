@@ -62,7 +62,10 @@ class RunResult:
             elif key == "unit" and not self.unit:
                 self.unit = dict(json.loads(str(value)))
         found = PORT_ID.search(name)
-        port = found.group(1) if found else LINE_CASES
+        if found:
+            port = found.group(1)
+        else:  # a case of its own (no port parameter) files under the port it measured
+            port = measurements[0].port if measurements else LINE_CASES
         self.cases.append(CaseResult(name, outcome, message, port, measurements, curves))
 
     def ports(self) -> list[str]:

@@ -38,6 +38,9 @@ from hil_tests.rig.api import (
     UnitControl,
 )
 from hil_tests.rig.control import ControlConnection
+from hil_tests.rig.mailbox import ADDRESS as MAILBOX_ADDRESS
+from hil_tests.rig.mailbox import HOST as MAILBOX_HOST
+from hil_tests.rig.mailbox import RigMailbox
 
 STARTUP_TIMEOUT_S = 90.0  # real seconds: a loaded machine starts the engine slowly
 ROOT = Path(__file__).resolve().parents[2]
@@ -231,9 +234,13 @@ class SimUnit(UnitControl):
         return str(serial) if serial else "unknown"
 
 
-def acceptance_config() -> dict[str, Any]:
+VOICEMAIL_AFTER_S = 20.0  # longer than the ring-cadence case watches the last port's bell
+
+
+def acceptance_config(mail_port: int | None = None) -> dict[str, Any]:
     """The unit under test's known setup: the default configuration with every exchange
-    line ringing the first extension directly, so line cases need no scenario."""
+    line ringing the first extension directly, so line cases need no scenario; with the
+    rig's mailbox, the last extension takes a message when unanswered and mails it there."""
     from firmware.config.defaults import default_config
 
     document = default_config().model_dump(mode="json")
@@ -241,6 +248,16 @@ def acceptance_config() -> dict[str, Any]:
     for port in document["hat"]["ports"]:
         if port["kind"] == "fxo":
             port["inbound"] = [first]
+    if mail_port is not None:
+        document["email"].update(
+            host=MAILBOX_HOST, port=mail_port, security="none", from_address="unit@rig.example"
+        )
+        last = document["employees"][-1]
+        forwarding = last["calls"]["forwarding"]
+        forwarding["no_answer_after_s"] = VOICEMAIL_AFTER_S
+        forwarding["no_answer"]["action"] = "voicemail"
+        box = {"id": last["extension"], "owner": last["extension"], "recipients": [MAILBOX_ADDRESS]}
+        document["voicemail"]["boxes"] = [box]
     return document
 
 
@@ -252,8 +269,10 @@ class SimRig(Rig):
     def __init__(self, config: dict[str, Any] | None = None, data_dir: Path | None = None) -> None:
         self._own_dir = data_dir is None
         self.data_dir = Path(tempfile.mkdtemp(prefix="hil-sim-")) if data_dir is None else data_dir
+        self.mailbox: RigMailbox | None = None
         if config is None:
-            config = acceptance_config()
+            self.mailbox = RigMailbox()
+            config = acceptance_config(self.mailbox.port)
         if config is not None:
             config_dir = self.data_dir / "config"
             config_dir.mkdir(parents=True, exist_ok=True)
@@ -339,5 +358,8 @@ class SimRig(Rig):
 
     def close(self) -> None:
         self._stop_engine()
+        if self.mailbox is not None:
+            self.mailbox.close()
+            self.mailbox = None
         if self._own_dir:
             shutil.rmtree(self.data_dir, ignore_errors=True)
