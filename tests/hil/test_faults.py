@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from drivers.sim.hat import SIM_SERIAL
+
 ROOT = Path(__file__).resolve().parents[2]
 CASES_TIMEOUT_S = 600  # real seconds: the cases' own waits are on the unit's virtual clock
 
@@ -24,6 +26,7 @@ class Fault:
     selection: str  # -k expression: the case families that use the port
     expected_failures: frozenset[str]
     measured: frozenset[str]  # failures that must show a measured value against a limit
+    workers: int = 0  # xdist workers: the report must gather records across processes
 
 
 FAULTS = [
@@ -64,6 +67,7 @@ FAULTS = [
         "dial_tone or audio_path",
         frozenset({"test_dial_tone[fxs2]", "test_internal_call_audio_path[fxs2]"}),
         frozenset({"test_dial_tone[fxs2]", "test_internal_call_audio_path[fxs2]"}),
+        workers=2,
     ),
     Fault(
         "echo:fxo1",
@@ -86,8 +90,7 @@ def run_cases(fault: Fault, junit: Path, report: Path) -> dict[str, str | None]:
         "-q",
         "-p",
         "no:cacheprovider",
-        "-p",
-        "no:xdist",
+        *(["-n", str(fault.workers)] if fault.workers else ["-p", "no:xdist"]),
         str(ROOT / "hil_tests" / "cases"),
         "--rig",
         "sim",
@@ -129,5 +132,6 @@ def test_injected_fault_fails_exactly_the_cases_that_catch_it(fault: Fault, tmp_
             assert "limit" in message, f"{name}: no measured value against a limit: {message}"
     page = (tmp_path / "report" / "report.html").read_text()
     assert "Verdict: FAIL" in page, f"{fault.injected}: the report does not show the failure"
-    for name in fault.expected_failures:
+    assert f"<dd>{SIM_SERIAL}</dd>" in page, "the report's header lacks the hat's serial"
+    for name in outcomes:
         assert f"<td>{name}</td>" in page, f"{fault.injected}: the report omits {name}"
