@@ -1,5 +1,6 @@
-"""FXO ports as the exchange sees them: line voltage, ring detection and seizure, and the
-echo a caller hears back once the unit's canceller has converged."""
+"""FXO ports as the exchange sees them: line voltage, ring detection and seizure, the echo a
+caller hears back once the unit's canceller has converged, and release on each way the far
+end can clear."""
 
 from __future__ import annotations
 
@@ -71,3 +72,28 @@ def test_echo_return_loss(rig: Rig, index: int, limits: dict[str, Any], measured
         f"fxo{index}",
     )
     line.disconnect()
+
+
+DISCONNECT_METHODS = ["loop", "polarity", "busy"]
+RELEASE_POLL_S = 0.1
+
+
+@pytest.mark.parametrize("method", DISCONNECT_METHODS)
+@pytest.mark.parametrize("index", FXO)
+def test_far_end_disconnect_releases_the_line(
+    rig: Rig, index: int, method: str, limits: dict[str, Any], measured: Measured
+) -> None:
+    """The exchange clears the call (battery break, polarity reversal or busy tone) and the
+    unit lets go of the line in time."""
+    line, _phone = _answered_call(rig, index)
+    rig.idle(1.0)
+    line.disconnect(method)
+    low, high = limits["fxo"]["release_s"]
+    polls = 0
+    while line.loop().seized and polls * RELEASE_POLL_S <= high:
+        rig.idle(RELEASE_POLL_S)
+        polls += 1
+    released_s = None if line.loop().seized else round(polls * RELEASE_POLL_S, 1)
+    measured(
+        f"line released after {method} disconnect", released_s, (low, high), "s", f"fxo{index}"
+    )

@@ -49,7 +49,7 @@ FAULTS = [
     Fault(
         "no_line:fxo1",
         "fxo1",
-        "incoming_call or echo_return_loss or caller_id",
+        "incoming_call or echo_return_loss or caller_id or far_end_disconnect",
         frozenset(
             {
                 "test_incoming_call_seizes_the_line[fxo1]",
@@ -57,6 +57,9 @@ FAULTS = [
                 "test_caller_id_reaches_the_phone[fxo1-bell202]",
                 "test_caller_id_reaches_the_phone[fxo1-etsi_fsk]",
                 "test_caller_id_reaches_the_phone[fxo1-dtmf]",
+                "test_far_end_disconnect_releases_the_line[fxo1-loop]",
+                "test_far_end_disconnect_releases_the_line[fxo1-polarity]",
+                "test_far_end_disconnect_releases_the_line[fxo1-busy]",
             }
         ),
         frozenset({"test_incoming_call_seizes_the_line[fxo1]"}),
