@@ -25,17 +25,7 @@ class HilReport:
         # One entry per case: its call, or the setup that failed or skipped it.
         if report.when == "call" or (report.when == "setup" and not report.passed):
             name = report.nodeid.rpartition("::")[2]
-            message = ""
-            if report.failed or report.skipped:
-                longrepr = report.longrepr
-                crash = getattr(longrepr, "reprcrash", None)
-                if isinstance(longrepr, tuple):  # a skip: (file, line, reason)
-                    message = str(longrepr[2])
-                elif crash is not None:
-                    message = str(crash.message)
-                else:
-                    message = report.longreprtext
-                message = _first_line(message).removeprefix("Failed: ").removeprefix("Skipped: ")
+            message = _reason(report) if report.failed or report.skipped else ""
             self.run.add(name, report.outcome, message, list(report.user_properties))
 
     @pytest.hookimpl(trylast=True)
@@ -55,5 +45,15 @@ class HilReport:
         html.write(self.run, drawn, now, self.folder / "report.html")
 
 
-def _first_line(text: str) -> str:
-    return text.strip().splitlines()[0] if text.strip() else ""
+def _reason(report: pytest.TestReport) -> str:
+    """The one line a technician reads: why the case failed or was skipped."""
+    longrepr = report.longrepr
+    crash = getattr(longrepr, "reprcrash", None)
+    if isinstance(longrepr, tuple):  # a skip: (file, line, reason)
+        text = str(longrepr[2])
+    elif crash is not None:
+        text = str(crash.message)
+    else:
+        text = report.longreprtext
+    first = text.strip().splitlines()[0] if text.strip() else ""
+    return first.removeprefix("Failed: ").removeprefix("Skipped: ")
