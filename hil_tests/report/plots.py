@@ -56,7 +56,9 @@ def levels(run: RunResult, path: Path) -> bool:
     found.sort(key=lambda m: (m.port, m.what))
     if not found:
         return False
-    figure, axes = plt.subplots(figsize=(FIGURE_SIZE_IN[0], 0.6 + 0.28 * len(found)), dpi=DPI)
+    figure, axes = plt.subplots(
+        figsize=(FIGURE_SIZE_IN[0], max(2.4, 0.6 + 0.28 * len(found))), dpi=DPI
+    )
     labels = [f"{m.port}: {m.what}" for m in found]
     rows = list(range(len(found)))
     for row, m in zip(rows, found, strict=True):
