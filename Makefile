@@ -27,12 +27,12 @@ test: $(STAMP) debs-test prompts micropython
 	@$(BIN)/python -m pytest -n 2 -m "not slow"
 	@$(MAKE) --no-print-directory hil RIG=sim
 
-# The acceptance cases per port against a rig; JUnit XML in hil-report/, a one-line verdict.
+# The acceptance cases per port against a rig; report.html, PNG plots and JUnit XML in hil-report/, a one-line verdict.
 hil: $(STAMP) debs-test prompts
 	@mkdir -p hil-report
 	@if $(BIN)/python -m pytest -q -n $(HIL_WORKERS) -p no:cacheprovider hil_tests/cases --rig "$(RIG)" \
-		--junitxml=hil-report/junit.xml; then echo "HIL verdict ($(RIG)): PASS"; \
-	else echo "HIL verdict ($(RIG)): FAIL (hil-report/junit.xml)"; exit 1; fi
+		--junitxml=hil-report/junit.xml --hil-report=hil-report; then echo "HIL verdict ($(RIG)): PASS"; \
+	else echo "HIL verdict ($(RIG)): FAIL (hil-report/report.html)"; exit 1; fi
 
 test-slow: $(STAMP) debs-test prompts
 	@$(BIN)/python -m pytest -n 2 -m slow

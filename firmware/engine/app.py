@@ -222,6 +222,7 @@ class Engine:
                 "version": VERSION,
                 "restart_required": self.restart_required,
             },
+            "hat": {"product": self.hat.layout.product, "serial": self.hat.layout.serial},
             "ports": rows,
             "calls": len(self.calls.calls),
             "active_calls": call_rows(self.calls.calls),

@@ -6,11 +6,13 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from hil_tests.limits import load_limits
+from hil_tests.report.plugin import HilReport
 from hil_tests.rig import Rig, RigError, open_rig
 
 FXS_PORTS = 4  # the reference hat; a rig with fewer ports skips the rest
@@ -25,8 +27,21 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--fault",
         action="append",
         default=[],
-        help="inject a fault (simulated rig): dead_slic:PORT, no_line:PORT, gain:PORT, echo:PORT",
+        help="inject a fault (simulated rig): dead_slic:fxsN, no_line:fxoN, gain:fxsN, echo:fxoN",
     )
+    group.addoption(
+        "--hil-report",
+        default=None,
+        metavar="DIR",
+        help="write the technician's report (report.html, PNG plots) into DIR",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    folder = config.getoption("hil_report")
+    if folder and not config.pluginmanager.has_plugin("hil_report"):
+        limits = load_limits(config.getoption("country"))
+        config.pluginmanager.register(HilReport(Path(folder), limits), "hil_report")
 
 
 @pytest.fixture(scope="session")
@@ -34,25 +49,49 @@ def limits(pytestconfig: pytest.Config) -> dict[str, Any]:
     return load_limits(pytestconfig.getoption("country"))
 
 
-def _faults(pytestconfig: pytest.Config) -> list[tuple[str, int]]:
-    faults = []
-    for text in pytestconfig.getoption("fault"):
-        kind, _, port = text.partition(":")
-        faults.append((kind, int(port)))
-    return faults
+def _fault_port(rig: Rig, target: str) -> int:
+    """`fxs1`/`fxo0` as the cases name ports, or the hat's port number."""
+    for prefix, ports in (("fxs", rig.fxs), ("fxo", rig.fxo)):
+        if target.startswith(prefix) and target[len(prefix) :].isdigit():
+            position = int(target[len(prefix) :])
+            if position >= len(ports):
+                raise pytest.UsageError(f"--fault: the rig has no port {target}")
+            return ports[position].port
+    if not target.isdigit():
+        raise pytest.UsageError(f"--fault: {target!r} is not a port (fxs0, fxo1 or a number)")
+    return int(target)
 
 
 @pytest.fixture(scope="session")
 def rig(pytestconfig: pytest.Config) -> Iterator[Rig]:
     with open_rig(pytestconfig.getoption("rig")) as opened:
-        for kind, port in _faults(pytestconfig):
-            opened.inject_fault(kind, port)
+        for text in pytestconfig.getoption("fault"):
+            kind, _, target = text.partition(":")
+            opened.inject_fault(kind, _fault_port(opened, target))
         yield opened
+
+
+@pytest.fixture(scope="session")
+def unit_identity(rig: Rig, pytestconfig: pytest.Config) -> str:
+    """The unit under test as the report's header names it, asked once of the unit."""
+    status = rig.unit.status()
+    return json.dumps(
+        {
+            "serial": rig.unit.serial_number(),
+            "product": status.get("hat", {}).get("product", ""),
+            "version": status.get("system", {}).get("version", ""),
+            "rig": rig.name if rig.name != "sim" else "sim (simulated unit)",
+            "country": pytestconfig.getoption("country"),
+        }
+    )
 
 
 @pytest.fixture(autouse=True)
 def idle_after(request: pytest.FixtureRequest) -> Iterator[None]:
-    """Each case starts with every phone on-hook, silent, and the lines idle."""
+    """Each case starts with every phone on-hook, silent, and the lines idle; each case's
+    record names the unit, so the report's header survives xdist."""
+    if "rig" in request.fixturenames:
+        request.node.user_properties.append(("unit", request.getfixturevalue("unit_identity")))
     yield
     if "rig" not in request.fixturenames:
         return
@@ -107,7 +146,8 @@ class Measured:
             )
         )
         shown = "nothing measured" if value is None else f"{value:.2f} {unit}".strip()
-        assert passed, f"{port}: {what} {shown}, limit {low:g} to {high:g} {unit}".strip()
+        if not passed:
+            pytest.fail(f"{port}: {what} {shown}, limit {low:g} to {high:g} {unit}".strip())
 
     def curve(self, what: str, xs: list[float], ys: list[float], unit: str, port: str) -> None:
         """A series for the report's plots (e.g. frequency response)."""

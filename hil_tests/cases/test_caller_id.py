@@ -1,4 +1,5 @@
-"""Caller ID: captured from the exchange on an FXO port in each standard, shown on the phone."""
+"""Caller ID: captured from the exchange on each FXO port in each standard, shown on the
+phone the line rings."""
 
 from __future__ import annotations
 
@@ -6,20 +7,29 @@ from typing import Any
 
 import pytest
 
-from hil_tests.rig import Rig
+from hil_tests.cases.conftest import FXO_PORTS, port_of
+from hil_tests.rig import Rig, RigTimeout
 
 STANDARDS = ["bell202", "etsi_fsk", "dtmf"]
+FXO = [pytest.param(i, id=f"fxo{i}") for i in range(FXO_PORTS)]
 
 
 @pytest.mark.parametrize("standard", STANDARDS)
-def test_caller_id_reaches_the_phone(rig: Rig, standard: str, limits: dict[str, Any]) -> None:
+@pytest.mark.parametrize("index", FXO)
+def test_caller_id_reaches_the_phone(
+    rig: Rig, index: int, standard: str, limits: dict[str, Any]
+) -> None:
     if standard not in limits["caller_id"]["standards"]:
         pytest.skip(f"{standard} caller ID is not used in {limits['country']}")
-    line, phone = rig.fxo[0], rig.fxs[0]  # the default configuration rings 101 for line 1
+    line, phone = port_of(rig, "fxo", index), rig.fxs[0]  # every line rings 101 (fxs0)
     line.ring("5550199", "SMITH" if standard != "dtmf" else None, standard=standard)
-    phone.wait_ringing(timeout_s=15)
-    shown = phone.wait_caller_id(timeout_s=10)
-    assert shown.number == "5550199", f"fxo0 → fxs0 ({standard}): the phone shows {shown}"
+    try:
+        phone.wait_ringing(timeout_s=15)
+        shown = phone.wait_caller_id(timeout_s=10)
+    except RigTimeout as error:
+        line.disconnect()  # the exchange gives up, so the next case finds the line free
+        pytest.fail(f"fxo{index} → fxs0 ({standard}): {error}")
+    assert shown.number == "5550199", f"fxo{index} → fxs0 ({standard}): the phone shows {shown}"
     phone.off_hook()
     line.wait_seized(timeout_s=3)
     line.disconnect()

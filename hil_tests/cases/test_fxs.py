@@ -33,9 +33,12 @@ def test_dial_tone(rig: Rig, index: int, limits: dict[str, Any], measured: Measu
     phone.off_hook()
     rig.idle(0.3)
     heard = phone.record(1.0)
-    found = sorted(measure.dominant_hz(heard, count=len(spec["frequencies_hz"])))
+    found = measure.dominant_hz(heard, count=len(spec["frequencies_hz"]))
     tolerance = spec["frequency_tolerance_hz"]
-    for expected, frequency in zip(spec["frequencies_hz"], found, strict=True):
+    for expected in spec["frequencies_hz"]:
+        # The strongest component near each expected one; none on a silent port.
+        near = [f for f in found if abs(f - expected) <= 4 * tolerance]
+        frequency = min(near, key=lambda f: abs(f - expected)) if near else None
         measured(
             f"dial tone {expected} Hz component",
             frequency,

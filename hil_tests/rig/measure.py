@@ -58,6 +58,8 @@ def component_dbm0(samples: np.ndarray, frequency_hz: float) -> float:
 
 def dominant_hz(samples: np.ndarray, count: int = 1) -> list[float]:
     """The `count` strongest frequencies, strongest first, each at least 40 Hz apart."""
+    if len(samples) < 16:
+        return []
     frequencies, power, _ = _spectrum(samples)
     order = np.argsort(power)[::-1]
     found: list[float] = []

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import os
-import re
 import shutil
 import signal
 import socket
@@ -39,6 +38,9 @@ from hil_tests.rig.api import (
     UnitControl,
 )
 from hil_tests.rig.control import ControlConnection
+from hil_tests.rig.mailbox import ADDRESS as MAILBOX_ADDRESS
+from hil_tests.rig.mailbox import HOST as MAILBOX_HOST
+from hil_tests.rig.mailbox import RigMailbox
 
 STARTUP_TIMEOUT_S = 90.0  # real seconds: a loaded machine starts the engine slowly
 ROOT = Path(__file__).resolve().parents[2]
@@ -51,9 +53,10 @@ def _pcm(samples: np.ndarray) -> str:
 class _SimParty(Party):
     kind: str
 
-    def __init__(self, rig: SimRig, port: int) -> None:
+    def __init__(self, rig: SimRig, port: int, label: str) -> None:
         self._rig = rig
         self.port = port
+        self.label = label  # as the cases name ports: fxs0…, fxo0…
 
     def _ask(self, op: str, **fields: Any) -> Any:
         return self._rig.control.request(op, kind=self.kind, port=self.port, **fields)
@@ -61,7 +64,7 @@ class _SimParty(Party):
     def _wait(self, until: str, timeout_s: float, what: str, value: Any = None) -> float:
         result = self._ask("rig_wait", until=until, value=value, timeout_s=timeout_s)
         if not result["met"]:
-            raise RigTimeout(f"{self.kind} on port {self.port}: no {what} within {timeout_s:g} s")
+            raise RigTimeout(f"{self.label}: no {what} within {timeout_s:g} s")
         return float(result["waited_s"])
 
     def play(
@@ -226,14 +229,18 @@ class SimUnit(UnitControl):
         return self._rig._start_engine()
 
     def serial_number(self) -> str:
-        # The engine names the hat it found (EEPROM contents) when it starts.
-        found = re.findall(r"\(serial ([^)]*)\)", self._rig.engine_log())
-        return found[-1] if found and found[-1] else "unknown"
+        # The unit reports the hat it read from the EEPROM in its status.
+        serial = self.status().get("hat", {}).get("serial")
+        return str(serial) if serial else "unknown"
 
 
-def acceptance_config() -> dict[str, Any]:
+VOICEMAIL_AFTER_S = 20.0  # longer than the ring-cadence case watches the last port's bell
+
+
+def acceptance_config(mail_port: int | None = None) -> dict[str, Any]:
     """The unit under test's known setup: the default configuration with every exchange
-    line ringing the first extension directly, so line cases need no scenario."""
+    line ringing the first extension directly, so line cases need no scenario; with the
+    rig's mailbox, the last extension takes a message when unanswered and mails it there."""
     from firmware.config.defaults import default_config
 
     document = default_config().model_dump(mode="json")
@@ -241,6 +248,16 @@ def acceptance_config() -> dict[str, Any]:
     for port in document["hat"]["ports"]:
         if port["kind"] == "fxo":
             port["inbound"] = [first]
+    if mail_port is not None:
+        document["email"].update(
+            host=MAILBOX_HOST, port=mail_port, security="none", from_address="unit@rig.example"
+        )
+        last = document["employees"][-1]
+        forwarding = last["calls"]["forwarding"]
+        forwarding["no_answer_after_s"] = VOICEMAIL_AFTER_S
+        forwarding["no_answer"]["action"] = "voicemail"
+        box = {"id": last["extension"], "owner": last["extension"], "recipients": [MAILBOX_ADDRESS]}
+        document["voicemail"]["boxes"] = [box]
     return document
 
 
@@ -252,8 +269,10 @@ class SimRig(Rig):
     def __init__(self, config: dict[str, Any] | None = None, data_dir: Path | None = None) -> None:
         self._own_dir = data_dir is None
         self.data_dir = Path(tempfile.mkdtemp(prefix="hil-sim-")) if data_dir is None else data_dir
+        self.mailbox: RigMailbox | None = None
         if config is None:
-            config = acceptance_config()
+            self.mailbox = RigMailbox()
+            config = acceptance_config(self.mailbox.port)
         if config is not None:
             config_dir = self.data_dir / "config"
             config_dir.mkdir(parents=True, exist_ok=True)
@@ -268,10 +287,12 @@ class SimRig(Rig):
             self.close()
             raise
         self.fxs: list[PhoneEmulator] = [
-            SimPhone(self, int(p)) for p in sorted(state["phones"], key=int)
+            SimPhone(self, int(p), f"fxs{i}")
+            for i, p in enumerate(sorted(state["phones"], key=int))
         ]
         self.fxo: list[ExchangeEmulator] = [
-            SimExchange(self, int(p)) for p in sorted(state["lines"], key=int)
+            SimExchange(self, int(p), f"fxo{i}")
+            for i, p in enumerate(sorted(state["lines"], key=int))
         ]
         self.unit = SimUnit(self)
 
@@ -337,5 +358,8 @@ class SimRig(Rig):
 
     def close(self) -> None:
         self._stop_engine()
+        if self.mailbox is not None:
+            self.mailbox.close()
+            self.mailbox = None
         if self._own_dir:
             shutil.rmtree(self.data_dir, ignore_errors=True)
