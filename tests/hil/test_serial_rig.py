@@ -61,7 +61,7 @@ def test_the_hook_ring_dtmf_and_caller_id_cases_pass_through_the_serial_rig(
         ("test_ring_cadence", "passed"): 2,
         ("test_ring_cadence", "skipped"): 2,
         ("test_dtmf_digit", "passed"): 10,
-        ("test_caller_id_reaches_the_phone", "passed"): 3,
+        ("test_caller_id_reaches_the_phone", "passed"): 6,  # 3 standards on each of 2 lines
     }
 
 
