@@ -17,6 +17,7 @@ simulated rig) and raise `RigTimeout` with what was awaited. Audio is int16 at 8
 from __future__ import annotations
 
 import abc
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -172,6 +173,10 @@ class UnitControl(abc.ABC):
 
     @abc.abstractmethod
     def history(self, limit: int = 20) -> list[dict[str, Any]]: ...
+
+    def clock_s(self) -> float:
+        """Seconds on the rig's clock: real time on a bench (a simulated unit has its own)."""
+        return time.monotonic()
 
     @abc.abstractmethod
     def power_cycle(self) -> float:

@@ -224,6 +224,9 @@ class SimUnit(UnitControl):
         result = self._rig.control.request("history", limit=limit)
         return list(result["calls"] if isinstance(result, dict) else result)
 
+    def clock_s(self) -> float:
+        return float(self._rig.control.request("rig_clock")["monotonic"])
+
     def power_cycle(self) -> float:
         self._rig._stop_engine(signal.SIGKILL)  # power cut: no orderly shutdown
         return self._rig._start_engine()
