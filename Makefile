@@ -5,16 +5,37 @@ BIN := $(VENV)/bin
 # Debian packages: to run on the simulated hat, and in addition for the tests
 # (reference DSP, speech and music for talk-off, a browser for the web UI).
 RUN_DEBS := python3-venv espeak-ng sox libsndfile1
-TEST_DEBS := libspandsp2 libsndfile1 espeak-ng sox asterisk-moh-opsound-wav asterisk-core-sounds-en-wav chromium
+TEST_DEBS := nodejs libspandsp2 libsndfile1 espeak-ng sox asterisk-moh-opsound-wav asterisk-core-sounds-en-wav asterisk-core-sounds-ru-wav chromium
 STAMP := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
+# MicroPython's WebAssembly port from the npm registry: the `aio` core is tested under it.
+MICROPYTHON_VERSION := 1.27.0
+MICROPYTHON := .cache/micropython/node_modules/@micropython/micropython-webassembly-pyscript/micropython.mjs
+# The DSP runs inside the 20 ms media tick (the echo canceller's least-squares fits call
+# LAPACK): BLAS worker threads would only contend with it and with each other.
+export OPENBLAS_NUM_THREADS := 1
 
-.PHONY: run test bench lint format typecheck clean debs-run debs-test screenshots prompts
+.PHONY: run test test-slow bench lint format typecheck clean debs-run debs-test screenshots prompts micropython hil
+# The hardware-in-the-loop suite's rig: "sim" (the simulated unit) or a fixture's serial device.
+RIG ?= sim
+# A simulated rig per worker; a serial fixture is one port, so one worker.
+HIL_WORKERS = $(if $(filter sim,$(RIG)),2,0)
 
 run: $(STAMP) prompts
 	@$(BIN)/switchboard run
 
-test: $(STAMP) debs-test prompts
-	@$(BIN)/python -m pytest -n 2
+test: $(STAMP) debs-test prompts micropython
+	@$(BIN)/python -m pytest -n 2 -m "not slow"
+	@$(MAKE) --no-print-directory hil RIG=sim
+
+# The acceptance cases per port against a rig; report.html, PNG plots and JUnit XML in hil-report/, a one-line verdict.
+hil: $(STAMP) debs-test prompts
+	@mkdir -p hil-report
+	@if $(BIN)/python -m pytest -q -n $(HIL_WORKERS) -p no:cacheprovider hil_tests/cases --rig "$(RIG)" \
+		--junitxml=hil-report/junit.xml --hil-report=hil-report; then echo "HIL verdict ($(RIG)): PASS"; \
+	else echo "HIL verdict ($(RIG)): FAIL (hil-report/report.html)"; exit 1; fi
+
+test-slow: $(STAMP) debs-test prompts
+	@$(BIN)/python -m pytest -n 2 -m slow
 
 bench: $(STAMP) debs-test prompts
 	@$(BIN)/python -m bench
@@ -38,6 +59,13 @@ typecheck: $(STAMP)
 prompts: debs-run
 	@scripts/make-prompts
 
+micropython: $(MICROPYTHON)
+
+$(MICROPYTHON): | debs-test
+	@command -v npm >/dev/null || { echo "npm is needed to install MicroPython's WebAssembly port" >&2; exit 1; }
+	@npm install --silent --no-audit --no-fund --prefix .cache/micropython \
+		@micropython/micropython-webassembly-pyscript@$(MICROPYTHON_VERSION)
+
 debs-run:
 	@scripts/ensure-debian-packages $(RUN_DEBS)
 
@@ -51,4 +79,4 @@ $(STAMP): pyproject.toml | debs-run
 	@touch $@
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .ruff_cache .mypy_cache
+	rm -rf $(VENV) var .cache .pytest_cache .ruff_cache .mypy_cache

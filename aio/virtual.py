@@ -1,6 +1,10 @@
 """A virtual-time event loop (CPython only): whenever every task waits, time jumps
 straight to the next timer, so a two-minute timeout in a test takes milliseconds.
 
+Setting `clock_limit` holds the clock there (the loop then waits for real input, such as a
+control request that raises the limit): a device on a clock of its own, like the HIL
+fixture under MicroPython, steps the loop in lockstep with it.
+
 The loop carries its own clock: `aio.monotonic()` reads the loop's `time()` and
 `aio.wall_time()` its `wall_time()`, so nothing needs to know which loop it runs on.
 """
@@ -47,6 +51,13 @@ class _VirtualTimeSelector(selectors.BaseSelector):
         ready = self._real.select(0)
         if ready or timeout == 0:
             return ready
+        if self._loop.clock_limit is not None:
+            allowed = self._loop.clock_limit - self._loop.time()
+            if allowed <= 0:
+                # Held: only real input (a request to step on) moves anything now.
+                return self._real.select(None)
+            if timeout is None or timeout > allowed:
+                timeout = allowed
         if timeout is None or self._loop.threads_running:
             # Nothing is scheduled, or a thread is still working for a task: wait in real
             # time (a thread finishing wakes the loop through its self-pipe).
@@ -64,6 +75,8 @@ class VirtualTimeLoop(asyncio.SelectorEventLoop):
     def __init__(self, *, wall_epoch: float | None = None) -> None:
         self._virtual_now = 0.0
         self.threads_running = 0
+        # When set, the clock never passes this time: a co-simulated device steps it.
+        self.clock_limit: float | None = None
         self.wall_epoch = time.time() if wall_epoch is None else wall_epoch
         super().__init__(selector=_VirtualTimeSelector(self))
 

@@ -13,7 +13,8 @@ import platform
 import sys
 import time
 
-MODULES = ("dtmf", "tones", "callerid", "echo", "engine", "talkoff", "routing_reports", "voicemail")
+MODULES = ("dtmf", "tones", "callerid", "echo", "engine", "routed_calls", "talkoff")
+MODULES += ("routing_reports", "voicemail", "fax")
 US_PER_SECOND = 1e6
 
 

@@ -25,12 +25,19 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.signal import resample_poly
 
+from drivers.frames import FRAME_SAMPLES  # the engine feeds 20 ms frames
 from voice import g711
 from voice.level import SAMPLE_RATE_HZ, dbm0_to_power, power_to_dbm0
 
 log = logging.getLogger(__name__)
 
-PROMPT_DIR = Path("/usr/share/asterisk/sounds/en")
+# Debian's asterisk-core-sounds-en-wav installs the recorded English prompts under the
+# voice's own name; Asterisk itself links "en" to it.
+PROMPT_DIRS = (
+    Path("/usr/share/asterisk/sounds/en"),
+    Path("/usr/share/asterisk/sounds/en_US_f_Allison"),
+)
+PROMPT_DIR = next((path for path in PROMPT_DIRS if path.is_dir()), PROMPT_DIRS[0])
 MUSIC_DIR = Path("/usr/share/asterisk/moh")
 ESPEAK = "espeak-ng"
 ACTIVE_FRAME_SAMPLES = 160
@@ -175,7 +182,6 @@ def presented(samples: NDArray[np.int16], level_dbm0: float, law: g711.Law) -> N
 
 # Timing blocks over this material.
 
-FRAME_SAMPLES = 160  # the engine feeds 20 ms frames
 COST_SECONDS = 60.0
 TIMING_REPEATS = 3
 

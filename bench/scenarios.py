@@ -14,8 +14,10 @@ TALK_LEVEL_DBM0 = -15
 
 
 def every_port_config() -> dict[str, Any]:
-    """The default config with line 2 ringing extension 104, so each port gets a call."""
+    """The default config with line 1 ringing 101 and line 2 ringing 104 straight away, so
+    each port gets a call."""
     document = default_config().model_dump(mode="json")
+    document["hat"]["ports"][4]["inbound"] = ["101"]
     document["hat"]["ports"][5]["inbound"] = ["104"]
     return document
 

@@ -82,20 +82,19 @@ class FxoPort:
         timeslot: int,
     ) -> None:
         self.index = index
-        self.chip = chip
-        self.slot = slot
-        self.interrupt = interrupt
+        self._chip = chip
+        self._slot = slot
+        self._interrupt = interrupt
         self.settings = settings
         self.timeslot = timeslot
-        self.law = settings.law
-        self.seized = False
-        self.ringing = False
+        self._seized = False
+        self._ringing = False
         # The last seizure found a ring in progress or being validated: the exchange takes
         # going off-hook as answering it, so the line carries that caller, not dial tone.
-        self.seized_while_ringing = False
-        self.health = Health.FAILED
-        self.reason = "not started"
-        self.chip_name = "absent"
+        self._seized_while_ringing = False
+        self._health = Health.FAILED
+        self._reason = "not started"
+        self._chip_name = "absent"
         self.counters = {
             "rings": 0,
             "rejected_rings": 0,
@@ -124,6 +123,33 @@ class FxoPort:
             )
         )
 
+    # What the engine reads; the port alone changes it.
+    @property
+    def law(self) -> str:
+        return self.settings.law
+
+    @property
+    def seized(self) -> bool:
+        return self._seized
+
+    @property
+    def ringing(self) -> bool:
+        return self._ringing
+
+    @property
+    def seized_while_ringing(self) -> bool:
+        """The last seizure found a ring in progress or being validated: the exchange takes
+        going off-hook as answering it, so the line carries that caller, not dial tone."""
+        return self._seized_while_ringing
+
+    @property
+    def health(self) -> Health:
+        return self._health
+
+    @property
+    def reason(self) -> str:
+        return self._reason
+
     # Life cycle.
     async def start(self) -> None:
         """Detect and initialise the DAA; on a fault the port goes FAILED instead of raising."""
@@ -138,7 +164,7 @@ class FxoPort:
                 validate_ms=settings.ring_validate_ms,
                 off_debounce_ms=settings.ring_off_debounce_ms,
             )
-            identity = await self.chip.initialise(
+            identity = await self._chip.initialise(
                 termination,
                 law=settings.law,
                 tx_start_count=start_count,
@@ -149,12 +175,12 @@ class FxoPort:
                 interrupts=PORT_INTERRUPTS,
             )
         except (Si3050Error, ValueError) as error:
-            if self.chip.identity is not None:
-                self.chip_name = str(self.chip.identity)
+            if self._chip.identity is not None:
+                self._chip_name = str(self._chip.identity)
             self._fail(str(error))
             return
-        self.chip_name = str(identity)
-        self.health, self.reason = Health.OK, ""
+        self._chip_name = str(identity)
+        self._health, self._reason = Health.OK, ""
         log.info("FXO port %d: %s, termination %s", self.index, identity, termination.name)
         self._supervise(aio.ticks_ms())
         self._task = aio.create_task(self._run())
@@ -165,22 +191,22 @@ class FxoPort:
             with contextlib.suppress(aio.CancelledError):
                 await self._task
             self._task = None
-        if self.health is not Health.FAILED:
-            self.chip.set_hook(False)
-            self.chip.enable_interrupts(Interrupt(0))
-        self.seized = self.ringing = False
+        if self._health is not Health.FAILED:
+            self._chip.set_hook(False)
+            self._chip.enable_interrupts(Interrupt(0))
+        self._seized = self._ringing = False
 
     def status(self) -> PortStatus:
-        state = "seized" if self.seized else "ringing" if self.ringing else "idle"
+        state = "seized" if self._seized else "ringing" if self._ringing else "idle"
         counters = dict(self.counters)
-        counters["pcm_underruns"] = self.slot.underruns
-        counters["pcm_overruns"] = self.slot.overruns
+        counters["pcm_underruns"] = self._slot.underruns
+        counters["pcm_overruns"] = self._slot.overruns
         return PortStatus(
             index=self.index,
             kind=self.kind,
-            chip=self.chip_name,
-            health=self.health,
-            reason=self.reason,
+            chip=self._chip_name,
+            health=self._health,
+            reason=self._reason,
             state=state,
             measurements={
                 "line_volts": self.line_volts(),
@@ -192,24 +218,25 @@ class FxoPort:
     # Line control.
     async def seize(self) -> None:
         """Go off-hook and wait for loop current; raises FxoSeizeError if none comes."""
-        if self.health is Health.FAILED:
-            raise FxoSeizeError(f"FXO port {self.index} is out of service: {self.reason}")
-        if self.seized:
+        if self._health is Health.FAILED:
+            raise FxoSeizeError(f"FXO port {self.index} is out of service: {self._reason}")
+        if self._seized:
             return
         now = aio.ticks_ms()
-        self.seized_while_ringing = self.ringing or self._ring.state is not RingState.IDLE
+        self._seized_while_ringing = self._ringing or self._ring.state is not RingState.IDLE
         self._ring.abandon()
-        if self.ringing:
-            self.ringing = False
+        if self._ringing:
+            self._ringing = False
             self._emit(EventKind.RING_STOP, now, "answered")
-        self.chip.set_hook(True)
-        self.seized = True
+        self._chip.set_hook(True)
+        self._seized = True
         self._supervisor.seize(now)
         while True:
-            loop_ma = self.chip.loop_current_ma()
+            loop_ma = self._chip.loop_current_ma()
             waited_ms = aio.ticks_diff(aio.ticks_ms(), now)
             if loop_ma >= self.settings.loop_drop_ma:
                 self._loop_ma = loop_ma
+                self._supervisor.loop_established()
                 log.info("FXO port %d seized: %.1f mA after %d ms", self.index, loop_ma, waited_ms)
                 return
             if waited_ms >= self.settings.seize_timeout_ms:
@@ -223,41 +250,41 @@ class FxoPort:
 
     async def release(self) -> None:
         """Go back on-hook (and resume the on-hook line monitor if configured)."""
-        if not self.seized:
+        if not self._seized:
             return
-        self.chip.set_hook(False, on_hook_monitor=self.settings.on_hook_monitor)
-        self.seized = False
+        self._chip.set_hook(False, on_hook_monitor=self.settings.on_hook_monitor)
+        self._seized = False
         self._loop_ma = 0.0
         self._supervisor.release(aio.ticks_ms())
 
     def line_volts(self) -> float:
-        if self.health is not Health.FAILED:
-            self._volts = float(self.chip.line_voltage())
+        if self._health is not Health.FAILED:
+            self._volts = float(self._chip.line_voltage())
         return self._volts
 
     def loop_current_ma(self) -> float:
-        if self.health is not Health.FAILED and self.seized:
-            self._loop_ma = self.chip.loop_current_ma()
-        return self._loop_ma if self.seized else 0.0
+        if self._health is not Health.FAILED and self._seized:
+            self._loop_ma = self._chip.loop_current_ma()
+        return self._loop_ma if self._seized else 0.0
 
     # Audio.
     def receive_audio(self) -> bytes | None:
-        return self.slot.receive()
+        return self._slot.receive()
 
     def send_audio(self, frame: bytes) -> None:
-        self.slot.send(frame)
+        self._slot.send(frame)
 
     # Supervision loop.
     async def _run(self) -> None:
         try:
             while True:
                 interval_ms = self._poll_interval_ms(aio.ticks_ms())
-                if self.interrupt is not None and self._ring.state is RingState.IDLE:
-                    await self.interrupt.wait_for_edge(Edge.FALLING, timeout_ms=interval_ms)
+                if self._interrupt is not None and self._ring.state is RingState.IDLE:
+                    await self._interrupt.wait_for_edge(Edge.FALLING, timeout_ms=interval_ms)
                 else:  # sampling a ring anyway: a plain timer is cheaper than edge waits
                     await aio.sleep_ms(interval_ms)
                 self._service(aio.ticks_ms())
-                if self.health is Health.FAILED:
+                if self._health is Health.FAILED:
                     return
         except Si3050Error as error:
             self._fail(str(error))
@@ -272,24 +299,24 @@ class FxoPort:
         if self._supervisor.debouncing:
             return FAST_POLL_MS
         until_supervision = aio.ticks_diff(self._next_supervision_ms, now)
-        if self.interrupt is None:
+        if self._interrupt is None:
             until_supervision = min(NO_INTERRUPT_POLL_MS, until_supervision)
         return max(SUPERVISION_SLACK_MS, until_supervision)
 
     def _service(self, now: int) -> None:
         sources = 0  # plain int: this runs every few ms while a ring is sampled
-        if self.interrupt is None or not self.interrupt.read():  # INT is active low
-            sources = int(self.chip.interrupt_sources())
+        if self._interrupt is None or not self._interrupt.read():  # INT is active low
+            sources = int(self._chip.interrupt_sources())
             if sources:
-                self.chip.clear_interrupts(Interrupt(sources))
-        if sources & FRAME_LOSS and not self.chip.line_side_up():
+                self._chip.clear_interrupts(Interrupt(sources))
+        if sources & FRAME_LOSS and not self._chip.line_side_up():
             self._fail(LINK_LOST_REASON)
             return
-        if not self.seized:
+        if not self._seized:
             if sources & RING:
                 self._ring.trigger(now)
             if self._ring.state is not RingState.IDLE:
-                positive, negative = self.chip.ring_detector()
+                positive, negative = self._chip.ring_detector()
                 verdict = self._ring.feed(now, positive, negative)
                 if verdict is not None:
                     self._on_ring_verdict(verdict)
@@ -298,20 +325,20 @@ class FxoPort:
             self._supervise(now)
 
     def _supervise(self, now: int) -> None:
-        self._volts = float(self.chip.line_voltage())
-        if self.seized:
-            self._loop_ma = self.chip.loop_current_ma()
+        self._volts = float(self._chip.line_voltage())
+        if self._seized:
+            self._loop_ma = self._chip.loop_current_ma()
         for event in self._supervisor.sample(now, self._volts, self._loop_ma):
             self._on_line_event(event)
         self._next_supervision_ms = aio.ticks_add(now, self.settings.supervision_interval_ms)
 
     def _on_ring_verdict(self, verdict: RingVerdict) -> None:
         if verdict.kind == "start":
-            self.ringing = True
+            self._ringing = True
             self.counters["rings"] += 1
             self._emit(EventKind.RING_START, verdict.at_ms, f"{verdict.frequency_hz:.1f} Hz")
         elif verdict.kind == "stop":
-            self.ringing = False
+            self._ringing = False
             self._emit(EventKind.RING_STOP, verdict.at_ms)
         else:
             self.counters["rejected_rings"] += 1
@@ -320,10 +347,10 @@ class FxoPort:
     def _on_line_event(self, event: LineEvent) -> None:
         if event.kind is EventKind.LINE_LOST:
             self.counters["line_lost"] += 1
-            self.health, self.reason = Health.ALARM, NO_LINE_REASON
+            self._health, self._reason = Health.ALARM, NO_LINE_REASON
             log.warning("FXO port %d: %s", self.index, NO_LINE_REASON)
         elif event.kind is EventKind.LINE_RESTORED:
-            self.health, self.reason = Health.OK, ""
+            self._health, self._reason = Health.OK, ""
             log.info("FXO port %d: line voltage restored", self.index)
         elif event.kind is EventKind.POLARITY:
             self.counters["polarity_reversals"] += 1
@@ -332,8 +359,8 @@ class FxoPort:
         self._emit(event.kind, event.at_ms, event.detail)
 
     def _fail(self, reason: str) -> None:
-        self.health, self.reason = Health.FAILED, reason
-        self.seized = self.ringing = False
+        self._health, self._reason = Health.FAILED, reason
+        self._seized = self._ringing = False
         log.error("FXO port %d failed: %s", self.index, reason)
         self._emit(EventKind.FAILED, aio.ticks_ms(), reason)
 

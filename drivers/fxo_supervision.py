@@ -25,7 +25,10 @@ class SupervisionSettings:
     polarity_debounce_ms: int = 100  # longer than a polarity blip, shorter than any signal
     loop_drop_ma: float = 5.0  # below the 10 mA minimum any exchange feeds a seized line
     disconnect_loop_drop_ms: int = 300
-    seize_guard_ms: int = 500  # loop current settles after seizure; ignore drops meanwhile
+    # Loop current rises after seizure: until it is first seen, or this long has passed, its
+    # absence is not a disconnect. Once seen, a drop counts at once, so a caller who hangs
+    # up just as the line is answered is not missed.
+    seize_guard_ms: int = 500
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,7 @@ class LineSupervisor:
         self._reversal_since: int | None = None
         self._drop_since: int | None = None
         self._drop_reported = False
+        self._loop_seen = False
 
     @property
     def debouncing(self) -> bool:
@@ -58,9 +62,14 @@ class LineSupervisor:
     def seize(self, now_ms: int) -> None:
         self.seized = True
         self._seized_at = now_ms
+        self._loop_seen = False
         self._low_since = self._restore_since = None
         self._drop_since = None
         self._drop_reported = False
+
+    def loop_established(self) -> None:
+        """The seizure saw loop current flow: from now on its absence is a drop."""
+        self._loop_seen = True
 
     def release(self, now_ms: int) -> None:
         self.seized = False
@@ -123,9 +132,11 @@ class LineSupervisor:
 
     def _check_loop(self, now_ms: int, loop_ma: float, events: list[LineEvent]) -> None:
         settings = self.settings
-        if aio.ticks_diff(now_ms, self._seized_at) < settings.seize_guard_ms:
+        settling = aio.ticks_diff(now_ms, self._seized_at) < settings.seize_guard_ms
+        if settling and not self._loop_seen and loop_ma < settings.loop_drop_ma:
             return
         if loop_ma >= settings.loop_drop_ma:
+            self._loop_seen = True
             self._drop_since = None
             self._drop_reported = False
             return

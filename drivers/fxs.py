@@ -22,7 +22,7 @@ import numpy as np
 import aio
 from drivers import si3215_regs as r
 from drivers.frames import FRAME_SAMPLES
-from drivers.fxs_line import FxsLine
+from drivers.fxs_linefeed import FxsLinefeed
 from drivers.fxs_ringing import RingLine, RingPlan, caller_id_frames, play_frames, run_ring_plan
 from drivers.fxs_settings import FxsSettings
 from drivers.hal.interfaces import Edge, GpioLine
@@ -66,7 +66,7 @@ class FxsPort:
         self._decoder = HookDecoder(settings.hook_timings)
         self._health = Health.FAILED
         self._reason = "not started"
-        self._line = FxsLine(chip, settings)
+        self._line = FxsLinefeed(chip, settings)
         self._tasks: set[aio.Task[Any]] = set()
         self._supervisor: aio.Task[None] | None = None
         self._ring_task: aio.Task[Any] | None = None
@@ -101,6 +101,10 @@ class FxsPort:
     @property
     def health(self) -> Health:
         return self._health
+
+    @property
+    def reason(self) -> str:
+        return self._reason
 
     # --- lifecycle --------------------------------------------------------------------
     async def start(self) -> None:

@@ -19,9 +19,9 @@ import numpy as np
 import soundfile
 from scipy.signal import resample_poly
 
+from drivers.frames import SAMPLE_RATE_HZ
 from firmware.paths import DataPaths
 
-SAMPLE_RATE_HZ = 8000
 MAX_UPLOAD_BYTES = 25 * 1024 * 1024
 MAX_GREETING_S = 600.0
 PEAK_LIMIT = 0.89  # about -1 dBFS: headroom for G.711 and the line

@@ -30,39 +30,21 @@ import numpy as np
 import aio
 from aio.virtual import VirtualTimeLoop
 from drivers.hat_layout import REFERENCE_LAYOUT, HatLayout
-from drivers.sim.hat import SimulatedHat
+from drivers.sim.rig import SimulatedRig
 from drivers.sim.world import DisplayedCallerId, Hearing, VirtualExchangeLine, VirtualPhone
 from firmware.config import Config, ConfigStore
 from firmware.config.document import validate
 from firmware.countries import load_country
 from firmware.engine.app import Engine
+from firmware.engine.process import open_control
 from firmware.paths import DataPaths
 from firmware.storage.history_reader import read_calls
+
+__all__ = ["Line", "Phone", "SimulatedAppliance", "SimulatedRig"]
 
 # Monday 2 March 2026, 09:00 UTC: a working morning, so schedules behave as in an office.
 DEFAULT_START_EPOCH = 1772442000.0
 SETTLE_S = 1.0  # chips calibrate and lines settle before the first test step
-
-
-class SimulatedRig:
-    """The simulated hat with a phone on every FXS port and an exchange on every FXO port."""
-
-    def __init__(
-        self,
-        country: str,
-        layout: HatLayout = REFERENCE_LAYOUT,
-        clock: Callable[[], float] = aio.monotonic,
-    ) -> None:
-        self.hat = SimulatedHat(layout, clock=clock)
-        tones = load_country(country).tones
-        self.phones = {
-            index: VirtualPhone(loop, tones=tones, clock=clock)
-            for index, loop in self.hat.loops.items()
-        }
-        self.exchanges = {
-            index: VirtualExchangeLine(line, tones=tones, clock=clock)
-            for index, line in self.hat.lines.items()
-        }
 
 
 class _Party:
@@ -156,6 +138,10 @@ class Line(_Party):
     def digits_received(self) -> str:
         return self.virtual.digits_received()
 
+    def attach(self, device: Callable[[np.ndarray], np.ndarray] | None) -> None:
+        """A machine at the far end (a fax machine) that answers what it hears."""
+        self.virtual.attach(device)
+
     def press(self, digits: str, **options: Any) -> None:
         """The caller presses keys (DTMF audio); returns when the last tone has been sent."""
         self._appliance._run(self.virtual.press(digits, **options))
@@ -197,7 +183,9 @@ class SimulatedAppliance:
         # Where the phones and the exchange are: the configured country unless a test puts
         # the appliance in the wrong one.
         self.world_country = world_country or self.config.system.country
-        self.rig = SimulatedRig(self.world_country, layout, clock=self.loop.time)
+        self.rig = SimulatedRig(
+            load_country(self.world_country).tones, layout, clock=self.loop.time
+        )
         self.engine = Engine(self.paths, self.rig.hat.factory, serve_control=serve_control)
         self._phones = {i: Phone(self, v, i) for i, v in self.rig.phones.items()}
         self._lines = {i: Line(self, v, i) for i, v in self.rig.exchanges.items()}
@@ -220,6 +208,8 @@ class SimulatedAppliance:
 
         asyncio.set_event_loop(aio_loop)
         aio_loop.run_until_complete(self.engine.start())
+        if self.engine.serve_control:
+            aio_loop.run_until_complete(open_control(self.engine, self.rig))
         self.run_for(SETTLE_S)
 
     def close(self) -> None:

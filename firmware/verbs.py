@@ -39,6 +39,8 @@ class EndReason(StrEnum):
     JOINED_CONFERENCE = "joined_conference"
     HUNG_UP = "hung_up"
     SEIZE_FAILED = "seize_failed"
+    GLARE = "glare"  # the line rang as we seized it for an outgoing call
+    CANCELLED = "cancelled"  # routing stopped offering (the caller moved on)
     NO_DIAL_TONE = "no_dial_tone"
     LINE_FAILED = "line_failed"
     PORT_FAILED = "port_failed"
@@ -226,13 +228,19 @@ class CallControl(Protocol):
         """Return once the caller hangs up."""
         ...
 
+    async def fax_tone(self, call: CallView) -> bool:
+        """Return True once the caller's side sends a fax calling tone (CNG) while the
+        system holds the call; False when the caller hangs up or a person answers first."""
+        ...
+
     def add_tap(self, call: CallView, tap: MediaTap) -> Callable[[], None]:
         """Let `tap` hear the call (and optionally speak to the caller) from the next
         media tick until the returned function is called or the call ends."""
         ...
 
     def note_step(self, call: CallView, operation: str, exit_name: str) -> None:
-        """Add a routing step (operation id and the exit it took) to the call's history."""
+        """Where routing is with the call: entering an operation (`exit_name` empty) or
+        leaving it by `exit_name`; shown while the call lasts."""
         ...
 
     async def hang_up(self, call: CallView, reason: EndReason) -> None:

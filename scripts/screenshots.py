@@ -31,7 +31,11 @@ PAGES = [
     ("employee", "/employees/101"),
     ("lines", "/lines"),
     ("phones", "/phones"),
+    ("scenario", "/scenarios/main"),
     ("history", "/history"),
+    ("reports", "/reports"),
+    ("voicemail", "/voicemail"),
+    ("email", "/email"),
     ("backup", "/backup"),
     ("lab", "/lab"),
     ("my-settings", "/me"),
@@ -47,6 +51,41 @@ def wait(condition, what: str, seconds: float = 30) -> None:  # type: ignore[no-
     raise SystemExit(f"screenshots: {what} did not happen in {seconds} s")
 
 
+def office_routing(data: Path) -> None:
+    """The "orders and support" template on the lines, and a voicemail box for 101."""
+    from firmware.config.templates import load_template
+
+    document = control(data, "get_config")
+    for port in document["hat"]["ports"]:
+        if port["kind"] == "fxo":
+            port["inbound"] = []
+    template = load_template("orders_and_support", country=document["system"]["country"])
+    document["routing"] = template.model_dump(mode="json")
+    document["voicemail"]["boxes"].append({"id": "101", "name": "Anna", "owner": "101"})
+    control(data, "put_config", config=document)
+
+
+def leave_message(data: Path) -> None:
+    """A message waiting in box 101, left as an earlier call would have left it."""
+    import numpy as np
+
+    from aio import host
+    from firmware.voicemail.audio_store import AudioStore
+    from firmware.voicemail.index import CallInfo, Kind
+
+    async def record() -> None:
+        store = AudioStore(data)
+        await store.open()
+        caller = CallInfo(caller_number="4955557788", caller_name="IVANOV")
+        recording = await store.begin(Kind.VOICEMAIL, "101", caller, max_s=60)
+        t = np.arange(3 * 8000) / 8000
+        recording.recorder.feed((6000 * np.sin(2 * np.pi * 440 * t)).astype(np.int16))
+        await store.finish(recording, trim_silence=False)
+        await store.close()
+
+    host.run(record())
+
+
 def port_state(data: Path, index: int) -> str:
     return str(control(data, "status")["ports"][index]["state"])
 
@@ -57,11 +96,22 @@ def main() -> int:
         data = Path(temporary) / "data"
         data.mkdir()
         (data / FIRST_BOOT_PASSWORD_FILE).write_text(PASSWORD)
+        leave_message(data)
         engine = start_engine(data)
         port = free_port()
         web = Process("web", "--listen", f"127.0.0.1:{port}", data_dir=data)
         try:
             web.wait_for(lambda: answers_http(port), "web")
+            office_routing(data)
+            # An outside call through the scenario, for the reports.
+            control(data, "sim_line", port=4, action="ring", number="4955551234")
+            wait(
+                lambda: any(
+                    c["step"].startswith("main/") for c in control(data, "status")["active_calls"]
+                ),
+                "the outside call in the scenario",
+            )
+            control(data, "sim_line", port=4, action="hang_up")
             # A finished call for the history, and one in progress for the dashboard.
             control(data, "sim_phone", port=2, action="off_hook")
             wait(lambda: port_state(data, 2) == "dialling", "dial tone on phone 3")

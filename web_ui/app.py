@@ -28,10 +28,13 @@ from web_ui.pages import (
     history,
     lab,
     login,
+    logs,
     me,
+    reports,
     scenarios,
     settings,
     system,
+    voicemail,
 )
 from web_ui.state import WebState
 
@@ -65,9 +68,12 @@ def create_app(paths: DataPaths) -> FastAPI:
         scenarios,
         greetings,
         history,
+        reports,
         system,
+        logs,
         lab,
         me,
+        voicemail,
     ):
         app.include_router(pages.router)
     app.include_router(api_v1, prefix="/api/v1")

@@ -31,6 +31,7 @@ class HistoryFilter:
     extension: str = ""  # an employee who took part
     outcome: str = ""  # "" / answered / missed
     direction: str = ""  # "" / internal / inbound / outbound
+    scenario: str = ""  # a scenario the call went through
     limit: int = 200
 
 
@@ -58,6 +59,11 @@ def read_history(db_path: Path, wanted: HistoryFilter) -> list[dict[str, Any]]:
     if wanted.direction:
         where.append("c.direction = ?")
         args.append(wanted.direction)
+    if wanted.scenario:
+        where.append(
+            "EXISTS (SELECT 1 FROM call_steps s WHERE s.call_id = c.call_id AND s.scenario = ?)"
+        )
+        args.append(wanted.scenario)
     limit = max(1, min(wanted.limit, MAX_ROWS))
     sql = (
         "SELECT c.call_id, c.direction, c.from_number, c.from_name, c.to_number, c.line_port,"
@@ -69,8 +75,20 @@ def read_history(db_path: Path, wanted: HistoryFilter) -> list[dict[str, Any]]:
     try:
         db = open_reader(db_path)
         try:
+            if wanted.scenario and not _has_table(db, "call_steps"):
+                return []  # no call has been routed through a scenario yet
             calls = [dict(row) for row in db.execute(sql, [*args, limit]).fetchall()]
+            faxes = _has_table(db, "faxes")
             for call in calls:
+                fax = (
+                    faxes
+                    and db.execute(
+                        "SELECT remote_ident, pages, modem, bit_rate, result FROM faxes"
+                        " WHERE call_id = ? ORDER BY id DESC LIMIT 1",
+                        (call["call_id"],),
+                    ).fetchone()
+                )
+                call["fax"] = dict(fax) if fax else None
                 legs = db.execute(
                     "SELECT channel, party, role, answered_at, end_reason FROM legs"
                     " WHERE call_id = ? ORDER BY id",
@@ -82,6 +100,11 @@ def read_history(db_path: Path, wanted: HistoryFilter) -> list[dict[str, Any]]:
     except sqlite3.DatabaseError as error:
         raise HistoryUnreadable(f"call history cannot be read: {error}") from None
     return calls
+
+
+def _has_table(db: sqlite3.Connection, name: str) -> bool:
+    found = db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,))
+    return found.fetchone() is not None
 
 
 CSV_COLUMNS = [

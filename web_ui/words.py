@@ -28,10 +28,12 @@ END_REASONS = [
     N_("declined"),
     N_("answered_elsewhere"),
     N_("transferred"),
+    N_("cancelled"),
     N_("transfer_failed"),
     N_("joined_conference"),
     N_("hung_up"),
     N_("seize_failed"),
+    N_("glare"),
     N_("no_dial_tone"),
     N_("line_failed"),
     N_("port_failed"),
@@ -43,7 +45,14 @@ END_REASONS = [
     N_("system_shutdown"),
 ]
 UNITS = [N_("s"), N_("min")]  # how long a port has been in its state
-LIVE_WORDS = [*PORT_STATES, *HEALTH, *UNITS]  # what the dashboard's script shows as events arrive
+CALL_STATES = [N_("alerting"), N_("connected"), N_("unknown")]
+LIVE_WORDS = [
+    *PORT_STATES,
+    *HEALTH,
+    *UNITS,
+    *DIRECTIONS,
+    *CALL_STATES,
+]  # what the dashboard's script shows as events arrive
 EXITS = [
     N_("next"),
     N_("timeout"),

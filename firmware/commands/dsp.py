@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from drivers.frames import FRAME_SAMPLES
+from firmware.commands import fax_rx
 from firmware.commands.audio_files import SAMPLE_RATE, AudioFileError, read_audio, write_audio
 
 
@@ -51,6 +52,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     echo.add_argument("-o", "--output", type=Path, required=True)
     echo.add_argument("--tail-ms", type=float, default=64.0)
     echo.set_defaults(handler=_guarded(echo_command))
+
+    fax_rx.add_parser(commands)
 
     gen = commands.add_parser("gen", help="write test signals")
     kinds = gen.add_subparsers(title="signals", metavar="SIGNAL")

@@ -34,7 +34,8 @@ def add_parsers(subparsers: Any, data_options: Any) -> None:
     line = devices.add_parser("line", help="the virtual exchange on an FXO port")
     data_options(line)
     line.add_argument("port", type=int)
-    line.add_argument("action", choices=("ring", "hang_up", "answer"))
+    line.add_argument("action", choices=("ring", "hang_up", "answer", "press"))
+    line.add_argument("digits", nargs="?", default="", help="keys the caller presses (press)")
     line.add_argument("--number", help="caller ID number for ring")
     line.add_argument("--name", help="caller ID name for ring")
     line.add_argument("--standard", default="bell202", choices=("bell202", "etsi_fsk", "dtmf"))
@@ -67,6 +68,11 @@ def status_command(args: argparse.Namespace) -> int:
             f"{port['index']:>4}  {port['kind'].upper():4}  {port['state']:9}  "
             f"{port.get('peer') or '':14}  {health:7}  {port['label']}"
         )
+        if port.get("echo"):  # the line's last call: a low ERL means a badly matched line
+            echo = port["echo"]
+            print(
+                f"{'':6}echo: ERL {echo['erl_db']:.1f} dB, canceller ERLE {echo['erle_db']:.1f} dB"
+            )
     return 0
 
 

@@ -30,12 +30,8 @@ def default_config() -> Config:
         )
         for number, port in enumerate(REFERENCE_FXS_PORTS)
     ]
-    fxo = [
-        FxoPortConfig(
-            port=port,
-            label=f"Line {number}",
-            inbound=[employees[0].extension],
-        )
+    fxo = [  # no extensions of their own: their calls follow the template's scenario
+        FxoPortConfig(port=port, label=f"Line {number}")
         for number, port in enumerate(REFERENCE_FXO_PORTS, start=1)
     ]
     config = Config(hat=HatConfig(ports=[*fxs, *fxo]), employees=employees)

@@ -93,9 +93,26 @@ def line_problems(config: Config) -> list[FieldError]:
 
 
 def voicemail_references(config: Config) -> list[FieldError]:
-    """Voicemail boxes: each once, owned by employees that exist."""
+    """Voicemail boxes: each once, owned by employees that exist; its codes clash with none."""
     extensions = {employee.extension for employee in config.employees}
-    return voicemail_problems(config.voicemail, extensions)
+    problems = voicemail_problems(config.voicemail, extensions)
+    codes = config.voicemail.codes
+    taken = {code: name for name, code in config.dialplan.feature_codes.model_dump().items()}
+    taken[config.routing.agent_codes.log_in] = "agent log-in"
+    taken[config.routing.agent_codes.log_out] = "agent log-out"
+    if codes.own_box == codes.any_box:
+        problems.append(FieldError("voicemail.codes.any_box", "is the same as own_box"))
+    for name in ("own_box", "any_box"):
+        code = getattr(codes, name)
+        if code in taken:
+            problems.append(
+                FieldError(
+                    f"voicemail.codes.{name}", f"{code} is already the code for {taken[code]}"
+                )
+            )
+        elif code in extensions:
+            problems.append(FieldError(f"voicemail.codes.{name}", f"{code} is an extension"))
+    return problems
 
 
 CHECKS: tuple[Check, ...] = (

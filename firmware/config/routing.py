@@ -177,6 +177,7 @@ class Voicemail(Operation):
 class FaxReception(Operation):
     type: Literal["fax"] = "fax"
     prompt: str = "fax_reception"
+    email: list[str] = Field(default_factory=list)  # who gets the PDF (else the default)
 
 
 class GoToScenario(Operation):
@@ -259,6 +260,11 @@ class InboundRoute(StrictModel):
     line: int | None = Field(None, description="the FXO port of the line")
     number: str = Field("", description="the number dialled (for trunks that pass it)")
     scenario: str
+    detect_fax: bool | None = Field(
+        None,
+        description="a fax machine's calling tone moves the call to fax reception; "
+        "empty: as for all routes",
+    )
 
     @model_validator(mode="after")
     def _matches_something(self) -> InboundRoute:
@@ -280,6 +286,14 @@ class VipCaller(StrictModel):
 class InboundRoutes(StrictModel):
     routes: list[InboundRoute] = Field(default_factory=list)
     default_scenario: str | None = None
+    detect_fax: bool = Field(
+        True,
+        description="a fax machine's calling tone, heard anywhere in a scenario, "
+        "moves the call to fax reception",
+    )
+    fax_email: list[str] = Field(
+        default_factory=list, description="where faxes found that way go; empty: the office"
+    )
     blacklist: list[NumberPrefix] = Field(default_factory=list)
     blacklist_answer: Literal["busy_tone", "message"] = "busy_tone"
     vip: list[VipCaller] = Field(default_factory=list)

@@ -65,8 +65,19 @@ class VoicemailBox(_Section):
         return values
 
 
+class VoicemailCodes(_Section):
+    """Feature codes an extension dials to reach voicemail by phone."""
+
+    own_box: str = Field("*97", pattern=r"^[*#0-9]{1,4}$", description="one's own box")
+    any_box: str = Field("*98", pattern=r"^[*#0-9]{1,4}$", description="asks for the box")
+
+
 class VoicemailSettings(_Section):
     boxes: list[VoicemailBox] = Field(default_factory=list)
+    codes: VoicemailCodes = Field(default_factory=VoicemailCodes)
+    pin_on_own_phone: bool = Field(
+        False, description="ask for the PIN also when the owner calls from their own phone"
+    )
     total_quota_mb: float = Field(2048.0, gt=0, description="all boxes together")
     pin_attempts: int = Field(3, ge=1, le=10, description="wrong PINs before hanging up")
     silence_end_s: float = Field(5.0, ge=1, le=60, description="a recording ends after this")
@@ -79,7 +90,12 @@ class RecordingRule(_Section):
     """Whose calls are recorded: an employee, a call centre or an inbound route."""
 
     scope: Literal["employee", "call_centre", "inbound_route"]
-    target: str = Field(min_length=1, max_length=64)
+    target: str = Field(
+        min_length=1,
+        max_length=64,
+        description="the extension, the call centre's id, or the line's port (e.g. 4) or "
+        "the number dialled",
+    )
 
 
 class RecordingSettings(_Section):

@@ -62,6 +62,8 @@ class ControlClient:
 
     async def request(self, op: str, **arguments: Any) -> Any:
         """Send one request and return its result, raising ControlError on refusal."""
+        if "id" in arguments or "op" in arguments:
+            raise ValueError("'id' and 'op' name the request itself, not an argument")
         async with self._lock:
             if self._writer is None or self._reader is None:
                 await self.connect()

@@ -23,21 +23,23 @@ from firmware.config import Config, ConfigStore
 from firmware.config.schema import FxoPortConfig, FxsPortConfig
 from firmware.control.server import ControlServer
 from firmware.countries import load_country
-from firmware.engine import control_api
 from firmware.engine.call_control import EngineCallControl
-from firmware.engine.calls import CallManager
+from firmware.engine.calls import CallManager, CallState
 from firmware.engine.context import EngineContext
 from firmware.engine.fxo_line import FxoLine
 from firmware.engine.fxs_line import FxsLine
+from firmware.engine.heard import Heard, HeardKind
 from firmware.engine.history import CallRecord
 from firmware.engine.inbound import InboundEntry
 from firmware.engine.port_channel import PortChannel
-from firmware.engine.status import port_row
+from firmware.engine.status import call_rows, port_row
 from firmware.greetings import greetings_dir
-from firmware.mail import control as mail_control
+from firmware.mail.fax import FaxInbox
 from firmware.paths import DataPaths
 from firmware.routing.runner import RoutingRunner
 from firmware.storage.history import HistoryWriter
+from firmware.verbs import EndReason
+from firmware.voicemail.desk import RecordingDesk, VoicemailDesk
 from firmware.voicemail.message_waiting import MessageWaiting
 from firmware.voicemail.messaging import Messaging
 
@@ -79,7 +81,8 @@ class Engine:
         self.channels: list[PortChannel] = []
         self.lines: dict[int, FxsLine | FxoLine] = {}
         self.control = ControlServer(paths.control_socket)
-        self._events: host.Queue[PortEvent] = host.Queue()
+        # What the chips report and what the receivers hear, in order, handled off the tick.
+        self._events: host.Queue[PortEvent | Heard] = host.Queue()
         self._dispatcher: aio.Task[None] | None = None
         self._pending_writes: set[aio.Task[None]] = set()
         self._hat_settings_in_use: HatSettings | None = None  # what the chips were set up with
@@ -107,11 +110,22 @@ class Engine:
         )
         self.context.messages_waiting = self.message_waiting.extension_waiting
         self.call_control = EngineCallControl(self.calls, self.context)
+        self.calls.on_change.append(self._publish_calls)
         self.router = RoutingRunner.for_data_directory(
-            self.call_control, self.config, self.paths.history_db, greetings_dir(self.paths)
+            self.call_control,
+            self.config,
+            self.paths.history_db,
+            greetings_dir(self.paths),
+            voicemail=VoicemailDesk(self.messaging.voicemail),
         )
-        self.inbound = InboundEntry(self.calls, self.call_control, self.router.handle_inbound)
+        # Received faxes are mailed to the fax operation's addresses, else the office sender.
+        self.router.services.fax_inbox = FaxInbox(
+            self.messaging.outbox, lambda: [a for a in (self.config.email.from_address,) if a]
+        )
+        self.router.services.recordings = RecordingDesk(self.messaging.recordings)
+        self.inbound = InboundEntry(self.calls, self.call_control, self.router)
         self.context.route_inbound = self.inbound
+        self.context.route_from_phone = self.inbound.from_phone
         self._hat_settings_in_use = hat_settings(self.config)
         self.hat = await Hat.start(self.factory, self._hat_settings_in_use, self._events.put_nowait)
         for index, port in sorted(self.hat.ports.items()):
@@ -119,12 +133,6 @@ class Engine:
         self.hat.highway.add_tick_listener(self._tick)
         self._dispatcher = aio.create_task(self._dispatch_events())
         await self.messaging.voicemail.announce_new_counts()
-        if self.serve_control:
-            control_api.register(self.control, self)
-            mail_control.register(
-                self.control, self.messaging.outbox, lambda: self.config.system.name
-            )
-            await self.control.start()
         for status in self.hat.status():
             log.info(
                 "port %d: %s %s %s%s",
@@ -144,7 +152,7 @@ class Engine:
             self._dispatcher.cancel()
         await self.inbound.stop()
         for call in list(self.calls.calls):
-            self.calls.end(call, "system_shutdown", hung_up_by="system")
+            self.calls.end(call, EndReason.SYSTEM_SHUTDOWN, hung_up_by="system")
         if self._pending_writes:
             await aio.gather(*self._pending_writes, return_exceptions=True)
         if self.hat is not None:
@@ -214,11 +222,17 @@ class Engine:
                 "version": VERSION,
                 "restart_required": self.restart_required,
             },
+            "hat": {"product": self.hat.layout.product, "serial": self.hat.layout.serial},
             "ports": rows,
             "calls": len(self.calls.calls),
+            "active_calls": call_rows(self.calls.calls),
             "bridges": sum(1 for call in self.calls.calls if call.bridge.members),
             "pcm": self.hat.highway.counters(),
         }
+
+    def _publish_calls(self, _call: object) -> None:
+        if self.serve_control:
+            self.control.publish("calls", {"calls": call_rows(self.calls.calls)})
 
     def _publish_line(self, line: FxsLine | FxoLine) -> None:
         if self.hat is None or not self.serve_control:
@@ -232,13 +246,25 @@ class Engine:
         if isinstance(port, FxsPort):
             channel = PortChannel(f"FXS/{index}", port, echo_cancel=False)
             self.lines[index] = self.context.fxs_lines[index] = FxsLine(port, channel, self.context)
+            channel.on_digit = self._post(index, HeardKind.DTMF)
         elif isinstance(port, FxoPort):
             channel = PortChannel(f"FXO/{index}", port, echo_cancel=True)
             self.lines[index] = self.context.fxo_lines[index] = FxoLine(port, channel, self.context)
+            channel.on_caller_id = self._post(index, HeardKind.CALLER_ID)
+            channel.on_tone = self._post(index, HeardKind.TONE)
             channel.country_tones = self.context.country.tones
         else:
             return
         self.channels.append(channel)
+
+    def _post(self, index: int, kind: HeardKind) -> Callable[[Any], None]:
+        """What a receiver hears on port `index` in the PCM tick is queued with the port's
+        other events, so dialling, caller ID and line tones are handled outside the tick."""
+
+        def heard(value: Any) -> None:
+            self._events.put_nowait(Heard(index, kind, value))
+
+        return heard
 
     def _fxs_port(self, index: int) -> FxsPort | None:
         port = self.hat.ports.get(index) if self.hat is not None else None
@@ -260,18 +286,41 @@ class Engine:
             try:
                 self._dispatch(event)
             except Exception:
-                log.exception("port %d: handling %s failed", event.port, event.kind.value)
+                self._handling_failed(event)
 
-    def _dispatch(self, event: PortEvent) -> None:
-        detail = f" {event.digit}" if event.digit else ""
-        detail += f" ({event.detail})" if event.detail else ""
-        log.info("port %d: %s%s", event.port, event.kind.value, detail)
+    def _dispatch(self, event: PortEvent | Heard) -> None:
         line = self.lines.get(event.port)
-        handler = _HANDLERS.get((type(line), event.kind))
-        if handler is not None:
-            handler(line, event)
+        if isinstance(event, Heard):
+            if event.kind is not HeardKind.CALLER_ID:  # the line logs the caller itself
+                log.info("port %d: heard %s %s", event.port, event.kind.value, event.value)
+            heard = _HEARD.get((type(line), event.kind))
+            if heard is not None:
+                heard(line, event.value)
+        else:
+            detail = f" {event.digit}" if event.digit else ""
+            detail += f" ({event.detail})" if event.detail else ""
+            log.info("port %d: %s%s", event.port, event.kind.value, detail)
+            handler = _HANDLERS.get((type(line), event.kind))
+            if handler is not None:
+                handler(line, event)
         if line is not None:
             self._publish_line(line)
+
+    def _handling_failed(self, event: PortEvent | Heard) -> None:
+        """A failure handling one event ends the calls of that port, clearly, and leaves
+        the port (and every other) working for the next call."""
+        line = self.lines.get(event.port)
+        calls = [
+            call
+            for call in list(self.calls.calls)
+            if call.state is not CallState.ENDED
+            and line is not None
+            and (line is call.origin or line in call.parties or line in call.alerting)
+        ]
+        ids = ", ".join(call.id for call in calls) or "no call"
+        log.exception("port %d: handling %s failed (%s)", event.port, event.kind.value, ids)
+        for call in calls:
+            self.calls.abort(call, EndReason.INTERNAL_ERROR)
 
     def _record_call(self, record: CallRecord) -> None:
         task = aio.create_task(self.history.record(record))
@@ -291,4 +340,11 @@ _HANDLERS: dict[tuple[type, EventKind], Callable[[Any, PortEvent], None]] = {
     (FxoLine, EventKind.POLARITY): lambda line, _event: line.polarity_reversed(),
     (FxoLine, EventKind.LOOP_DROP): lambda line, _event: line.loop_dropped(),
     (FxoLine, EventKind.FAILED): lambda line, _event: line.port_failed(),
+}
+
+# What each thing heard on a port means to its line supervision.
+_HEARD: dict[tuple[type, HeardKind], Callable[[Any, Any], None]] = {
+    (FxsLine, HeardKind.DTMF): lambda line, digit: line.digit(digit),
+    (FxoLine, HeardKind.CALLER_ID): lambda line, caller_id: line.caller_id_received(caller_id),
+    (FxoLine, HeardKind.TONE): lambda line, name: line.tone_heard(name),
 }

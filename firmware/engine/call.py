@@ -16,6 +16,7 @@ import aio
 from firmware.engine.history import CallRecord, LegRecord
 from firmware.engine.media import AudioSource, Bridge, Channel
 from firmware.engine.timers import Timer
+from firmware.verbs import Direction, EndReason
 
 
 class Indication(Enum):
@@ -84,9 +85,9 @@ class Endpoint(Protocol):
 class Call:
     _ids = itertools.count(1)
 
-    def __init__(self, direction: str, caller: Party, dialled: str, origin: Endpoint) -> None:
+    def __init__(self, direction: Direction, caller: Party, dialled: str, origin: Endpoint) -> None:
         self.id = f"C{next(Call._ids):05d}-{int(aio.wall_time())}"
-        self.direction = direction  # internal / inbound / outbound
+        self.direction = direction
         self.caller = caller
         self.dialled = dialled
         self.parties: list[Endpoint] = [origin]
@@ -107,6 +108,9 @@ class Call:
         # in its scenario the call is (for the dashboard).
         self.routed = False
         self.step = ""
+        # What a routed call already came to when the caller is told so by a tone (busy,
+        # unavailable): hanging up then ends it that way, not as giving up.
+        self.outcome: EndReason | None = None
         now = aio.wall_time()
         self.record = CallRecord(
             call_id=self.id,
@@ -127,7 +131,7 @@ class Call:
         dialled number for the line carrying an outgoing call, else the extension."""
         if endpoint is self.origin:
             return self.caller.number
-        if self.direction == "outbound" and self.line_port is not None:
+        if self.direction is Direction.OUTBOUND and self.line_port is not None:
             return self.dialled
         return endpoint.party.number
 
@@ -138,7 +142,7 @@ class Call:
             return self.caller
         other = others[0]
         name = self.caller.name if other is self.origin else other.party.name
-        if self.direction == "outbound" and other is not self.origin:
+        if self.direction is Direction.OUTBOUND and other is not self.origin:
             name = ""
         return Party(self.number_of(other), name)
 
@@ -153,7 +157,7 @@ class Call:
         self.record.legs.append(leg)
         return leg
 
-    def _end_leg(self, endpoint: Endpoint, reason: str) -> None:
+    def _end_leg(self, endpoint: Endpoint, reason: EndReason) -> None:
         for leg in self.record.legs:
             if leg.channel == endpoint.name and leg.ended_at is None:
                 leg.ended_at = aio.wall_time()

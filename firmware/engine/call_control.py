@@ -37,6 +37,7 @@ from firmware.verbs import (
     PlayResult,
     RingAttempt,
 )
+from voice.faxtones import FaxToneDetector
 
 if TYPE_CHECKING:
     from firmware.engine.port_channel import PortChannel
@@ -45,10 +46,16 @@ log = logging.getLogger(__name__)
 
 
 class SystemHeldLine(Endpoint, Protocol):
-    """What call control needs of the endpoint an outside call came in on."""
+    """What call control needs of the endpoint a routed call came from: an exchange line
+    an outside call rang in on, or a phone that dialled."""
 
     @property
     def channel(self) -> PortChannel: ...
+
+    @property
+    def caller_on_line(self) -> bool:
+        """Whether the caller hears us already (the line answered, the phone off-hook)."""
+        ...
 
     async def answer_by_system(self) -> bool: ...
 
@@ -59,6 +66,10 @@ class Directory(Protocol):
     def endpoints_for_extension(self, extension: str) -> Sequence[Endpoint]: ...
 
     def port_of(self, endpoint: Endpoint) -> int | None: ...
+
+    def line_for_number(self, call: Call, number: str) -> Endpoint | None:
+        """A free exchange line to offer `call` to an outside number on, or None."""
+        ...
 
     def tone(self, name: str) -> AudioSource: ...
 
@@ -104,6 +115,10 @@ class RoutedCall:
     wakeup: _Wakeup = field(default_factory=_Wakeup)
     taps: list[MediaTap] = field(default_factory=list)
     voice: _TapVoice = field(default_factory=_TapVoice)
+    fax_listener: FaxToneDetector | None = None  # while routing listens for a calling fax
+    fax_heard: bool = False
+    # The line's own DTMF listener, given back once routing no longer hears the caller.
+    line_listener: tuple[Callable[[str], None] | None, Callable[[], bool]] | None = None
 
     @property
     def id(self) -> str:
@@ -144,10 +159,12 @@ class EngineCallControl:
         calls.on_change.append(self._call_changed)
 
     def adopt(self, call: Call, origin: SystemHeldLine) -> RoutedCall:
-        """Take a call opened for routing: its line's keys now reach `collect_digits`."""
+        """Take a call opened for routing: its line's keys now reach `collect_digits`,
+        until a person answers it or it ends (then the line's own listener is back)."""
         routed = RoutedCall(call, origin)
         self._routed[call] = routed
         channel = origin.channel
+        routed.line_listener = (channel.on_digit, channel.digits_wanted)
 
         def key_pressed(digit: str) -> None:  # runs in the PCM tick: append and wake only
             routed.keys.append(digit)
@@ -165,6 +182,16 @@ class EngineCallControl:
         for routed in list(self._routed.values()):
             if routed.taps:
                 self._run_taps(routed)
+            if routed.fax_listener is not None and routed.held_by_system:
+                self._listen_for_fax(routed)
+
+    def _listen_for_fax(self, routed: RoutedCall) -> None:
+        assert routed.fax_listener is not None
+        events = routed.fax_listener.feed(routed.origin.channel.input_frame)
+        if any(event.tone == "cng" and event.active for event in events):
+            routed.fax_listener = None
+            routed.fax_heard = True
+            routed.wakeup.notify()
 
     def _run_taps(self, routed: RoutedCall) -> None:
         call = routed.call
@@ -187,7 +214,7 @@ class EngineCallControl:
     # Verbs.
     async def answer(self, view: CallView) -> None:
         call = _own(view)
-        if call.is_over or call.origin.channel.port.seized:
+        if call.is_over or call.origin.caller_on_line:
             return
         await call.origin.answer_by_system()
 
@@ -212,7 +239,7 @@ class EngineCallControl:
                     return PlayResult(PlayOutcome.CALLER_GONE)
                 for index, key in enumerate(call.keys):
                     if key in interrupt_digits:
-                        del call.keys[: index + 1]
+                        del call.keys[index]  # keys typed ahead stay for collect_digits
                         return PlayResult(PlayOutcome.INTERRUPTED, key)
                 if source.finished:
                     return PlayResult(PlayOutcome.FINISHED)
@@ -227,6 +254,13 @@ class EngineCallControl:
         call = _own(view)
         if call.is_over:
             return PlayResult(PlayOutcome.CALLER_GONE)
+        call.call.outcome = _TONE_OUTCOMES.get(tone) or call.call.outcome
+        if not call.origin.caller_on_line:
+            # A line still ringing at the exchange would carry nothing: answer so the
+            # caller hears the tone, rather than ringing on into a dead line.
+            await call.origin.answer_by_system()
+            if call.is_over:
+                return PlayResult(PlayOutcome.CALLER_GONE)
         source = self.directory.tone(tone)
         self._play(call, source)
         deadline = aio.monotonic() + max_s
@@ -315,9 +349,16 @@ class EngineCallControl:
         busy = False
         for target in group:
             label = target.label or target.extension or target.external_number
-            endpoints = self._endpoints_for(target)
+            if target.external_number and not target.extension:
+                line = self.directory.line_for_number(call.call, target.external_number)
+                if line is None:  # every exchange line is in use
+                    busy = True
+                    attempts.append(RingAttempt(label, 0.0, OfferOutcome.BUSY))
+                    continue
+                endpoints: list[Endpoint] = [line]
+            else:
+                endpoints = self._endpoints_for(target)
             if not endpoints:
-                # Outside numbers are not dialled for routed calls yet: not reachable.
                 attempts.append(RingAttempt(label, 0.0, OfferOutcome.UNAVAILABLE))
                 continue
             offered = [e for e in endpoints if self.calls.offer_to(call.call, e)]
@@ -355,7 +396,7 @@ class EngineCallControl:
                         attempts.append(RingAttempt(_label(target), rang, OfferOutcome.NO_ANSWER))
                     elif rang >= min(target.answer_s, limit):
                         del pending[endpoint]
-                        self.calls.stop_offering(call.call, endpoint, "no_answer")
+                        self.calls.stop_offering(call.call, endpoint, EndReason.NO_ANSWER)
                         attempts.append(RingAttempt(_label(target), rang, OfferOutcome.NO_ANSWER))
                 if not pending:
                     return OfferOutcome.NO_ANSWER, ""
@@ -364,7 +405,7 @@ class EngineCallControl:
         except aio.CancelledError:
             rang = aio.monotonic() - started
             for endpoint, target in pending.items():
-                self.calls.stop_offering(call.call, endpoint, "cancelled")
+                self.calls.stop_offering(call.call, endpoint, EndReason.CANCELLED)
                 attempts.append(RingAttempt(_label(target), rang, OfferOutcome.CANCELLED))
             raise
 
@@ -386,6 +427,18 @@ class EngineCallControl:
         while not call.is_over:
             await call.wakeup.wait(None)
 
+    async def fax_tone(self, view: CallView) -> bool:
+        call = _own(view)
+        call.fax_listener = FaxToneDetector()
+        try:
+            while not call.fax_heard:
+                if not call.held_by_system:
+                    return False
+                await call.wakeup.wait(None)
+            return True
+        finally:
+            call.fax_listener = None
+
     def add_tap(self, view: CallView, tap: MediaTap) -> Callable[[], None]:
         call = _own(view)
         call.taps.append(tap)
@@ -401,8 +454,9 @@ class EngineCallControl:
 
     def note_step(self, view: CallView, operation: str, exit_name: str) -> None:
         call = _own(view)
-        call.call.step = operation
-        log.info("%s: %s → %s", call.id, operation, exit_name)
+        self.calls.step_reached(call.call, operation)
+        if exit_name:
+            log.info("%s: %s → %s", call.id, operation, exit_name)
 
     async def hang_up(self, view: CallView, reason: EndReason) -> None:
         call = _own(view)
@@ -410,9 +464,9 @@ class EngineCallControl:
         if inner.state is CallState.ENDED:
             return
         for target in list(inner.alerting):
-            self.calls.stop_offering(inner, target, str(reason))
+            self.calls.stop_offering(inner, target, reason)
         others = inner.others(call.origin)
-        self.calls.end(inner, str(reason), hung_up_by="system")
+        self.calls.end(inner, reason, hung_up_by="system")
         call.origin.released(inner)
         for party in others:
             party.released(inner)
@@ -430,7 +484,7 @@ class EngineCallControl:
     def _caller_waits(self, call: RoutedCall, hears: str) -> None:
         """What a caller on a line we answered hears while routing rings someone; on a line
         still ringing the exchange plays its own ringback."""
-        if not call.origin.channel.port.seized:
+        if not call.origin.caller_on_line:
             return
         if hears == "music":
             self._play(call, SampleSource(hold_music(), loop=True))
@@ -444,11 +498,17 @@ class EngineCallControl:
         if routed is None:
             return
         routed.wakeup.notify()
-        if call.state is not CallState.ALERTING:
+        if call.state is not CallState.ALERTING and routed.line_listener is not None:
+            # The caller talks to a person now, or is gone: the line listens for itself.
             channel = routed.origin.channel
-            channel.on_digit = None  # the caller talks to a person now, or is gone
+            channel.on_digit, channel.digits_wanted = routed.line_listener
+            routed.line_listener = None
         if call.state is CallState.ENDED:
             del self._routed[call]
+
+
+# A caller who hangs up on these tones ended a call that was busy, or reached nobody.
+_TONE_OUTCOMES = {"busy": EndReason.BUSY, "congestion": EndReason.UNAVAILABLE}
 
 
 def _own(view: CallView) -> RoutedCall:

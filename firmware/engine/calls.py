@@ -21,12 +21,13 @@ import logging
 from collections.abc import Callable, Iterable
 
 import aio
-from firmware.engine.call import Call, CallState, Endpoint, Indication, Party
+from firmware.engine.call import Call, CallState, Direction, Endpoint, Indication, Party
 from firmware.engine.history import CallRecord
 from firmware.engine.sources import SampleSource, hold_music
 from firmware.engine.timers import Timer
+from firmware.verbs import EndReason
 
-__all__ = ["Call", "CallManager", "CallState", "Endpoint", "Indication", "Party"]
+__all__ = ["Call", "CallManager", "CallState", "Direction", "Endpoint", "Indication", "Party"]
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +53,7 @@ class CallManager:
         dialled: str,
         targets: Iterable[Endpoint],
         *,
-        direction: str,
+        direction: Direction,
         line_port: int | None = None,
     ) -> Call:
         """Offer a new call from `origin` to every endpoint in `targets` at once.
@@ -61,7 +62,7 @@ class CallManager:
         it. With nobody to offer the call to at all, the caller hears congestion.
         """
         call = Call(direction, caller, dialled, origin)
-        call.line_port = line_port
+        call.line_port = call.record.line_port = line_port
         self.calls.append(call)
         log.info("%s: %s %s → %s", call.id, direction, caller.number, dialled)
         wanted = [target for target in dict.fromkeys(targets) if target is not origin]
@@ -70,16 +71,17 @@ class CallManager:
             if not self._share_a_call(origin, target) and target.offer(call):
                 call.alerting.append(target)
             else:
-                call._end_leg(target, "busy")
+                call._end_leg(target, EndReason.BUSY)
         if call.alerting:
             # Over an outside line the caller hears the exchange's own tones once dialled.
-            waiting = Indication.PROCEEDING if direction == "outbound" else Indication.RINGBACK
+            outbound = direction is Direction.OUTBOUND
+            waiting = Indication.PROCEEDING if outbound else Indication.RINGBACK
             origin.progress(call, waiting)
         elif wanted:
-            self.end(call, "busy", hung_up_by="system")
+            self.end(call, EndReason.BUSY, hung_up_by="system")
             origin.progress(call, Indication.BUSY)
         else:
-            self.end(call, "unavailable", hung_up_by="system")
+            self.end(call, EndReason.UNAVAILABLE, hung_up_by="system")
             origin.progress(call, Indication.CONGESTION)
         self._changed(call)
         return call
@@ -90,7 +92,7 @@ class CallManager:
         caller: Party,
         dialled: str,
         *,
-        direction: str,
+        direction: Direction,
         line_port: int | None = None,
     ) -> Call:
         """A call that routing will offer step by step: nobody alerts yet, and it does not
@@ -109,13 +111,23 @@ class CallManager:
             return False
         call._leg(target, "callee")
         if self._share_a_call(call.origin, target) or not target.offer(call):
-            call._end_leg(target, "busy")
+            call._end_leg(target, EndReason.BUSY)
             return False
         call.alerting.append(target)
         self._changed(call)
         return True
 
-    def stop_offering(self, call: Call, target: Endpoint, reason: str) -> None:
+    def started_at(self, call: Call, moment: float) -> None:
+        """`call` began earlier than it was opened (an inbound call at its first ring)."""
+        call.record.started_at = min(call.record.started_at, moment)
+        call.record.legs[0].started_at = call.record.started_at
+
+    def use_line(self, call: Call, line_port: int) -> None:
+        """`call` now goes out (or came in) on exchange line `line_port`."""
+        call.line_port = call.record.line_port = line_port
+        self._changed(call)
+
+    def stop_offering(self, call: Call, target: Endpoint, reason: EndReason) -> None:
         """`target` stops alerting for a routed call (its answer time is over)."""
         if target not in call.alerting:
             return
@@ -124,14 +136,19 @@ class CallManager:
         call._end_leg(target, reason)
         self._changed(call)
 
+    def step_reached(self, call: Call, step: str) -> None:
+        """Routing took `call` to `step` of its scenario (shown while the call lasts)."""
+        call.step = step
+        self._changed(call)
+
     def refuse(
         self,
         origin: Endpoint,
         caller: Party,
         dialled: str,
-        reason: str,
+        reason: EndReason,
         *,
-        direction: str = "internal",
+        direction: Direction = Direction.INTERNAL,
     ) -> Call:
         """Record a call that could not be placed (no such number, no free line)."""
         call = Call(direction, caller, dialled, origin)
@@ -146,7 +163,7 @@ class CallManager:
         for other in list(call.alerting):
             if other is not endpoint:
                 other.withdraw(call)
-                call._end_leg(other, "answered_elsewhere")
+                call._end_leg(other, EndReason.ANSWERED_ELSEWHERE)
         call.alerting.clear()
         if not any(leg.channel == endpoint.name for leg in call.record.legs):
             call._leg(endpoint, "pickup")
@@ -167,7 +184,7 @@ class CallManager:
         self,
         endpoint: Endpoint,
         call: Call,
-        reason: str,
+        reason: EndReason,
         indication: Indication = Indication.CONGESTION,
     ) -> None:
         """A target that accepted `call` cannot complete it (for example no dial tone)."""
@@ -198,37 +215,37 @@ class CallManager:
             return
         if endpoint in call.alerting:
             call.alerting.remove(endpoint)
-            call._end_leg(endpoint, "declined")
+            call._end_leg(endpoint, EndReason.DECLINED)
             if not call.alerting and call.state is CallState.ALERTING and not call.routed:
                 if call.transferring is not None:
-                    self._recall_transfer(call.transferring, "no_answer")
+                    self._recall_transfer(call.transferring, EndReason.NO_ANSWER)
                 else:
-                    self.end(call, "no_answer", hung_up_by="callee")
+                    self.end(call, EndReason.NO_ANSWER, hung_up_by="callee")
                     call.origin.released(call)
             self._changed(call)
             return
         if endpoint not in call.parties:
             return
         hung_up_by = call.role_of(endpoint)
-        call._end_leg(endpoint, "hung_up")
+        call._end_leg(endpoint, EndReason.HUNG_UP)
         call.parties.remove(endpoint)
         call.bridge.remove(endpoint.channel)
         if call.state is CallState.ALERTING:
             for target in list(call.alerting):
                 target.withdraw(call)
-                call._end_leg(target, "caller_gave_up")
+                call._end_leg(target, EndReason.CALLER_GAVE_UP)
             call.alerting.clear()
-            self.end(call, "caller_gave_up", hung_up_by=hung_up_by)
+            self.end(call, call.outcome or EndReason.CALLER_GAVE_UP, hung_up_by=hung_up_by)
         elif call.transfer_to is not None:
             if not call.parties:  # nobody left waiting for the transfer
-                self.end(call, "completed", hung_up_by=hung_up_by)
+                self.end(call, EndReason.COMPLETED, hung_up_by=hung_up_by)
         elif len(call.parties) <= 1:
-            self.end(call, "completed", hung_up_by=hung_up_by)
+            self.end(call, EndReason.COMPLETED, hung_up_by=hung_up_by)
             for party in list(call.parties):
                 party.released(call)
         self._changed(call)
 
-    def end(self, call: Call, reason: str, *, hung_up_by: str = "") -> None:
+    def end(self, call: Call, reason: EndReason, *, hung_up_by: str = "") -> None:
         if call.state is CallState.ENDED:
             return
         call.state = CallState.ENDED
@@ -251,7 +268,7 @@ class CallManager:
             call.transferring = None
         if consultation is not None:  # the parties waiting for a blind transfer are gone
             consultation.transferring = None
-            self._abandon(consultation, "caller_gave_up")
+            self._abandon(consultation, EndReason.CALLER_GAVE_UP)
 
     # Hold, transfer, conference.
     def hold(self, endpoint: Endpoint, call: Call) -> None:
@@ -274,12 +291,12 @@ class CallManager:
         Still ringing: a blind transfer, they wait on hold until it is answered.
         """
         role = held.role_of(endpoint)
-        held._end_leg(endpoint, "transferred")
-        consultation._end_leg(endpoint, "transferred")
+        held._end_leg(endpoint, EndReason.TRANSFERRED)
+        consultation._end_leg(endpoint, EndReason.TRANSFERRED)
         if consultation.state is CallState.CONNECTED:
             movers = held.others(endpoint)
             held.parties = [endpoint]
-            self.end(held, "transferred", hung_up_by=role)
+            self.end(held, EndReason.TRANSFERRED, hung_up_by=role)
             consultation.bridge.remove(endpoint.channel)
             position = consultation.parties.index(endpoint)
             consultation.parties[position : position + 1] = movers
@@ -291,7 +308,7 @@ class CallManager:
         held.transferred_by = endpoint
         held.transferrer_role = role
         consultation.transferring = held
-        held.recall_timer = Timer(lambda: self._recall_transfer(held, "no_answer"))
+        held.recall_timer = Timer(lambda: self._recall_transfer(held, EndReason.NO_ANSWER))
         held.recall_timer.start(TRANSFER_RECALL_S)
         log.info("%s: %s transfers it to %s (ringing)", held.id, endpoint.name, consultation.id)
         self._changed(held)
@@ -300,7 +317,7 @@ class CallManager:
         """Join the parties of `held` into `consultation`: everyone hears everyone."""
         movers = held.others(endpoint)
         held.parties = [endpoint]
-        self.end(held, "joined_conference", hung_up_by="")
+        self.end(held, EndReason.JOINED_CONFERENCE, hung_up_by="")
         consultation.parties.extend(movers)
         log.info("%s: %s joined %s into a conference", consultation.id, endpoint.name, held.id)
         self._welcome(consultation, movers, "conference")
@@ -330,14 +347,14 @@ class CallManager:
         transferrer = consultation.origin
         movers = list(held.parties)
         held.parties = []
-        self.end(held, "transferred", hung_up_by=held.transferrer_role)
+        self.end(held, EndReason.TRANSFERRED, hung_up_by=held.transferrer_role)
         consultation.parties.remove(transferrer)
         consultation.parties[0:0] = movers
         for mover in movers:
             consultation._leg(mover, "transfer")
         log.info("%s: transfer from %s answered", consultation.id, held.id)
 
-    def _recall_transfer(self, held: Call, reason: str) -> None:
+    def _recall_transfer(self, held: Call, reason: EndReason) -> None:
         """Nobody took a blind transfer: offer the held call back to the transferrer."""
         consultation = held.transfer_to
         if consultation is None or held.state is CallState.ENDED:
@@ -358,13 +375,23 @@ class CallManager:
         log.info("%s: transfer not answered (%s), back to %s", held.id, reason, transferrer.name)
         if not transferrer.offer(held):
             held.parties.remove(transferrer)
-            held._end_leg(transferrer, "busy")
-            self.end(held, "transfer_failed", hung_up_by="system")
+            held._end_leg(transferrer, EndReason.BUSY)
+            self.end(held, EndReason.TRANSFER_FAILED, hung_up_by="system")
             for party in list(held.parties):
                 party.released(held)
         self._changed(held)
 
-    def _abandon(self, call: Call, reason: str) -> None:
+    def abort(self, call: Call, reason: EndReason) -> None:
+        """End `call` at once for everyone in it (the system failed it): targets stop
+        ringing, parties are released."""
+        if call.state is CallState.ENDED:
+            return
+        origin_and_parties = list(dict.fromkeys([call.origin, *call.parties]))
+        self._abandon(call, reason)
+        for party in origin_and_parties:
+            party.released(call)
+
+    def _abandon(self, call: Call, reason: EndReason) -> None:
         """Stop offering a call that is still ringing and end it."""
         for target in list(call.alerting):
             target.withdraw(call)

@@ -3,24 +3,37 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import aio
 from aio import host
 from firmware.backup import BackupRefused, check_backup, create_backup, restore_data
-from firmware.config import ConfigError
+from firmware.config import Config, ConfigError, ConfigStore
 from firmware.config.templates import load_template, template_names
 from firmware.control.server import ControlServer, RequestError
 from firmware.greetings import GreetingRefused, add_greeting, delete_greeting, list_greetings
+from firmware.paths import DataPaths
 from firmware.storage.history_reader import HISTORY_LIMIT_MAX, read_calls
-
-if TYPE_CHECKING:
-    from firmware.engine.app import Engine
 
 BACKUPS_KEPT = 3
 
 
-def register(server: ControlServer, engine: Engine) -> None:
+class ControlledEngine(Protocol):
+    """What the control API needs of the engine (the engine module itself is not imported:
+    the composition root hands the engine over)."""
+
+    paths: DataPaths
+    store: ConfigStore
+
+    @property
+    def config(self) -> Config: ...
+
+    async def save_config(self, document: Config | str | dict[str, Any]) -> Config: ...
+
+    def status(self) -> dict[str, Any]: ...
+
+
+def register(server: ControlServer, engine: ControlledEngine) -> None:
     async def get_config(_request: dict[str, Any]) -> Any:
         return engine.config.model_dump(mode="json")
 
@@ -80,6 +93,9 @@ def register(server: ControlServer, engine: Engine) -> None:
             plan = await host.to_thread(check_backup, Path(path))
         except (BackupRefused, OSError) as error:
             raise RequestError("bad_backup", f"the backup was not restored: {error}") from None
+        except Exception as error:  # a damaged archive fails in gzip, tar or YAML alike
+            reason = f"the file is damaged ({type(error).__name__}: {error})"
+            raise RequestError("bad_backup", f"the backup was not restored: {reason}") from None
         await host.to_thread(restore_data, engine.paths, Path(path), plan)
         config = await engine.save_config(plan.config)
         return config.model_dump(mode="json")

@@ -20,6 +20,7 @@ class Action(Enum):
     PICKUP_DIRECTED = "pickup_directed"
     DND_ON = "dnd_on"
     DND_OFF = "dnd_off"
+    SERVICE = "service"  # a code routing serves (agent log-in/out, voicemail boxes)
 
 
 class Verdict(Enum):
@@ -33,7 +34,7 @@ class Verdict(Enum):
 class Match:
     verdict: Verdict
     action: Action | None = None
-    target: str = ""  # extension number or outside number
+    target: str = ""  # extension number, outside number, or the feature code dialled
 
 
 OUTSIDE_NUMBER_MAX_DIGITS = 20  # longer than any international number (E.164: 15)
@@ -55,9 +56,12 @@ class DialPlan:
         outbound_prefix: str,
         feature_codes: dict[str, str],
         emergency_numbers: Iterable[str] = (),
+        service_codes: Iterable[str] = (),
     ) -> DialPlan:
-        """From the config: feature_codes maps action names (as in Action) to codes."""
-        codes = {code: Action(name) for name, code in feature_codes.items()}
+        """From the config: feature_codes maps action names (as in Action) to codes;
+        service_codes are the codes routing serves."""
+        codes = dict.fromkeys(service_codes, Action.SERVICE)
+        codes.update({code: Action(name) for name, code in feature_codes.items()})
         directed = next(code for code, action in codes.items() if action is Action.PICKUP_DIRECTED)
         return cls(
             frozenset(extensions), outbound_prefix, codes, directed, frozenset(emergency_numbers)
@@ -104,7 +108,7 @@ class DialPlan:
         """The entry these digits are exactly, if any."""
         action = self.feature_codes.get(digits)
         if action is not None and action is not Action.PICKUP_DIRECTED:
-            return Match(Verdict.COMPLETE, action)
+            return Match(Verdict.COMPLETE, action, digits if action is Action.SERVICE else "")
         if digits in self.extensions:
             return Match(Verdict.COMPLETE, Action.EXTENSION, digits)
         code = self.directed_pickup_code

@@ -15,17 +15,17 @@ import logging
 from typing import TYPE_CHECKING
 
 import aio
-from drivers.fxo import FxoSeizeError
 from drivers.ports import Health
 from firmware.config.schema import FxoPortConfig
 from firmware.engine.calls import Call, CallState, Indication, Party
 from firmware.engine.fxo_mode import FxoMode
 from firmware.engine.fxo_outbound import OutgoingCalls
 from firmware.engine.timers import Timer
+from firmware.verbs import EndReason
 
 if TYPE_CHECKING:
     from drivers.fxo import FxoPort
-    from firmware.engine.context import EngineContext
+    from firmware.engine.line_services import LineServices
     from firmware.engine.port_channel import PortChannel
     from voice.callerid import CallerId
 
@@ -48,7 +48,7 @@ __all__ = ["FxoLine", "FxoMode"]
 class FxoLine(OutgoingCalls):
     """The endpoint of one FXO port (its outgoing half is in fxo_outbound)."""
 
-    def __init__(self, port: FxoPort, channel: PortChannel, context: EngineContext) -> None:
+    def __init__(self, port: FxoPort, channel: PortChannel, context: LineServices) -> None:
         self.port = port
         self.channel = channel
         self.context = context
@@ -70,8 +70,8 @@ class FxoLine(OutgoingCalls):
         self._refused = Timer(self._release)
         self._guard = Timer(self._guard_over)
         self._work: aio.Task[None] | None = None
-        channel.on_caller_id = self._caller_id_received
-        channel.on_tone = self._tone_heard
+        channel.on_caller_id = self.caller_id_received
+        channel.on_tone = self.tone_heard
 
     @property
     def settings(self) -> FxoPortConfig | None:
@@ -147,17 +147,17 @@ class FxoLine(OutgoingCalls):
             # Still waiting for loop current after going off-hook: the seizure failed.
             log.error("%s: no loop current after seizing the line (%s)", self.name, how)
             if call.origin is self:
-                self._fail_call("seize_failed")
+                self._fail_call(EndReason.SEIZE_FAILED)
             else:
                 self._release()
-                self._give_up_outbound(call, "seize_failed")
+                self._give_up_outbound(call, EndReason.SEIZE_FAILED)
             return
         log.info("%s: far end hung up (%s)", self.name, how)
         self._release()
         if call is None:
             return
         if call.state is CallState.ALERTING and self in call.alerting:
-            self._give_up_outbound(call, f"far_end_{how}")  # the line failed while dialling
+            self._give_up_outbound(call, EndReason.LINE_FAILED)  # gone while dialling
         else:
             self.context.calls.hang_up(self, call)
 
@@ -191,9 +191,9 @@ class FxoLine(OutgoingCalls):
         log.error("%s: out of service: %s", self.name, self.port.reason)
         if call is not None and call.state is CallState.ALERTING and call.origin is not self:
             self._release()
-            self._give_up_outbound(call, "line_failed")
+            self._give_up_outbound(call, EndReason.LINE_FAILED)
         elif call is not None:
-            self._fail_call("line_failed")
+            self._fail_call(EndReason.LINE_FAILED)
         else:
             self._release()
 
@@ -244,7 +244,7 @@ class FxoLine(OutgoingCalls):
         longest_pause_s = max(cadence[1::2], default=0) / 1000
         return max(RING_GONE_MIN_S, longest_pause_s * RING_GONE_CADENCE_FACTOR + RING_GONE_MARGIN_S)
 
-    def _caller_id_received(self, caller_id: CallerId) -> None:
+    def caller_id_received(self, caller_id: CallerId) -> None:
         log.info("%s: caller ID %s %s", self.name, caller_id.number or "-", caller_id.name or "")
         if self.mode in (FxoMode.IDLE, FxoMode.RELEASING):
             self._keep_caller_id(caller_id)  # before the first ring
@@ -289,6 +289,10 @@ class FxoLine(OutgoingCalls):
         ):
             self._work = aio.create_task(self._seize_for_inbound(ringback=True))
 
+    @property
+    def caller_on_line(self) -> bool:
+        return self.port.seized
+
     async def answer_by_system(self) -> bool:
         """Go off-hook for the caller (routing answers to play a greeting); True once the
         line is seized. A line that cannot be seized ends the call."""
@@ -304,12 +308,9 @@ class FxoLine(OutgoingCalls):
 
     async def _seize_for_inbound(self, *, ringback: bool = False) -> None:
         try:
-            try:
-                await self.port.seize()
-            except FxoSeizeError as error:
-                log.error("%s: cannot answer the line: %s", self.name, error)
+            if not await self._seize("answer the line"):
                 self._work = None
-                self._fail_call("seize_failed")
+                self._fail_call(EndReason.SEIZE_FAILED)
                 return
             self._ring_gone.cancel()
             call = self.call
@@ -322,7 +323,7 @@ class FxoLine(OutgoingCalls):
     def _nobody_answered(self) -> None:
         if self.call is not None and self.call.state is CallState.ALERTING:
             log.info("%s: nobody answered in %.0f s: releasing the line", self.name, NO_ANSWER_S)
-            self._fail_call("no_answer")
+            self._fail_call(EndReason.NO_ANSWER)
 
     def _ringing_stopped_for_good(self) -> None:
         if self.mode is FxoMode.RINGING and not self.port.seized:
@@ -334,7 +335,7 @@ class FxoLine(OutgoingCalls):
                 self.context.calls.hang_up(self, call)
 
     # What the line says: tones, and a ring as we seize it.
-    def _tone_heard(self, name: str) -> None:
+    def tone_heard(self, name: str) -> None:
         settings = self.settings
         busy_tone = settings is None or settings.disconnect.busy_tone
         if name == "dial" and self.mode is FxoMode.SEIZING and self._dial_tone_wait.running:
@@ -367,7 +368,7 @@ class FxoLine(OutgoingCalls):
         self._last_ring_at = aio.monotonic()
         self._set_mode(FxoMode.RINGING)
         if call is not None:
-            self._give_up_outbound(call, "glare")
+            self._give_up_outbound(call, EndReason.GLARE)
         self._offer_inbound()
         held = self.call
         if self.port.seized and held is not None and held.state is CallState.ALERTING:
@@ -375,7 +376,7 @@ class FxoLine(OutgoingCalls):
             self._no_answer.start(NO_ANSWER_S)
 
     # Ending.
-    def _fail_call(self, reason: str) -> None:
+    def _fail_call(self, reason: EndReason) -> None:
         """End our call for a reason of the line's own (it cannot be seized, no answer)."""
         call = self.call
         self._release()

@@ -12,14 +12,15 @@ from typing import TYPE_CHECKING, cast
 
 import aio
 from drivers.fxo import FxoSeizeError
+from firmware.engine.call import Endpoint
 from firmware.engine.calls import Call, CallState, Indication
 from firmware.engine.fxo_mode import FxoMode
 from firmware.engine.sources import SampleSource
+from firmware.verbs import EndReason
 
 if TYPE_CHECKING:
     from drivers.fxo import FxoPort
-    from firmware.engine.context import EngineContext
-    from firmware.engine.fxo_line import FxoLine
+    from firmware.engine.line_services import LineServices
     from firmware.engine.port_channel import PortChannel
     from firmware.engine.timers import Timer
 
@@ -35,15 +36,15 @@ class OutgoingCalls(ABC):
     name: str
     port: FxoPort
     channel: PortChannel
-    context: EngineContext
+    context: LineServices
     mode: FxoMode
     call: Call | None
     _work: aio.Task[None] | None
     _dial_tone_wait: Timer
 
     @property
-    def _line(self) -> FxoLine:
-        return cast("FxoLine", self)
+    def _line(self) -> Endpoint:
+        return cast("Endpoint", self)
 
     @abstractmethod
     def available_for_outbound(self) -> bool:
@@ -69,15 +70,22 @@ class OutgoingCalls(ABC):
         self._work = aio.create_task(self._seize_and_dial(call))
         return True
 
+    async def _seize(self, purpose: str) -> bool:
+        """Take the line off-hook (inbound and outbound alike); False, logged, when the
+        chip cannot. The caller decides what a failed seizure means for its call."""
+        try:
+            await self.port.seize()
+        except FxoSeizeError as error:
+            log.error("%s: cannot %s: %s", self.name, purpose, error)
+            return False
+        return True
+
     async def _seize_and_dial(self, call: Call) -> None:
         try:
-            try:
-                await self.port.seize()
-            except FxoSeizeError as error:
-                log.error("%s: cannot seize the line: %s", self.name, error)
+            if not await self._seize("seize the line"):
                 self._work = None
                 self._release()
-                self._give_up_outbound(call, "seize_failed")
+                self._give_up_outbound(call, EndReason.SEIZE_FAILED)
                 return
             if self.call is not call or self.mode is not FxoMode.SEIZING:
                 return
@@ -93,8 +101,9 @@ class OutgoingCalls(ABC):
         if call is None:
             return
         self._set_mode(FxoMode.DIALING)
-        samples = self.context.dtmf_samples(call.dialled)
-        log.info("%s: dialling %s", self.name, call.dialled)
+        number = self.context.number_to_dial(call)
+        samples = self.context.dtmf_samples(number)
+        log.info("%s: dialling %s", self.name, number)
 
         def dialled() -> None:
             if self.call is call and self.mode is FxoMode.DIALING:
@@ -108,9 +117,9 @@ class OutgoingCalls(ABC):
         if self.mode is FxoMode.SEIZING and call is not None:
             log.warning("%s: no dial tone from the exchange", self.name)
             self._release()
-            self._give_up_outbound(call, "no_dial_tone")
+            self._give_up_outbound(call, EndReason.NO_DIAL_TONE)
 
-    def _give_up_outbound(self, call: Call, reason: str) -> None:
+    def _give_up_outbound(self, call: Call, reason: EndReason) -> None:
         """This line cannot carry `call`: another free line takes it, else congestion."""
         if call.state is not CallState.ALERTING:
             return

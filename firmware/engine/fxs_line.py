@@ -16,6 +16,7 @@ still held when the phone hangs up rings it back.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from enum import Enum
 from typing import TYPE_CHECKING
 
@@ -25,10 +26,11 @@ from firmware.engine.calls import Call, CallState, Indication, Party
 from firmware.engine.dialplan import Action, Verdict
 from firmware.engine.sources import SampleSource, prompt
 from firmware.engine.timers import Timer
+from firmware.verbs import EndReason
 
 if TYPE_CHECKING:
     from drivers.fxs import FxsPort
-    from firmware.engine.context import EngineContext
+    from firmware.engine.line_services import LineServices
     from firmware.engine.port_channel import PortChannel
 
 log = logging.getLogger(__name__)
@@ -50,7 +52,7 @@ class FxsMode(Enum):
 class FxsLine:
     """The endpoint of one FXS port."""
 
-    def __init__(self, port: FxsPort, channel: PortChannel, context: EngineContext) -> None:
+    def __init__(self, port: FxsPort, channel: PortChannel, context: LineServices) -> None:
         self.port = port
         self.channel = channel
         self.context = context
@@ -172,8 +174,16 @@ class FxsLine:
             self._start_dialing()  # a fresh dial tone
 
     def digit(self, digit: str) -> None:
-        """A pulse-dialled digit from the port."""
+        """A digit dialled on the phone (pulses from the hook switch, or DTMF heard)."""
         self._digit(digit)
+
+    # A routed call the phone placed: the caller is on the line from the first moment.
+    @property
+    def caller_on_line(self) -> bool:
+        return True
+
+    async def answer_by_system(self) -> bool:
+        return True
 
     # Endpoint interface, called by call control.
     def offer(self, call: Call) -> bool:
@@ -309,7 +319,9 @@ class FxsLine:
         self._set_mode(FxsMode.CALLING)
         if match.verdict is Verdict.INVALID or match.action is None:
             log.info("%s: %s is not a valid number", self.name, dialled)
-            self.active = self.context.calls.refuse(self, self.party, dialled, "invalid_number")
+            self.active = self.context.calls.refuse(
+                self, self.party, dialled, EndReason.INVALID_NUMBER
+            )
             self.progress(self.active, Indication.INVALID_NUMBER)
             return
         self._placing = True
@@ -319,25 +331,35 @@ class FxsLine:
             self._placing = False
 
     def _act(self, action: Action, target: str) -> None:
-        context = self.context
-        if action is Action.EXTENSION:
-            self.active = context.call_extension(self, target)
-        elif action is Action.OUTBOUND:
-            self.active = context.call_outside(self, target)
-        elif action in (Action.PICKUP_GROUP, Action.PICKUP_DIRECTED):
-            call = context.find_pickup(self, target if action is Action.PICKUP_DIRECTED else None)
-            if call is None:
-                log.info("%s: nothing to pick up", self.name)
-                self._play_and_wait("congestion")
-            else:
-                context.calls.answer(call, self)
+        ACTIONS[action](self, target)  # every action has its entry: no catch-all branch
+
+    def _call_extension(self, extension: str) -> None:
+        self.active = self.context.call_extension(self, extension)
+
+    def _call_outside(self, number: str) -> None:
+        self.active = self.context.call_outside(self, number)
+
+    def _use_service(self, code: str) -> None:
+        self.active = self.context.call_service(self, code)
+        if self.active.state is CallState.ENDED:  # nothing serves it here
+            self.progress(self.active, Indication.INVALID_NUMBER)
+
+    def _pick_up(self, extension: str) -> None:
+        """Pick up a call ringing `extension`, or ("") any phone of the pickup group."""
+        call = self.context.find_pickup(self, extension or None)
+        if call is None:
+            log.info("%s: nothing to pick up", self.name)
+            self._play_and_wait("congestion")
         else:
-            employee = context.employee_for_port(self.port.index)
-            if employee is None:
-                self._play_and_wait("congestion")
-            else:
-                context.set_dnd(employee.extension, action is Action.DND_ON)
-                self._play_and_wait("confirmation")
+            self.context.calls.answer(call, self)
+
+    def _set_dnd(self, on: bool) -> None:
+        employee = self.context.employee_for_port(self.port.index)
+        if employee is None:
+            self._play_and_wait("congestion")
+        else:
+            self.context.set_dnd(employee.extension, on)
+            self._play_and_wait("confirmation")
 
     def _take_back(self, call: Call) -> bool:
         """A call we held comes back (a transfer nobody answered)."""
@@ -428,3 +450,15 @@ class FxsLine:
 
     def _changed(self) -> None:
         self.context.endpoint_changed(self)
+
+
+# What each dial-plan action does on a phone; a new action needs its entry here.
+ACTIONS: dict[Action, Callable[[FxsLine, str], None]] = {
+    Action.EXTENSION: FxsLine._call_extension,
+    Action.OUTBOUND: FxsLine._call_outside,
+    Action.PICKUP_GROUP: lambda line, _target: line._pick_up(""),
+    Action.PICKUP_DIRECTED: FxsLine._pick_up,
+    Action.DND_ON: lambda line, _target: line._set_dnd(True),
+    Action.DND_OFF: lambda line, _target: line._set_dnd(False),
+    Action.SERVICE: FxsLine._use_service,
+}

@@ -20,7 +20,7 @@ from firmware.engine.media import FRAME_SAMPLES, SILENCE, Channel
 from voice import g711
 from voice.callerid import CallerId, CallerIdReceiver
 from voice.dtmf import DtmfReceiver
-from voice.echo import EchoCanceller
+from voice.echo import EchoCanceller, EchoStats
 from voice.level import level_dbm0
 from voice.tones.detector import CallProgressDetector
 
@@ -57,6 +57,7 @@ class PortChannel(Channel):
         self._dtmf_running = False
         self._line_side = echo_cancel
         self._echo = EchoCanceller() if echo_cancel else None
+        self.last_echo: EchoStats | None = None  # the last call's figures, for status
         self._sent: deque[np.ndarray] = deque([SILENCE] * ECHO_BULK_DELAY_FRAMES)
         self._caller_id = CallerIdReceiver() if echo_cancel else None
         self._tones: CallProgressDetector | None = None
@@ -123,6 +124,7 @@ class PortChannel(Channel):
             if seized:
                 frame = self._echo.process(far_end, frame)
             else:
+                self._report_echo(self._echo)
                 self._echo.reset()
         if self._caller_id is not None and not seized and self._worth_decoding(frame):
             for result in self._caller_id.feed(frame):
@@ -135,6 +137,20 @@ class PortChannel(Channel):
                 if event.detected and self.on_tone is not None:
                     self.on_tone(event.tone)
         return frame
+
+    def _report_echo(self, canceller: EchoCanceller) -> None:
+        """At the end of a call, log the line's echo return loss and what the canceller took
+        off it, once it had measured them (technicians spot a badly matched line by them)."""
+        if not canceller.converged:
+            return
+        stats = canceller.stats
+        self.last_echo = stats
+        log.info(
+            "%s: call ended; echo return loss %.1f dB, echo canceller removed %.1f dB",
+            self.name,
+            stats.erl_db,
+            stats.converged_erle_db,
+        )
 
     def _worth_decoding(self, frame: np.ndarray) -> bool:
         """Caller ID is decoded from the first loud frame until the line is quiet again."""

@@ -10,17 +10,26 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from typing import Any
 
 import aio
 from aio import host
 from drivers.factory import default_choice, make_factory
 from drivers.hal.factory import HalFactory
 from drivers.hat import HatError
+from drivers.sim.rig import SimulatedRig
 from firmware.config import ConfigError, ConfigStore
+from firmware.control.server import RequestError
+from firmware.countries import load_country
+from firmware.engine import call_centre_control, control_api
 from firmware.engine.app import Engine
+from firmware.engine.recent_log import RECENT_LOG
 from firmware.engine.sim_control import register_sim_control
+from firmware.engine.sim_rig_control import register_rig_control
+from firmware.mail import control as mail_control
 from firmware.paths import DataPaths
 from firmware.storage.errors import StorageError
+from firmware.voicemail import control as voicemail_control
 
 log = logging.getLogger(__name__)
 
@@ -32,24 +41,53 @@ def run_engine_process(paths: DataPaths, *, hal: str | None = None, fast: bool =
     if fast and choice != "sim":
         log.error("engine: --fast runs only on the simulated hat")
         return 2
+    RECENT_LOG.attach()
     try:
         return host.run(_serve(paths, choice), virtual=fast)
     except KeyboardInterrupt:
         return 0
+    finally:
+        RECENT_LOG.detach()
+
+
+async def open_control(engine: Engine, rig: SimulatedRig | None) -> None:
+    """Register every control request (the engine's, mail's, and on the simulated hat the
+    world's) and start answering them: the composition root's job, not the engine's."""
+    control_api.register(engine.control, engine)
+    mail_control.register(
+        engine.control, engine.messaging.outbox, lambda: engine.config.system.name
+    )
+    voicemail_control.register(engine.control, engine.messaging)
+    call_centre_control.register(engine.control, engine.router, lambda: engine.config)
+    engine.control.handle("log_tail", _log_tail)
+    if rig is not None:
+        register_sim_control(engine.control, rig)
+        register_rig_control(engine.control, rig)
+    await engine.control.start()
+
+
+LOG_TAIL_MAX = 1000
+
+
+async def _log_tail(request: dict[str, Any]) -> Any:
+    count, level = request.get("count", 200), request.get("level", "INFO")
+    if not isinstance(count, int) or not 1 <= count <= LOG_TAIL_MAX:
+        raise RequestError("bad_request", f"count must be 1 to {LOG_TAIL_MAX}")
+    if level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+        raise RequestError("bad_request", "level is one of INFO, WARNING, ERROR")
+    return RECENT_LOG.tail(count, level)
 
 
 async def _serve(paths: DataPaths, choice: str) -> int:
     rig = None
     factory: HalFactory
     if choice == "sim":
-        from firmware.simulator import SimulatedRig
-
         try:
             country = ConfigStore(paths.config_dir).load(fall_back=True).system.country
         except ConfigError as error:
             log.error("engine: no usable configuration in %s:\n%s", paths.config_dir, error)
             return 1
-        rig = SimulatedRig(country)
+        rig = SimulatedRig(load_country(country).tones)
         factory = rig.hat.factory
         log.info("engine: running on the simulated reference hat")
     else:
@@ -64,8 +102,7 @@ async def _serve(paths: DataPaths, choice: str) -> int:
     except (HatError, ConfigError, StorageError) as error:
         log.error("engine: cannot start: %s", error)
         return 1
-    if rig is not None:
-        register_sim_control(engine.control, rig)
+    await open_control(engine, rig)
     await stop.wait()
     await engine.stop()
     return 0

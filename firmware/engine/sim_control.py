@@ -16,10 +16,10 @@ import aio
 from firmware.control.server import ControlServer, RequestError
 
 if TYPE_CHECKING:
-    from firmware.simulator import SimulatedRig
+    from drivers.sim.rig import SimulatedRig
 
 PHONE_ACTIONS = ("off_hook", "on_hook", "flash", "dial", "dial_pulse", "say", "silence")
-LINE_ACTIONS = ("ring", "hang_up", "answer")
+LINE_ACTIONS = ("ring", "hang_up", "answer", "press")
 MAX_SPOKEN_BYTES = 10 * 8000 * 2
 
 
@@ -77,6 +77,11 @@ def register_sim_control(server: ControlServer, rig: SimulatedRig) -> None:
             line.hang_up(str(request.get("method", "loop")))
         elif action == "answer":
             line.answer()
+        elif action == "press":
+            keys = str(request.get("digits", ""))
+            if not keys or any(key not in "0123456789*#ABCD" for key in keys):
+                raise RequestError("bad_request", "press needs digits: 0-9, *, # or A-D")
+            spawn(line.press(keys))
         else:
             raise RequestError("bad_request", f"action must be one of {', '.join(LINE_ACTIONS)}")
         return {"port": request["port"], "digits_received": line.digits_received()}

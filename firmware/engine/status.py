@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from drivers.ports import Health, PortStatus
+from firmware.engine.call import Call, CallState
 
 if TYPE_CHECKING:
     from firmware.engine.context import EngineContext
@@ -53,4 +54,27 @@ def port_row(
     )
     if settings is not None and not settings.enabled:
         row["state"] = "disabled"
+    echo = line.channel.last_echo
+    if echo is not None:
+        row["echo"] = {"erl_db": round(echo.erl_db, 1), "erle_db": round(echo.converged_erle_db, 1)}
     return row
+
+
+def call_rows(calls: list[Call]) -> list[dict[str, Any]]:
+    """Calls in progress for the dashboard: who calls whom, in which state and scenario step."""
+    return [
+        {
+            "id": call.id,
+            "direction": call.direction,
+            "from": call.caller.number,
+            "from_name": call.caller.name,
+            "to": call.dialled,
+            "state": call.state.value,
+            "step": call.step,
+            "parties": [party.name for party in call.parties],
+            "ringing": [endpoint.name for endpoint in call.alerting],
+            "since": call.record.started_at,
+        }
+        for call in calls
+        if call.state is not CallState.ENDED
+    ]

@@ -119,6 +119,21 @@ class AgentBoard:
             await self._record_session(extension, logged_in)
         self.changed.notify()
 
+    def presence(self, extension: str) -> str:
+        """What a supervisor sees: talking, ringing, wrap_up, busy or free (logged in or
+        not is told apart by the caller)."""
+        state = self.agent(extension)
+        now = aio.monotonic()
+        if state.calls:
+            return "talking"
+        if state.rung_for:
+            return "ringing"
+        if state.resting_until > now:
+            return "wrap_up"
+        if state.busy_until > now:
+            return "busy"
+        return "free"
+
     def keep(self, task: aio.Task[Any]) -> None:
         """Hold on to a task that outlives the walk (a conversation being watched)."""
         self._timers.add(task)

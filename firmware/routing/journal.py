@@ -55,6 +55,18 @@ class Attribution:
 
 
 @dataclass
+class FaxRecord:
+    at: float
+    remote_ident: str
+    pages: int
+    modem: str
+    bit_rate: int
+    duration_s: float
+    result: str
+    mailed: bool
+
+
+@dataclass
 class CallJournal:
     """Everything routing learnt about one call."""
 
@@ -63,6 +75,7 @@ class CallJournal:
     attempts: list[Attempt] = field(default_factory=list)
     missed: list[MissedCall] = field(default_factory=list)
     attribution: Attribution | None = None
+    faxes: list[FaxRecord] = field(default_factory=list)
 
 
 class Journal:
@@ -123,6 +136,15 @@ class Journal:
                     for m in journal.missed
                 ],
             )
+            connection.executemany(
+                "INSERT INTO faxes (call_id, at, remote_ident, pages, modem, bit_rate,"
+                " duration_s, result, mailed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (call_id, f.at, f.remote_ident, f.pages, f.modem, f.bit_rate,
+                     f.duration_s, f.result, int(f.mailed))
+                    for f in journal.faxes
+                ],
+            )  # fmt: skip
             if journal.attribution is not None:
                 a = journal.attribution
                 connection.execute(

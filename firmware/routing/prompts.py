@@ -13,7 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-SAMPLE_RATE = 8000
+from drivers.frames import SAMPLE_RATE_HZ as SAMPLE_RATE
+
 FALLBACK_LANGUAGE = "en"
 
 

@@ -12,7 +12,8 @@ the service level (answered within N seconds).
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
 from pathlib import Path
 
 from firmware.storage.migrations import migrate
@@ -104,6 +105,25 @@ FROM missed_calls WHERE at >= :since AND at < :until ORDER BY at
 """
 
 
+LOAD_QUERY = """
+SELECT subject, call_id, MIN(at) AS at FROM call_steps
+WHERE kind = 'call_centre' AND subject != '' AND at >= :since AND at < :until
+GROUP BY subject, call_id
+"""
+
+
+@dataclass
+class Load:
+    """Calls that reached a call centre, by local hour of day and by weekday (Monday first)."""
+
+    by_hour: list[int] = field(default_factory=lambda: [0] * 24)
+    by_weekday: list[int] = field(default_factory=lambda: [0] * 7)
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_hour)
+
+
 @dataclass(frozen=True)
 class Table:
     columns: list[str]
@@ -176,6 +196,24 @@ def missed_calls(
     connection: sqlite3.Connection, *, since: float = 0.0, until: float = float("inf")
 ) -> Table:
     return _table(connection.execute(MISSED_QUERY, {"since": since, "until": until}))
+
+
+def call_centre_load(
+    connection: sqlite3.Connection,
+    *,
+    timezone: tzinfo,
+    since: float = 0.0,
+    until: float = float("inf"),
+) -> dict[str, Load]:
+    """Per call centre, how many calls reached it in each hour of the day and on each
+    weekday, in the office's time zone."""
+    loads: dict[str, Load] = {}
+    for subject, _call_id, at in connection.execute(LOAD_QUERY, {"since": since, "until": until}):
+        local = datetime.fromtimestamp(at, timezone)
+        load = loads.setdefault(subject, Load())
+        load.by_hour[local.hour] += 1
+        load.by_weekday[local.weekday()] += 1
+    return dict(sorted(loads.items()))
 
 
 def _table(cursor: sqlite3.Cursor) -> Table:

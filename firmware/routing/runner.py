@@ -8,14 +8,15 @@ safe default: a call always ends with a person, voicemail or a clear announcemen
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
 import aio
 from aio import host
-from firmware.config.routing import Menu, OperationConfig
+from firmware.config.routing import FaxReception, Menu, OperationConfig
 from firmware.config.schema import Config
 from firmware.routing import inbound
 from firmware.routing.agents import AgentBoard
@@ -38,6 +39,7 @@ from firmware.routing.operations import (
 )
 from firmware.routing.plan import RoutingPlan
 from firmware.routing.prompts import PromptLibrary
+from firmware.routing.recording import recording_owner
 from firmware.routing.ringing import ring_employee
 from firmware.routing.walk import (
     ANSWERED,
@@ -46,7 +48,10 @@ from firmware.routing.walk import (
     FINAL_EXITS,
     FINISHED,
     JUMP,
+    Caller,
+    CallRecorder,
     Services,
+    VoicemailDesk,
     Walk,
 )
 from firmware.verbs import CallControl, CallView, EndReason
@@ -91,6 +96,8 @@ class RoutingRunner:
         journal: Journal | None = None,
         history: PartnerHistory | None = None,
         agents: AgentBoard | None = None,
+        voicemail: VoicemailDesk | None = None,
+        recordings: CallRecorder | None = None,
     ) -> None:
         self.journal = journal or Journal(None)
         self.agents = agents or AgentBoard(
@@ -101,20 +108,30 @@ class RoutingRunner:
             prompts=prompts or PromptLibrary(),
             agents=self.agents,
             managers=ManagerFinder(history),
+            voicemail=voicemail,
+            recordings=recordings,
         )
         self.plan = RoutingPlan.from_config(config)
 
     @classmethod
     def for_data_directory(
-        cls, control: CallControl, config: Config, history_db: Path, greetings: Path
+        cls,
+        control: CallControl,
+        config: Config,
+        history_db: Path,
+        greetings: Path,
+        *,
+        voicemail: VoicemailDesk | None = None,
     ) -> RoutingRunner:
-        """The runner as the engine composes it: history and greetings under the data dir."""
+        """The runner as the engine composes it: history and greetings under the data dir,
+        messages into the voicemail boxes."""
         return cls(
             control,
             config,
             prompts=PromptLibrary(greetings),
             journal=Journal(history_db),
             history=CallHistory(history_db),
+            voicemail=voicemail,
         )
 
     def apply(self, config: Config) -> None:
@@ -124,13 +141,15 @@ class RoutingRunner:
     async def handle_inbound(self, call: CallView) -> None:
         """Route an outside call from the moment it rings in until routing's work is done."""
         walk = self._walk(call, self.plan.language)
-        await self._guarded(walk, self._inbound(walk))
+        if await self._guarded(walk, self._inbound(walk)) == ANSWERED:
+            await self._record_if_asked(walk)
 
     async def handle_direct(self, call: CallView, extension: str) -> None:
         """A call dialled to an extension (internal, or an outside caller put through):
         ring it, then the employee's forwarding rules."""
         walk = self._walk(call, self.plan.employee_language(extension))
-        await self._guarded(walk, self._direct(walk, extension))
+        if await self._guarded(walk, self._direct(walk, extension)) == ANSWERED:
+            await self._record_if_asked(walk)
 
     def is_agent_code(self, dialled: str) -> bool:
         codes = self.plan.config.routing.agent_codes
@@ -147,24 +166,54 @@ class RoutingRunner:
         prompt = "agent_logged_in" if logged_in else "agent_logged_out"
         await walk.end(prompt, EndReason.COMPLETED)
 
+    def is_voicemail_code(self, dialled: str) -> bool:
+        codes = self.plan.config.voicemail.codes
+        return self.services.voicemail is not None and dialled in (codes.own_box, codes.any_box)
+
+    async def handle_voicemail_code(self, call: CallView, extension: str, dialled: str) -> None:
+        """An extension dialled a voicemail code: its own box (no PIN from its own phone
+        unless configured) or, with the other code, any box by number and PIN."""
+        walk = self._walk(call, self.plan.employee_language(extension))
+        await self._guarded(walk, self._voicemail_by_phone(walk, extension, dialled))
+
+    async def _voicemail_by_phone(self, walk: Walk, extension: str, dialled: str) -> str:
+        desk = self.services.voicemail
+        if desk is None:
+            return await walk.end("number_does_not_exist", EndReason.INVALID_NUMBER)
+        box_id: str | None = None
+        if dialled == self.plan.config.voicemail.codes.own_box:
+            box_id = desk.own_box(extension)
+            if box_id is None:
+                return await walk.end("voicemail_no_box", EndReason.INVALID_NUMBER)
+        walk.note("", "voicemail_by_phone", "entered", box_id or "")
+        ending = await desk.by_phone(
+            walk.control, walk.services.prompts, walk.call, box_id=box_id, from_extension=extension
+        )
+        log.info("call %s: voicemail by phone from %s ended: %s", walk.call.id, extension, ending)
+        return FINISHED
+
     async def run_scenario(self, call: CallView, scenario_id: str) -> None:
         """An operator sends a call they are in into a scenario ("by option" in reports)."""
         walk = self._walk(call, self.plan.language)
-        await self._guarded(walk, self._scenario(walk, scenario_id, by_operator=True))
+        exit_name = await self._guarded(walk, self._scenario(walk, scenario_id, by_operator=True))
+        if exit_name == ANSWERED:
+            await self._record_if_asked(walk)
 
     def _walk(self, call: CallView, language: str) -> Walk:
         return Walk(call=call, plan=self.plan, services=self.services, language=language)
 
-    async def _guarded(self, walk: Walk, work: Awaitable[str]) -> None:
+    async def _guarded(self, walk: Walk, work: Awaitable[str]) -> str:
+        """Run the walk; its final exit ("" after an error)."""
         try:
-            await work
+            return await work
         except aio.CancelledError:
             raise
         except Exception:
-            log.exception("call %s: routing failed", walk.call.id)
+            log.exception("call %s on %s: routing failed", walk.call.id, walk.call.line)
             walk.note("", "error", "internal_error")
             if not walk.call.is_over:
                 await walk.control.hang_up(walk.call, EndReason.INTERNAL_ERROR)
+            return ""
         finally:
             try:
                 await self.journal.write(walk.journal)
@@ -186,9 +235,37 @@ class RoutingRunner:
                 return await _safe_end(walk)
             return await self._scenario(walk, where.then)
         if where.kind == "scenario":
+            if where.detect_fax:
+                return await self._listening_for_fax(walk, self._scenario(walk, where.target))
             return await self._scenario(walk, where.target)
         log.warning("call %s: no route for line %r", walk.call.id, walk.call.line)
         return await _safe_end(walk)
+
+    async def _listening_for_fax(self, walk: Walk, scenario: Coroutine[Any, Any, str]) -> str:
+        """Walk the scenario while listening for a fax machine's calling tone; on hearing
+        it, wherever the call is, it goes to fax reception."""
+        walking = aio.create_task(scenario)
+        listening = aio.create_task(walk.control.fax_tone(walk.call))
+        either = aio.Event()
+        walking.add_done_callback(lambda _task: either.set())
+        listening.add_done_callback(lambda _task: either.set())
+        try:
+            await either.wait()
+            fax_heard = listening.done() and listening.result()
+            if fax_heard and not walking.done() and not walk.receiving_fax:
+                walking.cancel()
+                with contextlib.suppress(aio.CancelledError):
+                    await walking
+                walk.note("", "fax_detection", "fax")
+                reception = FaxReception(email=walk.plan.config.routing.inbound.fax_email)
+                return await fax.run(reception, walk)
+            return await walking
+        finally:
+            for task in (walking, listening):
+                if not task.done():
+                    task.cancel()
+                    with contextlib.suppress(aio.CancelledError):
+                        await task
 
     async def _blacklisted(self, walk: Walk) -> str:
         walk.note("", "blacklist", walk.plan.config.routing.inbound.blacklist_answer)
@@ -237,6 +314,7 @@ class RoutingRunner:
                 if entering_menu:
                     walk.menu_stack.append(name)
                 walk.subject = ""
+                walk.control.note_step(walk.call, f"{scenario.id}/{name}", "")  # entering
                 exit_name = await OPERATIONS[operation.type](operation, walk)
                 walk.note(name, operation.type, exit_name, walk.subject)
                 if exit_name in FINAL_EXITS:
@@ -255,6 +333,27 @@ class RoutingRunner:
                         return await walk.end("goodbye", EndReason.ROUTED_AWAY)
                     return await _safe_end(walk)
                 name = following
+
+    async def _record_if_asked(self, walk: Walk) -> None:
+        """An answered call a recording rule covers is recorded, both parties, until it
+        ends (its journal is already written)."""
+        recordings = self.services.recordings
+        if recordings is None or walk.call.is_over:
+            return
+        owner = recording_owner(recordings.rules, walk.call, walk.journal)
+        if not owner:
+            return
+        caller = Caller(
+            walk.call.caller_number,
+            walk.call.caller_name,
+            walk.call.line,
+            walk.call.id,
+            tuple(f"{s.operation or s.kind}: {s.exit}" for s in walk.journal.steps if s.operation),
+        )
+        try:
+            await recordings.record_call(walk.control, walk.call, owner, caller)
+        except OSError as error:  # a full or failing disk: the call goes on unrecorded
+            log.error("call %s: cannot record for %s: %s", walk.call.id, owner, error)
 
     async def _record_session(self, extension: str, logged_in: bool) -> None:
         await host.to_thread(self.journal.agent_session, extension, aio.wall_time(), logged_in)

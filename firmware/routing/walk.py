@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
 
 import aio
 from firmware.routing.agents import AgentBoard
@@ -11,9 +15,39 @@ from firmware.routing.journal import CallJournal, Step
 from firmware.routing.manager_lookup import ManagerFinder
 from firmware.routing.plan import RoutingPlan
 from firmware.routing.prompts import PromptLibrary, PromptMissing
-from firmware.verbs import CallControl, CallView, EndReason, PlayOutcome, PlayResult
+from firmware.verbs import (
+    CallControl,
+    CallView,
+    EndReason,
+    MediaTap,
+    PlayOutcome,
+    PlayResult,
+)
 
 log = logging.getLogger(__name__)
+
+
+class FaxSession(Protocol):
+    """One fax call's receiver (mail's side): its tap, its end, its delivery."""
+
+    @property
+    def tap(self) -> MediaTap: ...
+
+    async def wait_finished(self) -> None: ...
+
+    def result(self, line_gone: bool) -> str: ...
+
+    async def deliver(self, recipients: Sequence[str] = ()) -> bool: ...
+
+    def summary(self) -> dict[str, Any]:
+        """What arrived, for history: remote_ident, pages, modem, bit_rate, duration_s,
+        result."""
+        ...
+
+
+class FaxDestination(Protocol):
+    def session(self, caller_number: str, local_ident: str) -> FaxSession: ...
+
 
 # Exits every operation may take besides its own (never configured, never followed).
 CALLER_GONE = "caller_gone"  # the caller hung up here
@@ -24,12 +58,80 @@ JUMP = "go"  # to another scenario
 FINAL_EXITS = frozenset({CALLER_GONE, ANSWERED, FINISHED})
 
 
+class CallRecorder(Protocol):
+    """Call recording as routing starts it (the voicemail package's RecordingDesk)."""
+
+    @property
+    def rules(self) -> Sequence[Any]:
+        """The config's recording rules (scope, target)."""
+        ...
+
+    async def record_call(
+        self, control: CallControl, call: CallView, owner: str, caller: Caller
+    ) -> object:
+        """Record both parties until the call ends."""
+        ...
+
+
 @dataclass
 class Services:
     control: CallControl
     prompts: PromptLibrary
     agents: AgentBoard
     managers: ManagerFinder
+    voicemail: VoicemailDesk | None = None
+    fax_inbox: FaxDestination | None = None  # where received faxes go (mail)
+    recordings: CallRecorder | None = None  # answered calls recorded by the config's rules
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is leaving a message, from which call, along which scenario path."""
+
+    number: str
+    name: str
+    line: str
+    call_id: str
+    path: tuple[str, ...]
+
+
+class Recording(Protocol):
+    @property
+    def recorder(self) -> Any: ...
+
+
+class VoicemailDesk(Protocol):
+    """The voicemail boxes as the voicemail operation uses them."""
+
+    def box_for(self, reference: str) -> str | None:
+        """The box of an extension or box id ("" for the general box); None if none."""
+        ...
+
+    async def is_full(self, box_id: str) -> bool: ...
+
+    async def greeting(self, box_id: str, kind: str) -> np.ndarray | None: ...
+
+    async def record(self, box_id: str, caller: Caller, *, max_s: float) -> Recording | None: ...
+
+    async def deposit(self, recording: Recording) -> None: ...
+
+    async def no_message(
+        self, box_id: str, caller: Caller, started_at: float, *, full: bool = False
+    ) -> None: ...
+
+    def own_box(self, extension: str) -> str | None: ...
+
+    async def by_phone(
+        self,
+        control: CallControl,
+        prompts: PromptLibrary,
+        call: CallView,
+        *,
+        box_id: str | None,
+        from_extension: str = "",
+    ) -> str:
+        """Voicemail by phone: listen to, save and delete messages, record greetings."""
+        ...
 
 
 @dataclass
@@ -47,6 +149,7 @@ class Walk:
     answered_by: str = ""  # the call-centre member who took the call
     voicemail_box: str = ""  # whose box a forwarded call's voicemail is
     reached_voicemail: bool = False
+    receiving_fax: bool = False  # the fax operation runs: a calling tone is expected
     menu_stack: list[str] = field(default_factory=list)
     visited_scenarios: set[str] = field(default_factory=set)
 

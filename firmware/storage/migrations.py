@@ -110,7 +110,24 @@ CREATE TABLE IF NOT EXISTS agent_sessions (
 );
 """
 
-MIGRATIONS: Final[tuple[str, ...]] = (CALL_HISTORY, ROUTING)
+# Version 3: faxes received, one row per fax call (what the mail to the office also says).
+FAXES = """
+CREATE TABLE IF NOT EXISTS faxes (
+    id           INTEGER PRIMARY KEY,
+    call_id      TEXT NOT NULL,
+    at           REAL NOT NULL,              -- when reception ended, seconds since the epoch
+    remote_ident TEXT NOT NULL DEFAULT '',   -- the sender's identity (TSI)
+    pages        INTEGER NOT NULL,
+    modem        TEXT NOT NULL DEFAULT '',   -- e.g. V.29
+    bit_rate     INTEGER NOT NULL DEFAULT 0,
+    duration_s   REAL NOT NULL DEFAULT 0,
+    result       TEXT NOT NULL,              -- the receiver's result code
+    mailed       INTEGER NOT NULL DEFAULT 0  -- handed to the outbox
+);
+CREATE INDEX IF NOT EXISTS faxes_call ON faxes(call_id);
+"""
+
+MIGRATIONS: Final[tuple[str, ...]] = (CALL_HISTORY, ROUTING, FAXES)
 LATEST_VERSION: Final = len(MIGRATIONS)
 
 

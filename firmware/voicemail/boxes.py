@@ -122,7 +122,9 @@ class Voicemail:
         condition = BoxCondition.FULL if reason else BoxCondition.OK
         return BoxStatus(box_id, condition, reason, count, new, used, seconds_left)
 
-    async def record(self, box_id: str, call: CallInfo) -> Recording | None:
+    async def record(
+        self, box_id: str, call: CallInfo, *, max_s: float | None = None
+    ) -> Recording | None:
         """Start recording a message, or None when the box is full (the caller hears so;
         `no_message(..., full=True)` sends the mail)."""
         status = await self.status(box_id)
@@ -133,7 +135,7 @@ class Voicemail:
             Kind.VOICEMAIL,
             box_id,
             call,
-            max_s=status.seconds_left,
+            max_s=status.seconds_left if max_s is None else min(max_s, status.seconds_left),
             silence_end_s=self.config.voicemail.silence_end_s,
         )
 

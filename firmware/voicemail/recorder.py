@@ -21,10 +21,9 @@ from voice.level import dbm0_to_power
 
 log = logging.getLogger(__name__)
 
-FRAME_SAMPLES = 160
 FLUSH_EVERY_S = 1.0  # a power cut loses at most this much of a recording
 SILENCE_DBM0 = -45.0  # quieter frames are silence (line noise, a held breath)
-TRIM_KEEP_S = 0.3  # of trailing silence, so a message does not end abruptly
+TRIM_KEEP_S = 0.15  # of trailing silence, so a message does not end abruptly
 _SILENCE_POWER = dbm0_to_power(SILENCE_DBM0)
 
 

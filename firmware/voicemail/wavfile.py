@@ -13,7 +13,8 @@ import os
 import struct
 from pathlib import Path
 
-SAMPLE_RATE_HZ = 8000
+from drivers.frames import SAMPLE_RATE_HZ
+
 BYTES_PER_SAMPLE = 2
 HEADER_BYTES = 44
 BYTES_PER_SECOND = SAMPLE_RATE_HZ * BYTES_PER_SAMPLE

@@ -6,31 +6,10 @@ from tests.architecture.cycles import build_graph, package_cycles
 
 ROOT_PACKAGES = ("aio", "voice", "drivers", "firmware", "web_ui")
 
-# TEMPORARY: cycles that the engine-seams work on the engine core removes (the services
-# split of EngineContext, control-API handlers registered at the composition root, the
-# simulated rig composed in drivers/sim). Delete this list when that work is merged; the
-# test then demands zero cycles. Nothing may be added to it.
-CYCLES_BEING_REMOVED_BY_ENGINE_CORE_WORK = [
-    ("firmware", ("firmware.engine", "firmware.simulator")),
-    (
-        "firmware.engine",
-        (
-            "firmware.engine.context",
-            "firmware.engine.fxo_line",
-            "firmware.engine.fxo_outbound",
-            "firmware.engine.fxs_line",
-        ),
-    ),
-    ("firmware.engine", ("firmware.engine.app", "firmware.engine.control_api")),
-]
-
 
 def test_no_package_has_an_import_cycle():
     cycles = package_cycles(build_graph(*ROOT_PACKAGES), ROOT_PACKAGES)
-    new = [cycle for cycle in cycles if cycle not in CYCLES_BEING_REMOVED_BY_ENGINE_CORE_WORK]
-    assert new == [], f"import cycles: {new}"
-    gone = [cycle for cycle in CYCLES_BEING_REMOVED_BY_ENGINE_CORE_WORK if cycle not in cycles]
-    assert gone == [], f"these cycles are gone: delete them from the temporary list: {gone}"
+    assert cycles == [], f"import cycles: {cycles}"
 
 
 def write_package(root, files):

@@ -91,3 +91,18 @@ def test_no_line_alarm_does_not_apply_while_seized():
     events, _ = play(supervisor, [(3000, 0, 0)])
     assert EventKind.LINE_LOST not in kinds(events)
     assert kinds(events) == [EventKind.LOOP_DROP]
+
+
+def test_a_far_end_that_clears_just_after_the_answer_is_a_loop_drop():
+    supervisor = seized_supervisor(disconnect_loop_drop_ms=300, seize_guard_ms=500)
+    events, _ = play(supervisor, [(40, 10, 40), (400, 0, 0), (1000, 10, 40)])
+    assert kinds(events) == [EventKind.LOOP_DROP]
+    assert events[0].at_ms == 40
+
+
+def test_once_the_seizure_saw_loop_current_an_early_drop_counts_before_any_sample():
+    supervisor = seized_supervisor(disconnect_loop_drop_ms=300, seize_guard_ms=500)
+    supervisor.loop_established()
+    events, _ = play(supervisor, [(400, 0, 0), (1000, 10, 40)])
+    assert kinds(events) == [EventKind.LOOP_DROP]
+    assert events[0].at_ms == 0

@@ -57,3 +57,37 @@ def test_the_page_says_when_saved_settings_wait_for_a_restart(tmp_path):
         document["system"]["country"] = original
         control(pbx.data, "put_config", config=document)
         notice.wait_for(state="hidden")
+
+
+def test_an_outside_call_shows_live_with_its_scenario_step_and_then_in_history(tmp_path):
+    from firmware.config.templates import load_template
+
+    with engine_and_web(tmp_path) as pbx, chromium_page() as page:
+        document = control(pbx.data, "get_config")
+        for port in document["hat"]["ports"]:
+            if port["kind"] == "fxo":
+                port["inbound"] = []  # the line's calls go to the scenario
+        routing = load_template("orders_and_support", country=document["system"]["country"])
+        document["routing"] = routing.model_dump(mode="json")
+        control(pbx.data, "put_config", config=document)
+        log_in(page, pbx.url)
+        shows(page, "#engine-state", "live")
+        assert page.locator("#no-calls").is_visible()
+
+        control(pbx.data, "sim_line", port=4, action="ring", number="4955551234")
+        row = page.locator("#calls tbody tr")
+        row.wait_for()
+        page.wait_for_function(
+            "() => document.querySelector('#calls tbody tr td:nth-child(5)')"
+            ".textContent.startsWith('main/')"
+        )
+        cells = row.locator("td").all_inner_texts()
+        assert cells[:3] == ["4955551234", "line4", "inbound"]
+        assert not page.locator("#no-calls").is_visible()
+
+        control(pbx.data, "sim_line", port=4, action="hang_up")
+        page.locator("#no-calls").wait_for(state="visible")
+        assert page.locator("#calls tbody tr").count() == 0
+        pbx.engine.wait_for(lambda: bool(control(pbx.data, "history", limit=5)), "history row")
+        page.goto(pbx.url + "history")
+        assert "4955551234" in page.locator("main").inner_text()

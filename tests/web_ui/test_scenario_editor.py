@@ -128,3 +128,32 @@ def test_template_one_built_from_scratch_in_the_editor_is_what_the_engine_runs(t
         assert routing["inbound"]["default_scenario"] == "main"
         centres = {c["id"]: [m["extension"] for m in c["members"]] for c in routing["call_centres"]}
         assert centres == {"sales": ["101", "102"], "support": ["103", "104", "105"]}
+
+        # An outside call placed in the Lab follows the scenario just built.
+        page.goto(pbx.url + "lab")
+        line = page.locator("#line-4")
+        line.locator("input.caller").fill("4955557788")
+        line.locator('button[data-act="ring"]').click()
+        page.goto(pbx.url)
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('#calls tbody tr td:nth-child(5)')]"
+            ".some((cell) => cell.textContent.startsWith('main/'))",
+            timeout=30000,
+        )
+        assert "4955557788" in page.locator("#calls tbody").inner_text()
+        page.goto(pbx.url + "lab")
+        page.locator('#line-4 button[data-act="hang_up"]').click()
+        pbx.engine.wait_for(
+            lambda: any(
+                call["from_number"] == "4955557788"
+                for call in control(pbx.data, "history", limit=5)
+            ),
+            "the call in history",
+        )
+        page.goto(pbx.url + "history")
+        assert "4955557788" in page.locator("main").inner_text()
+        page.goto(pbx.url + "reports")
+        scenarios = page.locator("#report-scenarios table.report tbody tr")
+        assert scenarios.count() == 1
+        assert scenarios.locator("td").all_inner_texts()[:2] == ["main", "1"]
+        assert page.locator("svg.chart title", has_text="main: 1").count() == 1

@@ -94,6 +94,14 @@ class PartitionedFilter:
         taps[:, self.block :] = 0.0
         self.weights += step * np.fft.rfft(taps, axis=1)
 
+    def set_impulse_response(self, taps: np.ndarray) -> None:
+        """Take the model from taps at 8 kHz (at most partitions × block of them)."""
+        padded = np.zeros((self.partitions, 2 * self.block))
+        flat = np.zeros(self.partitions * self.block)
+        flat[: taps.size] = taps
+        padded[:, : self.block] = flat.reshape(self.partitions, self.block)
+        self.weights[:] = np.fft.rfft(padded, axis=1)
+
     def impulse_response(self) -> np.ndarray:
         """The model as taps (partitions × block), for inspection and tests."""
         taps = np.fft.irfft(self.weights, 2 * self.block, axis=1)[:, : self.block]

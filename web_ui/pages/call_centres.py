@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Form, Request
 from starlette.responses import RedirectResponse, Response
 
 from firmware.config.routing import CallCentre
@@ -30,10 +30,40 @@ def _index(config: dict[str, Any], centre_id: str) -> int | None:
     return next((i for i, c in enumerate(_centres(config)) if c.get("id") == centre_id), None)
 
 
+PRESENCE = (N_("talking"), N_("ringing"), N_("wrap_up"), N_("busy"), N_("free"))
+
+
+async def live_centres(request: Request) -> tuple[dict[str, Any], str]:
+    """Each call centre's callers waiting and members' presence, by id, from the engine."""
+    try:
+        rows = await web_state(request).engine.request("call_centres")
+    except (EngineUnavailable, ControlError) as error:
+        return {}, str(error)
+    return {row["id"]: row for row in rows}, ""
+
+
 @router.get("/call-centres")
 async def centre_list(request: Request) -> Response:
     config = await refresh_system(request) or {}
-    return render(request, "call_centres.html", centres=_centres(config))
+    live, problem = await live_centres(request)
+    return render(
+        request, "call_centres.html", centres=_centres(config), live=live, problem=problem
+    )
+
+
+@router.post("/call-centres/agents/{extension}")
+async def agent_login(request: Request, extension: str, logged_in: str = Form("")) -> Response:
+    """Log a member in or out on their behalf, as their feature codes would."""
+    state = web_state(request)
+    try:
+        await state.engine.request("agent_login", extension=extension, logged_in=logged_in == "1")
+    except ControlError as error:
+        return render(request, "message.html", 404, message=str(error))
+    except EngineUnavailable as error:
+        return render(request, "message.html", 503, message=str(error))
+    action = "agent.log_in" if logged_in == "1" else "agent.log_out"
+    state.accounts.audit(request.state.session.account.username, action, extension)
+    return RedirectResponse("/call-centres", status_code=303)
 
 
 def _editor(

@@ -25,9 +25,25 @@ async def dashboard(request: Request, account: Account = Depends(require_user)) 
         problem = ""
     except (EngineUnavailable, ControlError) as error:
         status, problem = {"ports": [], "system": {}}, str(error)
+    try:
+        mail = await web_state(request).engine.request("mail_status", limit=1)
+    except (EngineUnavailable, ControlError):
+        mail = {"counts": {}}
+    try:
+        centres = await web_state(request).engine.request("call_centres")
+    except (EngineUnavailable, ControlError):
+        centres = []
     alarms = [port for port in status["ports"] if port.get("health") in ("alarm", "failed")]
     _ = localizer(request).gettext
     words = {word: _(word) for word in LIVE_WORDS}
     return render(
-        request, "dashboard.html", status=status, problem=problem, alarms=alarms, words=words
+        request,
+        "dashboard.html",
+        status=status,
+        problem=problem,
+        alarms=alarms,
+        words=words,
+        centres=centres,
+        mail_waiting=sum(mail["counts"].get(state, 0) for state in ("queued", "failed")),
+        mail_failing=mail["counts"].get("failed", 0),
     )

@@ -38,13 +38,14 @@ def history_filter(request: Request) -> HistoryFilter:
         direction=query.get("direction", "")
         if query.get("direction") in ("internal", "inbound", "outbound")
         else "",
+        scenario=query.get("scenario", "").strip()[:32],
         limit=int(limit) if limit.isdigit() else 200,
     )
 
 
 @router.get("/history")
 async def history_page(request: Request) -> Response:
-    await refresh_system(request)
+    config = await refresh_system(request) or {}
     try:
         calls, problem = (
             read_history(web_state(request).paths.history_db, history_filter(request)),
@@ -52,7 +53,15 @@ async def history_page(request: Request) -> Response:
         )
     except HistoryUnreadable as error:
         calls, problem = [], str(error)
-    return render(request, "history.html", calls=calls, query=request.query_params, problem=problem)
+    scenarios = [s.get("id", "") for s in config.get("routing", {}).get("scenarios", [])]
+    return render(
+        request,
+        "history.html",
+        calls=calls,
+        query=request.query_params,
+        problem=problem,
+        scenarios=scenarios,
+    )
 
 
 @router.get("/history.csv")

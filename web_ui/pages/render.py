@@ -25,13 +25,18 @@ ADMIN_MENU = [
     ("/lines", N_("Lines")),
     ("/phones", N_("Phones")),
     ("/greetings", N_("Greetings")),
+    ("/mailboxes", N_("Voicemail boxes")),
+    ("/voicemail", N_("Voicemail")),
+    ("/recordings", N_("Recordings")),
     ("/history", N_("History")),
+    ("/reports", N_("Reports")),
     ("/email", N_("E-mail")),
     ("/system", N_("System")),
     ("/backup", N_("Backup")),
+    ("/logs", N_("Log")),
     ("/lab", N_("Lab")),
 ]
-EMPLOYEE_MENU = [("/me", N_("My settings"))]
+EMPLOYEE_MENU = [("/me", N_("My settings")), ("/voicemail", N_("My voicemail"))]
 ADMIN_MENU.append(("/me", N_("My settings")))
 
 

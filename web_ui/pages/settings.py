@@ -11,7 +11,7 @@ import copy
 from dataclasses import dataclass
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Form, Request
 from pydantic import BaseModel
 from starlette.responses import Response
 
@@ -23,6 +23,7 @@ from firmware.config.schema import (
     MailSettings,
     SystemSettings,
 )
+from firmware.config.voicemail import RecordingSettings, VoicemailSettings
 from web_ui.auth.guard import require_admin
 from web_ui.choices import offer_choices
 from web_ui.engine import ControlError, EngineUnavailable, field_errors
@@ -32,6 +33,8 @@ from web_ui.pages.render import refresh_system, render
 from web_ui.state import web_state
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(require_admin)])
+TEST_MAIL_WAIT_S = 20.0
+MAIL_STATES = (N_("queued"), N_("sending"), N_("sent"), N_("failed"))
 
 
 @dataclass
@@ -54,6 +57,13 @@ def _system_parts(_config: dict[str, Any]) -> list[Part]:
 
 def _email_parts(_config: dict[str, Any]) -> list[Part]:
     return [Part(N_("Mail server (SMTP)"), MailSettings, "email")]
+
+
+def _mailbox_parts(_config: dict[str, Any]) -> list[Part]:
+    return [
+        Part(N_("Voicemail boxes"), VoicemailSettings, "voicemail"),
+        Part(N_("Call recording"), RecordingSettings, "recording"),
+    ]
 
 
 def _port_parts(kind: str, model: type[BaseModel]):  # type: ignore[no-untyped-def]
@@ -108,6 +118,14 @@ PAGES = {
         N_("E-mail"),
         N_("The mail server that voicemail, fax and missed-call notices go out through."),
         _email_parts,
+    ),
+    "/mailboxes": (
+        N_("Voicemail boxes"),
+        N_(
+            "Each box's owner, PIN, who gets a mail for every message and how much it may "
+            "hold; which calls are recorded and how long recordings are kept."
+        ),
+        _mailbox_parts,
     ),
     "/inbound": (
         N_("Inbound calls"),
@@ -164,6 +182,8 @@ async def _show(request: Request, page: str, **extra: Any) -> Response:
         )
     sections, shown = _sections(parts_of(config), config)
     status = extra.pop("status_code", 200)
+    if page == "/email":
+        extra.setdefault("outbox", await _outbox(request))
     return render(
         request,
         "settings.html",
@@ -209,6 +229,31 @@ async def _save(request: Request, page: str) -> Response:
         saved=True,
         restart_required=status.get("system", {}).get("restart_required"),
     )
+
+
+async def _outbox(request: Request) -> dict[str, Any] | None:
+    try:
+        found: dict[str, Any] = await web_state(request).engine.request("mail_status", limit=20)
+    except (EngineUnavailable, ControlError):
+        return None
+    return found
+
+
+@router.post("/email/test")
+async def send_test_mail(request: Request, address: str = Form("")) -> Response:
+    """Send a test mail now and show how its first attempt ended."""
+    try:
+        sent = await web_state(request).engine.request(
+            "mail_test", address=address.strip(), wait_s=TEST_MAIL_WAIT_S
+        )
+    except ControlError as error:
+        return await _show(
+            request, "/email", test_address=address, test_error=str(error), status_code=422
+        )
+    except EngineUnavailable as error:
+        return await _show(request, "/email", problem=str(error), status_code=503)
+    web_state(request).accounts.audit(request.state.session.account.username, "mail.test", address)
+    return await _show(request, "/email", test_address=address, test_result=sent)
 
 
 def _register(page: str) -> None:

@@ -32,6 +32,32 @@ function showPort(port) {
   health.textContent = port.reason ? `${say(port.health)}: ${port.reason}` : say(port.health);
 }
 
+// Calls in progress: rebuilt from each update (text only, never markup from the engine).
+function showCalls(calls) {
+  const body = document.querySelector("#calls tbody");
+  if (!body) return;
+  body.replaceChildren(...calls.map((call) => {
+    const row = document.createElement("tr");
+    row.dataset.call = call.id;
+    const caller = (call.from || say("unknown")) + (call.from_name ? ` (${call.from_name})` : "");
+    const cells = [caller, call.to, say(call.direction), say(call.state), call.step,
+      [...call.parties, ...call.ringing].join(", ")];
+    for (const text of cells) {
+      const cell = document.createElement("td");
+      cell.textContent = text;
+      row.append(cell);
+    }
+    const sinceCell = document.createElement("td");
+    sinceCell.className = "since";
+    sinceCell.dataset.since = call.since;
+    since(sinceCell);
+    row.append(sinceCell);
+    return row;
+  }));
+  document.getElementById("no-calls").hidden = calls.length > 0;
+  document.getElementById("calls-now").textContent = calls.length;
+}
+
 function showRestartRequired(system) {
   document.getElementById("restart-required").hidden = !system.restart_required;
 }
@@ -42,11 +68,13 @@ function follow() {
   source.addEventListener("status", (message) => {
     const status = JSON.parse(message.data);
     status.ports.forEach(showPort);
+    showCalls(status.active_calls || []);
     showRestartRequired(status.system);
     engineState.textContent = engineWords.live;
     engineState.dataset.state = "live";
   });
   source.addEventListener("port", (message) => showPort(JSON.parse(message.data)));
+  source.addEventListener("calls", (message) => showCalls(JSON.parse(message.data).calls));
   source.addEventListener("config", (message) => showRestartRequired(JSON.parse(message.data)));
   source.addEventListener("engine", () => {
     engineState.textContent = engineWords.unreachable;

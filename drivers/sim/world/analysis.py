@@ -140,8 +140,11 @@ def on_off_runs(samples: np.ndarray) -> tuple[list[tuple[bool, int]], float]:
         short = [i for i, (_state, length) in enumerate(runs) if length < glitch]
         if not short:
             break
-        state, length = runs[short[0]]
-        runs[short[0]] = (not state, length)
+        # The shortest first: a beat null of a dual tone next to the window's edge must not
+        # flip the few on-blocks before it into a spurious off run.
+        index = min(short, key=lambda i: runs[i][1])
+        state, length = runs[index]
+        runs[index] = (not state, length)
         runs = _merge(runs)
     return [(state, length * ENVELOPE_MS) for state, length in runs], on_level
 

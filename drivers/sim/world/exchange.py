@@ -22,6 +22,7 @@ import numpy as np
 import aio
 from drivers.sim.analog import TelephoneLine
 from drivers.sim.world.dtmf import DtmfDecoder
+from drivers.sim.world.g168_paths import annex_d_response
 from drivers.sim.world.levels import to_int16
 from drivers.sim.world.line_model import HybridEcho, LineNoise
 from drivers.sim.world.listening import Ear, Listener
@@ -88,6 +89,9 @@ class VirtualExchangeLine(Listener):
         self._echo = HybridEcho(echo_return_loss_db, echo_delay_ms)
         self._noise = LineNoise(noise_dbm0)
         self._far_mouth = Mouth()
+        # A machine at the far end (a fax): hears the line and answers sample for sample.
+        self._device: Callable[[np.ndarray], np.ndarray] | None = None
+        self._device_out = np.zeros(0, dtype=np.int16)
         self._ear = Ear(tones)
         self._dtmf = DtmfDecoder()
         self._capture = BlockCursor(playback=False)
@@ -160,10 +164,26 @@ class VirtualExchangeLine(Listener):
         """The far-end party speaks (heard by the DAA while connected)."""
         self._far_mouth.say(what, level_dbm0, sample_index(self._clock()))
 
-    async def press(self, digits: str, on_ms: float = 100, off_ms: float = 100) -> None:
+    def attach(self, device: Callable[[np.ndarray], np.ndarray] | None) -> None:
+        """Put a machine on the far end (a fax machine, a modem), or take it away: while the
+        call is connected it hears what the appliance sends and its answer goes down the
+        line, as many samples as it heard."""
+        self._device = device
+        self._device_out = np.zeros(0, dtype=np.int16)
+
+    def echo_like(self, path: str, return_loss_db: float, delay_ms: float = 4) -> None:
+        """Make the line's hybrid echo on a G.168 Annex D echo path ("d2".."d9") with the
+        given echo return loss, from the next sample sent on."""
+        response = annex_d_response(path, return_loss_db)
+        self._echo = HybridEcho(return_loss_db, delay_ms, response)
+
+    async def press(
+        self, digits: str, on_ms: float = 100, off_ms: float = 100, level_dbm0: float = -7
+    ) -> None:
         """The far-end party presses keys on their phone: DTMF audio down the line (an
-        auto-attendant's menu choice); returns when the last tone has been sent."""
-        audio = dtmf_audio(digits, on_ms=on_ms, off_ms=off_ms, level_dbm0=-7, twist_db=2)
+        auto-attendant's menu choice) at `level_dbm0` per tone pair; returns when the last
+        tone has been sent."""
+        audio = dtmf_audio(digits, on_ms=on_ms, off_ms=off_ms, level_dbm0=level_dbm0, twist_db=2)
         self._far_mouth.key(sample_index(self._clock()), audio)
         await aio.sleep(len(audio) / 8000)
 
@@ -388,7 +408,13 @@ class VirtualExchangeLine(Listener):
         self._signals.mix_into(out, start)
         if self.state is LineState.CONNECTED:
             out += self._far_mouth.render(start, count)
+            if self._device is not None:
+                out += self._device_audio(count)
         return to_int16(out)
+
+    def _device_audio(self, count: int) -> np.ndarray:
+        taken, self._device_out = self._device_out[:count], self._device_out[count:]
+        return np.pad(taken.astype(np.float64), (0, count - len(taken)))
 
     def _from_daa(self, samples: np.ndarray) -> None:
         """What the DAA sends: heard by the far end, echoed, and listened to for digits."""
@@ -397,5 +423,8 @@ class VirtualExchangeLine(Listener):
         if not self.line.off_hook:
             return
         self._ear.hear(start, samples)
+        if self._device is not None and self.state is LineState.CONNECTED:
+            reply = self._device(samples)
+            self._device_out = np.concatenate([self._device_out, reply.astype(np.int16)])
         for digit in self._dtmf.feed(samples):
             self._digit(digit, self._clock())

@@ -74,25 +74,29 @@ class HybridEcho:
     count)` returns the echo that arrives in [start, start + count).
     """
 
-    def __init__(self, return_loss_db: float, delay_ms: float) -> None:
+    def __init__(
+        self, return_loss_db: float, delay_ms: float, response: np.ndarray | None = None
+    ) -> None:
         if delay_ms < 0:
             raise ValueError("echo delay cannot be negative")
         self.return_loss_db = return_loss_db
         self.delay_samples = round(delay_ms * SAMPLE_RATE_HZ / 1000)
-        self.response = hybrid_response(return_loss_db)
-        self._history = np.zeros(RESPONSE_TAPS - 1)
+        # `response`: another hybrid's impulse response (e.g. a G.168 Annex D path).
+        self.response = hybrid_response(return_loss_db) if response is None else response
+        self._taps = len(self.response)
+        self._history = np.zeros(self._taps - 1)
         self._history_end: int | None = None
         self._pending = ClipMixer()
 
     def send(self, start: int, samples: np.ndarray) -> None:
         if self._history_end != start:
-            self._history = np.zeros(RESPONSE_TAPS - 1)  # a gap: nothing was sent meanwhile
+            self._history = np.zeros(self._taps - 1)  # a gap: nothing was sent meanwhile
         values = np.asarray(samples, dtype=np.float64)
         self._history_end = start + len(values)
         if not values.any() and not self._history.any():
             return
         extended = np.concatenate((self._history, values))
-        self._history = extended[-(RESPONSE_TAPS - 1) :]
+        self._history = extended[-(self._taps - 1) :]
         echo = np.convolve(extended, self.response, mode="valid")
         self._pending.add(start + self.delay_samples, echo)
 

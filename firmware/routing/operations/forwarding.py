@@ -38,7 +38,9 @@ async def apply(walk: Walk, employee: Employee, case: str, rule: ForwardRule) ->
     walk.journal.attribution = missed
     reason = _END_REASONS.get(case, EndReason.NO_ANSWER)
     if rule.action == "busy_tone":
-        played = await walk.control.play_tone(walk.call, "busy", max_s=BUSY_TONE_S)
+        # A phone that cannot ring (none plugged in, port failed): the number is unreachable.
+        tone = "congestion" if case == "port_failed" else "busy"
+        played = await walk.control.play_tone(walk.call, tone, max_s=BUSY_TONE_S)
         return await _hang_up(walk, played.outcome, reason)
     if rule.action == "message":
         played = await walk.say(rule.greeting or STANDARD_MESSAGE)

@@ -189,3 +189,10 @@ def test_emergency_numbers_go_straight_out_with_or_without_the_prefix():
     assert plan.match("9911") == Match(Verdict.INCOMPLETE)
     assert plan.match("9911", timed_out=True) == Match(Verdict.COMPLETE, Action.OUTBOUND, "911")
     assert plan.match("9123", timed_out=True) == Match(Verdict.COMPLETE, Action.OUTBOUND, "123")
+
+
+def test_every_dial_plan_action_has_what_a_phone_does_for_it():
+    from firmware.engine.dialplan import Action
+    from firmware.engine.fxs_line import ACTIONS
+
+    assert set(ACTIONS) == set(Action)

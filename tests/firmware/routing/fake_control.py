@@ -5,7 +5,7 @@ or are busy, all on the virtual clock. It keeps what each caller heard and the s
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -17,6 +17,7 @@ from firmware.verbs import (
     DigitsOutcome,
     DigitsResult,
     EndReason,
+    MediaTap,
     OfferMode,
     OfferOutcome,
     OfferResult,
@@ -59,6 +60,7 @@ class FakeCall:
     line: str = "FXO/4"
     presses: list[Press] = field(default_factory=list)
     patience_s: float | None = None  # hangs up this long after calling
+    fax_tone_after_s: float | None = None  # a fax machine: its calling tone starts this late
     heard: list[tuple[float, str]] = field(default_factory=list)
     audio: list[np.ndarray] = field(default_factory=list)  # every prompt played, as played
     steps: list[tuple[str, str]] = field(default_factory=list)
@@ -70,6 +72,13 @@ class FakeCall:
     keys: list[str] = field(default_factory=list)
     key_pressed: Signal = field(default_factory=Signal)
     gone: aio.Event = field(default_factory=aio.Event)
+    # What the caller's side sends into a media tap, given what it heard last frame
+    # (None: silence, a person who dialled a fax number).
+    line_audio: Callable[[np.ndarray], np.ndarray] | None = None
+    # What the person who answered says into a media tap, a frame at a time (None: the
+    # tap hears no other party, as while the system alone is on the call).
+    answerer_audio: Callable[[], np.ndarray] | None = None
+    taps: list[MediaTap] = field(default_factory=list)
 
     @property
     def is_over(self) -> bool:
@@ -305,11 +314,50 @@ class FakeCallControl:
         if not call.is_over:
             self._hear(call, "music" if music else "ringback")
 
+    def add_tap(self, call: FakeCall, tap: MediaTap) -> Callable[[], None]:
+        """Every 20 ms of virtual time the tap hears the caller's side (and, once a person
+        answered, theirs) and answers it."""
+        call.taps.append(tap)
+        self._hear(call, "media_tap")
+        frame_s = 160 / SAMPLE_RATE
+
+        async def feed() -> None:
+            heard = np.zeros(160, dtype=np.int16)
+            while tap in call.taps and not call.is_over:
+                said = call.line_audio(heard) if call.line_audio else np.zeros(160, np.int16)
+                other = None
+                if call.answered_by and call.answerer_audio is not None:
+                    other = call.answerer_audio()
+                reply = tap.frame(said, other)
+                heard = np.zeros(160, np.int16) if reply is None else reply
+                await aio.sleep(frame_s)
+
+        task = aio.create_task(feed())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+        def remove() -> None:
+            if tap in call.taps:
+                call.taps.remove(tap)
+
+        return remove
+
+    async def fax_tone(self, call: FakeCall) -> bool:
+        if call.fax_tone_after_s is None:
+            await call.gone.wait()
+            return False
+        left = call.fax_tone_after_s - (aio.monotonic() - call.started)
+        which = await first_of(aio.sleep(max(left, 0.0)), call.gone.wait())
+        if which == 0:
+            self._hear(call, "fax_tone_heard")
+        return which == 0
+
     async def wait_until_gone(self, call: FakeCall) -> None:
         await call.gone.wait()
 
     def note_step(self, call: FakeCall, operation: str, exit_name: str) -> None:
-        call.steps.append((operation, exit_name))
+        if exit_name:  # the exits taken; entering an operation only moves the live view
+            call.steps.append((operation, exit_name))
 
     async def hang_up(self, call: FakeCall, reason: EndReason) -> None:
         if not call.is_over:

@@ -8,6 +8,7 @@ ROOT = Path(__file__).resolve().parents[3]
 OURS = ("aio", "firmware", "drivers", "voice", "web_ui")
 ROUTING_MAY_IMPORT = (
     "aio",
+    "drivers.frames",  # the one home of the audio format's constants
     "firmware.config",
     "firmware.verbs",
     "firmware.routing",

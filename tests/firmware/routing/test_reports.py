@@ -237,3 +237,19 @@ def test_the_runner_as_the_engine_composes_it_plays_uploaded_greetings_and_journ
     assert np.array_equal(call.audio[0], ours)
     (row,) = reports.scenario_report(reports.open_history(history)).rows
     assert row[:2] == ("main", 1)
+
+
+def test_call_centre_load_counts_calls_by_local_hour_and_weekday(tmp_path):
+    import zoneinfo
+
+    history = tmp_path / "history.sqlite3"
+    office_day(history)  # one call to sales and one to support, on Wednesday morning (UTC)
+    connection = reports.open_history(history)
+    loads = reports.call_centre_load(connection, timezone=zoneinfo.ZoneInfo("UTC"))
+    assert sorted(loads) == ["sales", "support"]
+    for load in loads.values():
+        assert load.total == 1
+        assert load.by_weekday == [0, 0, 1, 0, 0, 0, 0]
+    kyiv = reports.call_centre_load(connection, timezone=zoneinfo.ZoneInfo("Europe/Kyiv"))
+    utc_hour = loads["sales"].by_hour.index(1)
+    assert kyiv["sales"].by_hour.index(1) == utc_hour + 2  # winter time is UTC+2

@@ -22,7 +22,7 @@ def test_an_exception_in_an_operation_ends_the_call_as_an_internal_error(monkeyp
     call = run(main())
     assert call.end_reason == EndReason.INTERNAL_ERROR
     assert call.steps[-1] == ("main/", "internal_error")
-    assert f"call {call.id}: routing failed" in caplog.text
+    assert f"call {call.id} on FXO/4: routing failed" in caplog.text
 
 
 def test_a_new_config_routes_new_calls_while_a_call_in_progress_keeps_its_own():

@@ -3,8 +3,8 @@
 
 from fastapi import APIRouter
 
-from web_ui.api.v1 import config, employees, history, me, status
+from web_ui.api.v1 import config, employees, history, me, reports, status
 
 router = APIRouter()
-for resource in (status, config, employees, history, me):
+for resource in (status, config, employees, history, reports, me):
     router.include_router(resource.router)

@@ -25,6 +25,14 @@ class Leg(BaseModel):
     end_reason: str
 
 
+class FaxRow(BaseModel):
+    remote_ident: str
+    pages: int
+    modem: str
+    bit_rate: int
+    result: str
+
+
 class CallRow(BaseModel):
     call_id: str
     direction: str
@@ -40,6 +48,7 @@ class CallRow(BaseModel):
     end_reason: str
     hung_up_by: str
     legs: list[Leg]
+    fax: FaxRow | None = None
 
 
 @router.get("/history", response_model=list[CallRow], summary="Calls, newest first")
@@ -51,9 +60,19 @@ async def history(
     extension: str = Query("", max_length=8),
     outcome: Literal["", "answered", "missed"] = "",
     direction: Literal["", "internal", "inbound", "outbound"] = "",
+    scenario: str = Query("", max_length=32, description="a scenario the call went through"),
     limit: int = Query(100, ge=1, le=MAX_ROWS),
 ) -> Any:
-    wanted = HistoryFilter(since, until, number, extension, outcome, direction, limit)
+    wanted = HistoryFilter(
+        since=since,
+        until=until,
+        number=number,
+        extension=extension,
+        outcome=outcome,
+        direction=direction,
+        scenario=scenario,
+        limit=limit,
+    )
     try:
         return read_history(web_state(request).paths.history_db, wanted)
     except HistoryUnreadable as error:

@@ -18,7 +18,7 @@ from drivers.si3215 import Si3215
 LF = r.LinefeedState
 
 
-class FxsLine:
+class FxsLinefeed:
     def __init__(self, chip: Si3215, settings: FxsSettings) -> None:
         self.chip = chip
         self.settings = settings

@@ -1,0 +1,99 @@
+"""FXO ports as the exchange sees them: line voltage, ring detection and seizure, the echo a
+caller hears back once the unit's canceller has converged, and release on each way the far
+end can clear."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from hil_tests.cases.conftest import FXO_PORTS, Measured, port_of
+from hil_tests.cases.helpers import port_row
+from hil_tests.rig import Rig, RigTimeout, measure
+
+FXO = [pytest.param(i, id=f"fxo{i}") for i in range(FXO_PORTS)]
+CALLER_NUMBER = "5550142"
+ECHO_TEST_HZ = 1004  # the test tone the telephone network measures with
+ECHO_TALK_DBM0 = -10
+ECHO_CONVERGENCE_S = 1.0  # G.168 judges the residual after 1 s of far-end speech
+ECHO_MEASURE_S = 2.0
+
+
+def _answered_call(rig: Rig, index: int) -> Any:
+    """An incoming call on FXO `index`, answered on the phone the line rings (fxs0)."""
+    line, phone = port_of(rig, "fxo", index), rig.fxs[0]
+    line.ring(CALLER_NUMBER, standard="bell202")
+    try:
+        phone.wait_ringing(timeout_s=15)
+        phone.off_hook()
+        line.wait_seized(timeout_s=3)
+    except RigTimeout as error:
+        line.disconnect()  # the exchange gives up, so the next case finds the line free
+        pytest.fail(f"fxo{index}: an incoming call was not put through ({error})")
+    return line, phone
+
+
+@pytest.mark.parametrize("index", FXO)
+def test_incoming_call_seizes_the_line(
+    rig: Rig, index: int, limits: dict[str, Any], measured: Measured
+) -> None:
+    """The unit sees the exchange's battery, detects ringing and seizes the line on answer."""
+    port = f"fxo{index}"
+    port_of(rig, "fxo", index)
+    volts = port_row(rig, "fxo", index)["measurements"].get("line_volts")
+    measured("line voltage seen by the unit", volts, limits["fxo"]["line_volts"], "V", port)
+    line, _phone = _answered_call(rig, index)
+    reading = line.loop()
+    measured(
+        "loop current after seizure", reading.loop_current_ma, limits["fxo"]["loop_ma"], "mA", port
+    )
+    line.disconnect()
+
+
+@pytest.mark.parametrize("index", FXO)
+def test_echo_return_loss(rig: Rig, index: int, limits: dict[str, Any], measured: Measured) -> None:
+    """A caller on fxs0 talking over FXO `index` hears little of their own voice back."""
+    line, phone = _answered_call(rig, index)
+    heard = phone.record(
+        ECHO_CONVERGENCE_S + ECHO_MEASURE_S,
+        source=phone,
+        hz=ECHO_TEST_HZ,
+        level_dbm0=ECHO_TALK_DBM0,
+    )
+    residual = measure.component_dbm0(
+        heard[round(ECHO_CONVERGENCE_S * measure.SAMPLE_RATE_HZ) :], ECHO_TEST_HZ
+    )
+    measured(
+        "echo return loss after the canceller",
+        ECHO_TALK_DBM0 - residual,
+        limits["fxo"]["echo_return_loss_db"],
+        "dB",
+        f"fxo{index}",
+    )
+    line.disconnect()
+
+
+DISCONNECT_METHODS = ["loop", "polarity", "busy"]
+RELEASE_POLL_S = 0.1
+
+
+@pytest.mark.parametrize("method", DISCONNECT_METHODS)
+@pytest.mark.parametrize("index", FXO)
+def test_far_end_disconnect_releases_the_line(
+    rig: Rig, index: int, method: str, limits: dict[str, Any], measured: Measured
+) -> None:
+    """The exchange clears the call (battery break, polarity reversal or busy tone) and the
+    unit lets go of the line in time."""
+    line, _phone = _answered_call(rig, index)
+    rig.idle(1.0)
+    line.disconnect(method)
+    low, high = limits["fxo"]["release_s"]
+    polls = 0
+    while line.loop().seized and polls * RELEASE_POLL_S <= high:
+        rig.idle(RELEASE_POLL_S)
+        polls += 1
+    released_s = None if line.loop().seized else round(polls * RELEASE_POLL_S, 1)
+    measured(
+        f"line released after {method} disconnect", released_s, (low, high), "s", f"fxo{index}"
+    )

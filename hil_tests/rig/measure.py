@@ -1,0 +1,106 @@
+"""Measurements on recorded audio (int16 samples at 8 kHz), the way a rig's analyser makes
+them. Levels are in dBm0: a sine with a peak of 32768·10^(−3.14/20) is 0 dBm0."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+SAMPLE_RATE_HZ = 8000
+DBM0_SINE_PEAK = 32768 * 10 ** (-3.14 / 20)
+DBM0_MEAN_SQUARE = DBM0_SINE_PEAK**2 / 2
+SILENCE_DBM0 = -150.0
+
+
+def _dbm0(mean_square: float) -> float:
+    if mean_square <= 0:
+        return SILENCE_DBM0
+    return max(SILENCE_DBM0, 10 * math.log10(mean_square / DBM0_MEAN_SQUARE))
+
+
+def sine(frequency_hz: float | tuple[float, ...], seconds: float, level_dbm0: float) -> np.ndarray:
+    """A steady tone (one or several frequencies, each at `level_dbm0`) as int16 samples."""
+    frequencies = frequency_hz if isinstance(frequency_hz, tuple) else (frequency_hz,)
+    t = np.arange(round(seconds * SAMPLE_RATE_HZ)) / SAMPLE_RATE_HZ
+    peak = DBM0_SINE_PEAK * 10 ** (level_dbm0 / 20)
+    wave = sum(peak * np.sin(2 * np.pi * f * t) for f in frequencies)
+    return np.clip(np.rint(wave), -32768, 32767).astype(np.int16)
+
+
+def level_dbm0(samples: np.ndarray) -> float:
+    """Overall level."""
+    if len(samples) == 0:
+        return SILENCE_DBM0
+    values = np.asarray(samples, dtype=np.float64)
+    return _dbm0(float(np.mean(values * values)))
+
+
+def _spectrum(samples: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+    values = np.asarray(samples, dtype=np.float64)
+    window = np.hanning(len(values))
+    power = np.abs(np.fft.rfft(values * window)) ** 2
+    frequencies = np.fft.rfftfreq(len(values), 1 / SAMPLE_RATE_HZ)
+    # Scale so a bin sum over a component's lobe gives its mean square.
+    scale = 2 / (np.sum(window**2) * len(values))
+    return frequencies, power, scale
+
+
+def component_dbm0(samples: np.ndarray, frequency_hz: float) -> float:
+    """Level of the component at `frequency_hz` (power within its main lobe)."""
+    if len(samples) < 16:
+        return SILENCE_DBM0
+    frequencies, power, scale = _spectrum(samples)
+    half_width = 3.0 * SAMPLE_RATE_HZ / len(samples) + 2.0
+    band = np.abs(frequencies - frequency_hz) <= half_width
+    return _dbm0(float(power[band].sum()) * scale)
+
+
+def dominant_hz(samples: np.ndarray, count: int = 1) -> list[float]:
+    """The `count` strongest frequencies, strongest first, each at least 40 Hz apart."""
+    if len(samples) < 16:
+        return []
+    frequencies, power, _ = _spectrum(samples)
+    order = np.argsort(power)[::-1]
+    found: list[float] = []
+    for index in order:
+        f = float(frequencies[index])
+        if f < 50 or any(abs(f - other) < 40 for other in found):
+            continue
+        # Refine with the neighbouring bins (parabolic interpolation on log power).
+        if 0 < index < len(power) - 1:
+            a, b, c = np.log(power[index - 1 : index + 2] + 1e-12)
+            shift = 0.5 * (a - c) / (a - 2 * b + c) if (a - 2 * b + c) != 0 else 0.0
+            f += float(shift) * (frequencies[1] - frequencies[0])
+        found.append(f)
+        if len(found) == count:
+            break
+    return found
+
+
+def thd_percent(samples: np.ndarray, fundamental_hz: float) -> float:
+    """Total harmonic distortion: harmonics 2..5 below 4 kHz against the fundamental."""
+    fundamental = 10 ** (component_dbm0(samples, fundamental_hz) / 10)
+    harmonics = sum(
+        10 ** (component_dbm0(samples, fundamental_hz * n) / 10)
+        for n in range(2, 6)
+        if fundamental_hz * n < SAMPLE_RATE_HZ / 2 - 50
+    )
+    return 100 * math.sqrt(harmonics / fundamental) if fundamental > 0 else math.inf
+
+
+def onset_s(samples: np.ndarray, frequency_hz: float, threshold_dbm0: float = -30) -> float | None:
+    """Seconds from the first sample until the component at `frequency_hz` is first heard
+    above `threshold_dbm0` (80-sample sliding detector), or None."""
+    window = 80
+    if len(samples) < window:
+        return None
+    n = np.arange(len(samples))
+    mixed = np.asarray(samples, dtype=np.float64) * np.exp(
+        -2j * np.pi * frequency_hz * n / SAMPLE_RATE_HZ
+    )
+    taps = np.ones(window) / window
+    power = 2 * np.abs(np.convolve(mixed, taps, mode="valid")) ** 2
+    above = np.flatnonzero(power >= DBM0_MEAN_SQUARE * 10 ** (threshold_dbm0 / 10))
+    # The detector's window is centred on the moment the tone arrives.
+    return (int(above[0]) + window // 2) / SAMPLE_RATE_HZ if len(above) else None
