@@ -178,6 +178,7 @@ class FaxReception(Operation):
     type: Literal["fax"] = "fax"
     prompt: str = "fax_reception"
     email: list[str] = Field(default_factory=list)  # who gets the PDF (else the default)
+    attach_as: Literal["pdf", "tiff"] = Field("pdf", description="the pages' file in the mail")
 
 
 class GoToScenario(Operation):

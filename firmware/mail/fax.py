@@ -17,7 +17,7 @@ import aio
 from aio import host
 from firmware.mail.message import Attachment, OutgoingMail
 from firmware.mail.outbox import Outbox
-from voice.fax.document import pdf_bytes
+from voice.fax.document import pdf_bytes, tiff_bytes
 from voice.fax.receiver import FaxReceiver
 
 log = logging.getLogger(__name__)
@@ -43,8 +43,9 @@ class ReceivedFax:
     duration_s: float
     result: str
     partial_last_page: bool
-    pdf: bytes | None
+    pdf: bytes | None  # the pages' file: a PDF, or a TIFF when `tiff` is set
     started_at: str = ""  # local time text, for the subject and file name
+    tiff: bool = False
 
     @property
     def complete(self) -> bool:
@@ -69,7 +70,10 @@ def fax_mail(fax: ReceivedFax, recipients: Sequence[str]) -> OutgoingMail:
     attachments = []
     if fax.pdf is not None:
         name = f"fax {fax.started_at or ''} {fax.caller_number or sender}".strip().replace(":", "-")
-        attachments.append(Attachment(f"{name}.pdf", fax.pdf, "application", "pdf"))
+        if fax.tiff:
+            attachments.append(Attachment(f"{name}.tif", fax.pdf, "image", "tiff"))
+        else:
+            attachments.append(Attachment(f"{name}.pdf", fax.pdf, "application", "pdf"))
     return OutgoingMail(
         kind="fax",
         recipients=list(recipients),
@@ -123,7 +127,7 @@ class FaxSession:
             "result": outcome.result,
         }
 
-    def received(self) -> ReceivedFax:
+    def received(self, tiff: bool = False) -> ReceivedFax:
         outcome = self.tap.receiver.outcome
         return ReceivedFax(
             caller_number=self.caller_number,
@@ -134,13 +138,17 @@ class FaxSession:
             duration_s=outcome.duration_s,
             result=outcome.result,
             partial_last_page=outcome.partial_last_page,
-            pdf=pdf_bytes(outcome.pages, outcome.fine) if outcome.pages else None,
+            pdf=(tiff_bytes if tiff else pdf_bytes)(outcome.pages, outcome.fine)
+            if outcome.pages
+            else None,
+            tiff=tiff,
             started_at=self.started_at,
         )
 
-    async def deliver(self, recipients: Sequence[str] = ()) -> bool:
-        """Mail the pages (nothing when none arrived); False when nobody could get them."""
-        fax = await host.to_thread(self.received)
+    async def deliver(self, recipients: Sequence[str] = (), *, attach_as: str = "pdf") -> bool:
+        """Mail the pages (nothing when none arrived) as a PDF, or as a TIFF when asked;
+        False when nobody could get them."""
+        fax = await host.to_thread(self.received, attach_as == "tiff")
         if not fax.pages:
             return False
         return await self._inbox.deliver(fax, recipients)

@@ -47,8 +47,22 @@ def write_pdf(pages: Sequence[DecodedPage], fine: bool, path: Path) -> None:
     path.write_bytes(pdf_bytes(pages, fine))
 
 
-def write_tiff(pages: Sequence[DecodedPage], fine: bool, path: Path) -> None:
+def tiff_bytes(pages: Sequence[DecodedPage], fine: bool) -> bytes:
+    """A multi-page TIFF (CCITT G4), one page per fax page."""
+    if not pages:
+        raise ValueError("a fax without pages has no TIFF")
     images = page_images(pages)
+    buffer = io.BytesIO()
     images[0].save(
-        path, save_all=True, append_images=images[1:], compression="group4", dpi=_dpi(fine)
+        buffer,
+        format="TIFF",
+        save_all=True,
+        append_images=images[1:],
+        compression="group4",
+        dpi=_dpi(fine),
     )
+    return buffer.getvalue()
+
+
+def write_tiff(pages: Sequence[DecodedPage], fine: bool, path: Path) -> None:
+    path.write_bytes(tiff_bytes(pages, fine))

@@ -36,7 +36,7 @@ async def run(operation: FaxReception, walk: Walk) -> str:
     line_gone = first == 1
     result = session.result(line_gone)
     log.info("%s: fax reception ended: %s", walk.call.id, result)
-    mailed = await session.deliver(operation.email)
+    mailed = await session.deliver(operation.email, attach_as=operation.attach_as)
     walk.journal.faxes.append(FaxRecord(at=aio.wall_time(), mailed=mailed, **session.summary()))
     if line_gone:
         return CALLER_GONE

@@ -38,3 +38,28 @@ def test_a_received_fax_is_in_the_history_with_its_pages_speed_and_result(tmp_pa
     assert (fax["remote_ident"], fax["pages"], fax["result"]) == ("+7 495 111 2233", 1, "ok")
     assert (fax["modem"], fax["bit_rate"], fax["mailed"]) == ("V.29", 9600, 1)
     assert fax["duration_s"] > 5
+
+
+def test_a_fax_reception_set_to_tiff_mails_a_multipage_tiff(tmp_path: Path) -> None:
+    import io
+
+    from PIL import Image
+
+    write_tiff(tmp_path / "source.tif", 2)
+    sender = SpandspFaxSender(str(tmp_path / "source.tif"), ident="+7 495 111 2233")
+    outbox = RecordingOutbox()
+    step = {"type": "fax", "email": ["office@example.com"], "attach_as": "tiff"}
+    config = config_with(scenario({"first": step}))
+
+    async def main() -> None:
+        rig = Rig(config)
+        rig.runner.services.fax_inbox = FaxInbox(outbox, lambda: [])  # type: ignore[arg-type]
+        await rig.inbound(caller_number="84951112233", line_audio=fax_machine(sender))
+
+    run(main())
+    sender.close()
+    (mail,) = outbox.mails
+    (attachment,) = mail.attachments
+    assert attachment.filename.endswith(".tif")
+    with Image.open(io.BytesIO(attachment.data)) as pages:
+        assert pages.n_frames == 2
