@@ -71,3 +71,35 @@ def test_with_all_members_in_calls_the_caller_hears_music_and_gets_the_first_one
         assert hears_from(pbx, second, c, 700) == pytest.approx(-10, abs=1.5)
         path = steps(pbx)
     assert path.count(("main", "sales", "answered")) == 2
+
+
+def test_in_turn_spreads_thirty_calls_evenly_over_the_members():
+    """Thirty outside calls to an "in turn" call centre of three: each member takes ten,
+    give or take one, whoever answers."""
+    document = routed_config("orders_and_support")
+    (sales,) = [c for c in document["routing"]["call_centres"] if c["id"] == "sales"]
+    sales["strategy"] = "in_turn"
+    sales["members"] = [{"extension": "101"}, {"extension": "102"}, {"extension": "103"}]
+    scenario = document["routing"]["scenarios"][0]
+    scenario["start"] = next(
+        name for name, step in scenario["operations"].items() if step.get("call_centre") == "sales"
+    )
+    answered: dict[str, int] = {"101": 0, "102": 0, "103": 0}
+    with appliance_at(WEDNESDAY_MORNING, document) as pbx:
+        phones = {ext: pbx.phone(ext) for ext in answered}
+        line = pbx.line(0)
+        for call in range(30):
+            line.ring(f"55501{call:02d}")
+            run_until(pbx, lambda: any(p.is_ringing() for p in phones.values()), 20)
+            (ringing,) = [ext for ext, p in phones.items() if p.is_ringing()]
+            phones[ringing].off_hook()
+            run_until(pbx, line.is_seized, 3)
+            pbx.run_for(1)
+            line.hang_up()
+            run_until(pbx, lambda: not line.is_seized(), 10)
+            phones[ringing].on_hook()
+            answered[ringing] += 1
+            pbx.run_for(2)
+    print(f"\nanswered per member: {answered}")
+    assert sum(answered.values()) == 30
+    assert max(answered.values()) - min(answered.values()) <= 2, answered  # 10 ± 1 each
