@@ -78,6 +78,7 @@ def test_the_fixture_records_the_dial_tone_a_lifted_phone_hears(fixture: Virtual
         phone = rig.fxs[0]
         phone.off_hook()
         try:
+            phone.wait_tone("dial", timeout_s=3)  # the unit sees the hook first, then plays
             heard = phone.record(0.5)
         finally:
             phone.on_hook()
