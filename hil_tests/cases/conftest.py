@@ -101,6 +101,11 @@ def idle_after(request: pytest.FixtureRequest) -> Iterator[None]:
             party.play(None)
         for phone in opened.fxs:
             phone.on_hook()
+    # A call a failed case left ringing in must not reach the next case's phone.
+    for line in opened.fxo:
+        with contextlib.suppress(RigError):
+            line.disconnect()
+    with contextlib.suppress(RigError):
         opened.idle(8)
 
 
