@@ -18,9 +18,10 @@ sys.path.insert(0, str(ROOT))
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 
+from firmware.voicemail.index import Kind  # noqa: E402
 from tests.firmware.processes.running import Process, start_engine  # noqa: E402
 from tests.web_ui.browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
-from tests.web_ui.pbx import answers_http, control, free_port  # noqa: E402
+from tests.web_ui.pbx import answers_http, control, free_port, leave, with_template  # noqa: E402
 from web_ui.first_boot import FIRST_BOOT_PASSWORD_FILE  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
@@ -53,37 +54,9 @@ def wait(condition, what: str, seconds: float = 30) -> None:  # type: ignore[no-
 
 def office_routing(data: Path) -> None:
     """The "orders and support" template on the lines, and a voicemail box for 101."""
-    from firmware.config.templates import load_template
-
-    document = control(data, "get_config")
-    for port in document["hat"]["ports"]:
-        if port["kind"] == "fxo":
-            port["inbound"] = []
-    template = load_template("orders_and_support", country=document["system"]["country"])
-    document["routing"] = template.model_dump(mode="json")
+    document = with_template(control(data, "get_config"))
     document["voicemail"]["boxes"].append({"id": "101", "name": "Anna", "owner": "101"})
     control(data, "put_config", config=document)
-
-
-def leave_message(data: Path) -> None:
-    """A message waiting in box 101, left as an earlier call would have left it."""
-    import numpy as np
-
-    from aio import host
-    from firmware.voicemail.audio_store import AudioStore
-    from firmware.voicemail.index import CallInfo, Kind
-
-    async def record() -> None:
-        store = AudioStore(data)
-        await store.open()
-        caller = CallInfo(caller_number="4955557788", caller_name="IVANOV")
-        recording = await store.begin(Kind.VOICEMAIL, "101", caller, max_s=60)
-        t = np.arange(3 * 8000) / 8000
-        recording.recorder.feed((6000 * np.sin(2 * np.pi * 440 * t)).astype(np.int16))
-        await store.finish(recording, trim_silence=False)
-        await store.close()
-
-    host.run(record())
 
 
 def port_state(data: Path, index: int) -> str:
@@ -96,7 +69,8 @@ def main() -> int:
         data = Path(temporary) / "data"
         data.mkdir()
         (data / FIRST_BOOT_PASSWORD_FILE).write_text(PASSWORD)
-        leave_message(data)
+        # A message waiting in box 101, left as an earlier call would have left it.
+        leave(data, Kind.VOICEMAIL, "101", "4955557788", 3.0, name="IVANOV")
         engine = start_engine(data)
         port = free_port()
         web = Process("web", "--listen", f"127.0.0.1:{port}", data_dir=data)

@@ -83,3 +83,38 @@ def engine_and_web(tmp_path):
         yield processes
     finally:
         processes.stop()
+
+
+def with_template(document, template="orders_and_support"):
+    """The document with a routing template in place and the lines' own extension lists
+    emptied, so outside calls follow the template's scenario."""
+    from firmware.config.templates import load_template
+
+    for port in document["hat"]["ports"]:
+        if port["kind"] == "fxo":
+            port["inbound"] = []  # the line's calls go to the scenario
+    routing = load_template(template, country=document["system"]["country"])
+    document["routing"] = routing.model_dump(mode="json")
+    return document
+
+
+def leave(data_dir, kind, box, caller, seconds, name=""):
+    """A voicemail message or call recording (a 440 Hz tone) as an earlier call left it,
+    written through the engine's own store before the engine starts."""
+    import numpy as np
+
+    from aio import host
+    from firmware.voicemail.audio_store import AudioStore
+    from firmware.voicemail.index import CallInfo
+
+    async def record():
+        store = AudioStore(data_dir)
+        await store.open()
+        call = CallInfo(caller_number=caller, caller_name=name)
+        recording = await store.begin(kind, box, call, max_s=60)
+        t = np.arange(int(seconds * 8000)) / 8000
+        recording.recorder.feed((8000 * np.sin(2 * np.pi * 440 * t)).astype(np.int16))
+        await store.finish(recording, trim_silence=False)
+        await store.close()
+
+    host.run(record())

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import re
 
-from firmware.config.templates import load_template
-from tests.web_ui.pbx import control
+from tests.web_ui.pbx import control, with_template
 from tests.web_ui.site import log_in, web_site
 from tests.web_ui.test_reports_page import wait_until
 
@@ -19,12 +18,7 @@ def agent_cell(html: str, extension: str) -> str:
 
 def test_members_log_in_from_the_page_and_a_waiting_caller_shows_on_the_dashboard(tmp_path):
     with web_site(tmp_path) as (client, data):
-        document = control(data, "get_config")
-        for port in document["hat"]["ports"]:
-            if port["kind"] == "fxo":
-                port["inbound"] = []
-        routing = load_template("orders_and_support", country=document["system"]["country"])
-        document["routing"] = routing.model_dump(mode="json")
+        document = with_template(control(data, "get_config"))
         for centre in document["routing"]["call_centres"]:
             centre["login_required"] = True
         sales = document["routing"]["call_centres"][0]

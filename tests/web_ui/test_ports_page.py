@@ -1,7 +1,7 @@
 import pytest
 
 from tests.web_ui.browser import chromium_page
-from tests.web_ui.pbx import control, engine_and_web, log_in, port_state, shows
+from tests.web_ui.pbx import control, engine_and_web, log_in, port_state, shows, with_template
 
 pytestmark = pytest.mark.browser
 
@@ -60,16 +60,8 @@ def test_the_page_says_when_saved_settings_wait_for_a_restart(tmp_path):
 
 
 def test_an_outside_call_shows_live_with_its_scenario_step_and_then_in_history(tmp_path):
-    from firmware.config.templates import load_template
-
     with engine_and_web(tmp_path) as pbx, chromium_page() as page:
-        document = control(pbx.data, "get_config")
-        for port in document["hat"]["ports"]:
-            if port["kind"] == "fxo":
-                port["inbound"] = []  # the line's calls go to the scenario
-        routing = load_template("orders_and_support", country=document["system"]["country"])
-        document["routing"] = routing.model_dump(mode="json")
-        control(pbx.data, "put_config", config=document)
+        control(pbx.data, "put_config", config=with_template(control(pbx.data, "get_config")))
         log_in(page, pbx.url)
         shows(page, "#engine-state", "live")
         assert page.locator("#no-calls").is_visible()

@@ -7,8 +7,7 @@ import csv
 import io
 import time
 
-from firmware.config.templates import load_template
-from tests.web_ui.pbx import control
+from tests.web_ui.pbx import control, with_template
 from tests.web_ui.site import log_in, web_site
 
 WAIT_S = 30.0
@@ -25,13 +24,7 @@ def wait_until(check, what: str):  # type: ignore[no-untyped-def]
 
 def one_routed_call(data) -> None:  # type: ignore[no-untyped-def]
     """A caller reaches the scenario's greeting and hangs up."""
-    document = control(data, "get_config")
-    for port in document["hat"]["ports"]:
-        if port["kind"] == "fxo":
-            port["inbound"] = []
-    routing = load_template("orders_and_support", country=document["system"]["country"])
-    document["routing"] = routing.model_dump(mode="json")
-    control(data, "put_config", config=document)
+    control(data, "put_config", config=with_template(control(data, "get_config")))
     control(data, "sim_line", port=4, action="ring", number="4955551234")
     wait_until(
         lambda: any(

@@ -7,30 +7,11 @@ import io
 import wave
 from pathlib import Path
 
-import numpy as np
-
-from aio import host
-from firmware.voicemail.audio_store import AudioStore
-from firmware.voicemail.index import CallInfo, Kind
-from tests.web_ui.pbx import control
+from firmware.voicemail.index import Kind
+from tests.web_ui.pbx import control, leave
 from tests.web_ui.site import form_token, log_in, web_site
 
 RATE_HZ = 8000
-
-
-def leave(data: Path, kind: Kind, box: str, caller: str, seconds: float) -> None:
-    """A message or recording as an earlier call left it, through the engine's own store."""
-
-    async def record() -> None:
-        store = AudioStore(data)
-        await store.open()
-        recording = await store.begin(kind, box, CallInfo(caller_number=caller), max_s=60)
-        t = np.arange(int(seconds * RATE_HZ)) / RATE_HZ
-        recording.recorder.feed((8000 * np.sin(2 * np.pi * 440 * t)).astype(np.int16))
-        await store.finish(recording, trim_silence=False)
-        await store.close()
-
-    host.run(record())
 
 
 def with_boxes(data: Path) -> None:

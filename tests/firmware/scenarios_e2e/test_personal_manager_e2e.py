@@ -4,9 +4,8 @@ through `failed` to the secretaries."""
 
 from __future__ import annotations
 
-import http.server
 import sqlite3
-import threading
+from contextlib import closing
 from typing import Any
 
 import pytest
@@ -19,6 +18,7 @@ from tests.firmware.engine.test_routed_inbound import (
     routed_config,
     steps,
 )
+from tests.firmware.routing.test_personal_manager import CrmServer
 
 
 def test_a_caller_reaches_the_manager_they_last_talked_to_and_else_the_secretaries():
@@ -100,36 +100,6 @@ def test_an_excluded_manager_is_never_rung_and_the_secretaries_take_the_call():
     assert ("main", "manager", "failed") in path
 
 
-class Crm:
-    """A CRM on localhost answering every lookup with `reply`."""
-
-    def __init__(self, reply: bytes) -> None:
-        self.asked: list[str] = []
-        crm = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                crm.asked.append(self.path)
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.end_headers()
-                self.wfile.write(reply)
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/owner?number={{number}}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def __enter__(self) -> Crm:
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 def with_crm(url: str) -> dict[str, Any]:
     document = routed_config("personal_managers")
     manager_step(document).update(sources=["crm", "history"], crm={"url": url})
@@ -138,18 +108,18 @@ def with_crm(url: str) -> dict[str, Any]:
 
 def test_the_crm_is_asked_first_and_its_manager_rings():
     with (
-        Crm(b'{"extension": "104"}') as crm,
+        closing(CrmServer(b'{"extension": "104"}')) as crm,
         appliance_at(WEDNESDAY_MORNING, with_crm(crm.url)) as pbx,
     ):
         talk_to_103_then_call_again(pbx)  # the history would say 103
         run_until(pbx, pbx.phone("104").is_ringing, 40)
         assert not pbx.phone("103").is_ringing()
-    assert crm.asked == ["/owner?number=5550100"]
+    assert crm.requests == ["/owner?number=5550100"]
 
 
 def test_a_garbage_crm_reply_falls_back_to_the_history_within_two_seconds():
     with (
-        Crm(b"<html>oops</html>") as crm,
+        closing(CrmServer(b"<html>oops</html>")) as crm,
         appliance_at(WEDNESDAY_MORNING, with_crm(crm.url)) as pbx,
     ):
         talk_to_103_then_call_again(pbx)
@@ -162,6 +132,6 @@ def test_a_garbage_crm_reply_falls_back_to_the_history_within_two_seconds():
             manager_rung = db.execute(
                 "SELECT MAX(at) FROM ring_attempts WHERE member = '103'"
             ).fetchone()[0]
-    assert len(crm.asked) == 1
+    assert len(crm.requests) == 1
     print(f"menu over → 103 rung: {manager_rung - menu_over:.2f} s")
     assert 0 <= manager_rung - menu_over <= 2.0
