@@ -13,7 +13,9 @@ coupling time constant: a polarity reversal shows as one pulse of one sign, not 
 Interrupts (ring, polarity, frame loss) latch in register 4 when the line changes, are
 masked by register 3, drive the INT pin while register 2 enables it, and clear when 0 is
 written to their bit. Audio goes through the chip's own G.711 model
-(`drivers.sim.codec.ChipCodec`) with the gains of registers 38–41. Every register access
+(`drivers.sim.codec.ChipCodec`) with the gains of registers 38–41; what the line side
+receives first passes the receive path's high-pass, whose corner register 31's FILT bit
+selects (5 Hz or 200 Hz). Every register access
 is logged in `transactions` (the oldest half is dropped past TRANSACTION_LOG_LIMIT).
 
 Fault injection:
@@ -38,6 +40,7 @@ import aio
 from drivers.sim.analog import TelephoneLine
 from drivers.sim.chip import InterruptCallback, InterruptPin, Transaction, timeslot_for_start_count
 from drivers.sim.codec import ChipCodec
+from drivers.sim.receive_filter import ReceiveHighPass
 
 log = logging.getLogger(__name__)
 
@@ -70,9 +73,11 @@ RFWE = 0x02  # register 18
 DOD = 0x02  # register 19
 ILIM = 0x02  # register 26
 LVFD = 0x01  # register 31
+FILT = 0x02  # register 31: receive high-pass corner at 200 Hz instead of 5 Hz
 PCME = 0x20  # register 33
 READ_ONLY = {11, 12, 13, 19, 28, 29}
 
+RECEIVE_CORNER_HZ = {False: 5.0, True: 200.0}  # -3 dB corner of the receive path, by FILT
 RING_THRESHOLD_VRMS = {False: 15.0, True: 21.5}  # mid-points of 13.5–16.5 and 19.35–23.65
 RING_COUPLING_TAU_S = 0.02  # ring detector input coupling time constant
 RING_DETECT_HOLD_S = 5.0  # RDT stays set this long after the last ring (4.5–9 s)
@@ -105,6 +110,7 @@ class Si3050Emulator:
         self.transactions: list[Transaction] = []
         self._pin = InterruptPin()
         self._codecs = {law: ChipCodec(law) for law in ("ulaw", "alaw")}
+        self._receive_filter = ReceiveHighPass()
         self._base_dc_resistance = line.dc_resistance_ohms
         # SPI frame state.
         self._phase = 0
@@ -181,7 +187,9 @@ class Si3050Emulator:
         now = self.clock()
         daa1 = self._regs[5]
         if self._link_up(now) and daa1 & (OH | ONHM):
-            samples = self._scale(self.line.exchange_source(count), self._gain_db(39, 41))
+            corner_hz = RECEIVE_CORNER_HZ[bool(self._regs[31] & FILT)]
+            line_audio = self._receive_filter.apply(self.line.exchange_source(count), corner_hz)
+            samples = self._scale(line_audio, self._gain_db(39, 41))
         else:
             samples = np.zeros(count, dtype=np.int16)
         return self._codecs[self.law].encode(samples).tobytes()

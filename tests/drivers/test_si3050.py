@@ -18,6 +18,7 @@ from drivers.si3050_countries import load_termination
 from drivers.sim.analog import TelephoneLine
 from drivers.sim.bus import ChipSocket, SimSpiDevice
 from drivers.sim.codec import ChipCodec
+from drivers.sim.receive_filter import ReceiveHighPass
 from drivers.sim.si3050 import Si3050Emulator
 
 SAMPLE_RATE = 8000
@@ -370,7 +371,9 @@ def test_on_hook_line_monitor_captures_line_audio_before_any_ring():
 
     monitored, silent = run(main())
     codec = ChipCodec("alaw")
-    assert snr_db(source, codec.decode(monitored)) > 30  # G.711 quantisation only
+    # G.711 quantisation only, after the receive path's 200 Hz high-pass (FILT)
+    received = ReceiveHighPass().apply(source, 200.0)
+    assert snr_db(received, codec.decode(monitored)) > 30
     assert set(silent) == {codec.silence_byte}
 
 
