@@ -15,6 +15,7 @@ import time
 
 MODULES = ("dtmf", "tones", "callerid", "echo", "engine", "routed_calls", "talkoff")
 MODULES += ("routing_reports", "voicemail", "fax")
+MODULES += ("pesq",)
 US_PER_SECOND = 1e6
 
 
