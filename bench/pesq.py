@@ -6,6 +6,12 @@ and scored against the speech as spoken. Beside each path: one and two passes of
 speech through G.711 (the best a G.711 path can do), and the score after every stage of the
 path, so a loss shows where it happens. Nothing here times anything; the note carries the
 scores.
+
+How to read it: the engine's paths are bit-transparent (phone to phone and phone to outside
+line score what one G.711 pass scores, and a second pass changes nothing). What an outside
+line to phone call loses against one pass is the simulated exchange line's own noise
+(-70 dBm0) once the DAA has coded it: A-law has no zero level, so that noise becomes a
+one-step hiss in every pause, which PESQ hears against the silent original.
 """
 
 from __future__ import annotations
