@@ -48,6 +48,7 @@ PAUSE_S = 0.15  # between prompts, as a talker pauses
 EDGE_S = 0.5  # silence before and after the measured speech
 SILENCE_PEAK = 300  # a prompt's edge quieter than this is silence
 TURN_S = 4.0  # the listener's turn before the measured speech
+TURN_GAP_S = 0.5  # between the turn's end and the measured speech
 OUTSIDE_NUMBER = "5551234"
 CALLER_NUMBER = "5550100"
 STEP_S = 0.02
@@ -243,7 +244,7 @@ def carry(path: str, country: str, speech: NDArray[np.int16], turn: NDArray[np.i
             taps.line_dsp(_channel(pbx, speaker))
         taps.to_chip(_channel(pbx, listener))
         listener.say(turn)
-        pbx.run_for(turn.size / SAMPLE_RATE_HZ + 0.5)
+        pbx.run_for(turn.size / SAMPLE_RATE_HZ + TURN_GAP_S)
         listener.say(None)
         seconds = sent.size / SAMPLE_RATE_HZ
         taps.on = True
