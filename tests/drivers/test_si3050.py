@@ -480,3 +480,37 @@ def test_the_transaction_log_stays_bounded_in_long_runs(monkeypatch):
         chip.read(2)
     assert 50 <= len(emulator.transactions) <= 100
     assert emulator.transactions[-1].register == 2
+
+
+def test_the_receive_path_keeps_mains_hum_off_the_highway_as_register_31_filt_asks():
+    """FILT set (as the driver sets it): the receive high-pass corner is at 200 Hz, so
+    50 Hz hum is cut and the voice band passes; FILT cleared: the corner drops to 5 Hz."""
+    second = 8000
+    hum, voice = tone(50.0, 8000, second), tone(1000.0, 8000, second)
+    source = {"audio": hum}  # whole cycles per 160-sample block: a steady tone
+
+    async def captured(filt: bool):
+        _line, emulator, chip = make_daa(
+            TelephoneLine(exchange_source=lambda n: source["audio"][:n])
+        )
+        await chip.initialise(load_termination("GB"), law="alaw", on_hook_monitor=True)
+        if not filt:
+            chip.write(31, chip.read(31) & ~0x02)
+        levels = {}
+        for name, audio in (("hum", hum), ("voice", voice)):
+            source["audio"] = audio
+            for _ in range(10):  # let the filter settle
+                block = emulator.pcm_capture(160)
+            levels[name] = rms_dbfs(ChipCodec("alaw").decode(block))
+        return levels
+
+    with_filt, without = run(captured(True)), run(captured(False))
+    assert with_filt["hum"] < rms_dbfs(hum) - 20
+    assert with_filt["voice"] == pytest.approx(rms_dbfs(voice), abs=0.3)
+    assert without["hum"] == pytest.approx(rms_dbfs(hum), abs=0.5)
+    assert without["voice"] == pytest.approx(rms_dbfs(voice), abs=0.3)
+
+
+def rms_dbfs(samples: np.ndarray) -> float:
+    values = samples.astype(np.float64)
+    return 20 * math.log10(max(np.sqrt(np.mean(values**2)), 1e-9) / 32768)
