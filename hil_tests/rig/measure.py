@@ -138,7 +138,9 @@ def steady_tone(
     for index in range(frames):
         frame = samples[index * STEADY_FRAME : (index + 1) * STEADY_FRAME]
         tone = component_dbm0(frame, frequency_hz)
-        present.append(tone >= threshold_dbm0 and tone >= level_dbm0(frame) + 10 * math.log10(purity))
+        present.append(
+            tone >= threshold_dbm0 and tone >= level_dbm0(frame) + 10 * math.log10(purity)
+        )
     frame_s = STEADY_FRAME / SAMPLE_RATE_HZ
     start = None
     for index, on in enumerate([*present, False]):
