@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from hil_tests.cases.conftest import FXO_PORTS, Measured, port_of
-from hil_tests.cases.helpers import port_row
+from hil_tests.cases.helpers import OUTSIDE_PREFIX, port_row
 from hil_tests.rig import Rig, RigTimeout, measure
 
 FXO = [pytest.param(i, id=f"fxo{i}") for i in range(FXO_PORTS)]
@@ -97,3 +97,49 @@ def test_far_end_disconnect_releases_the_line(
     measured(
         f"line released after {method} disconnect", released_s, (low, high), "s", f"fxo{index}"
     )
+
+
+DIALLED_NUMBER = "5550123456789"  # every DTMF digit
+HOLDING_NUMBER = "5550100"
+DIAL_NOW = "#"  # ends the number at once (no wait for the inter-digit timeout)
+
+
+def _dial_out(rig: Rig, phone_index: int, number: str) -> Any:
+    phone = port_of(rig, "fxs", phone_index)
+    phone.off_hook()
+    phone.wait_tone("dial", timeout_s=2)
+    phone.dial(OUTSIDE_PREFIX + number + DIAL_NOW)
+    return phone
+
+
+@pytest.mark.parametrize("index", FXO)
+def test_dialling_out_through_each_line(
+    rig: Rig, index: int, limits: dict[str, Any], measured: Measured
+) -> None:
+    """fxs0 dials an outside number with every DTMF digit; the unit takes the first free
+    line (the lines before this one are held by calls from the next phones) and the
+    exchange receives the whole number."""
+    port = f"fxo{index}"
+    line = port_of(rig, "fxo", index)
+    for earlier in range(index):
+        holder = earlier + 1
+        try:
+            _dial_out(rig, holder, HOLDING_NUMBER)
+            rig.fxo[earlier].wait_seized(timeout_s=10)
+        except RigTimeout as error:
+            pytest.fail(f"{port}: fxs{holder} could not take fxo{earlier} first ({error})")
+    try:
+        _dial_out(rig, 0, DIALLED_NUMBER)
+        dialled_at = rig.unit.clock_s()
+        line.wait_seized(timeout_s=10)
+        received = line.wait_digits(len(DIALLED_NUMBER), timeout_s=15)
+    except RigTimeout as error:
+        pytest.fail(f"{port}: fxs0's outside call did not go out on this line ({error})")
+    measured(
+        "whole number on the line after the last key",
+        rig.unit.clock_s() - dialled_at,
+        limits["fxo"]["dial_out_s"],
+        "s",
+        port,
+    )
+    assert received == DIALLED_NUMBER, f"{port}: the exchange received {received!r}"
