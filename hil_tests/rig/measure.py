@@ -151,3 +151,51 @@ def steady_tone(
                 return start * frame_s, (index - start) * frame_s
             start = None
     return None
+
+
+DTMF_LOW_HZ = (697, 770, 852, 941)
+DTMF_HIGH_HZ = (1209, 1336, 1477, 1633)
+DTMF_KEYS = ("123A", "456B", "789C", "*0#D")  # rows: low group; columns: high group
+
+
+def key_frequencies(key: str) -> tuple[int, int]:
+    """The low- and high-group frequencies of a keypad key."""
+    for row, keys in enumerate(DTMF_KEYS):
+        if key in keys:
+            return DTMF_LOW_HZ[row], DTMF_HIGH_HZ[keys.index(key)]
+    raise ValueError(f"{key!r} is not a DTMF key")
+
+
+def key_tones(
+    keys: str, *, on_s: float = 0.1, off_s: float = 0.1, level_dbm0: float = -7
+) -> np.ndarray:
+    """Keys pressed on a telephone: each key's two tones for `on_s`, then `off_s` quiet."""
+    pause = np.zeros(round(off_s * SAMPLE_RATE_HZ), np.int16)
+    pieces = [np.concatenate([sine(key_frequencies(k), on_s, level_dbm0), pause]) for k in keys]
+    return np.concatenate(pieces) if pieces else np.zeros(0, np.int16)
+
+
+BURST_FRAME = 40  # 5 ms
+
+
+def bursts(
+    samples: np.ndarray, *, threshold_dbm0: float = -20, min_s: float = 0.02
+) -> list[tuple[float, float]]:
+    """Stretches louder than `threshold_dbm0` (key tones, not line noise or echo): each
+    one's start and length in seconds, judged in 5 ms frames."""
+    frames = len(samples) // BURST_FRAME
+    loud = [
+        level_dbm0(samples[i * BURST_FRAME : (i + 1) * BURST_FRAME]) >= threshold_dbm0
+        for i in range(frames)
+    ]
+    frame_s = BURST_FRAME / SAMPLE_RATE_HZ
+    found: list[tuple[float, float]] = []
+    start = None
+    for index, on in enumerate([*loud, False]):
+        if on and start is None:
+            start = index
+        elif not on and start is not None:
+            if (index - start) * frame_s >= min_s:
+                found.append((start * frame_s, (index - start) * frame_s))
+            start = None
+    return found
