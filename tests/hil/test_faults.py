@@ -33,7 +33,8 @@ FAULTS = [
     Fault(
         "dead_slic:fxs1",
         "fxs1",
-        "hook_detection or dial_tone or ring_cadence or audio_path or call_centre or dialling_out",
+        "hook_detection or dial_tone or ring_cadence or audio_path or call_centre or dialling_out"
+        " or key_tones",
         frozenset(
             {
                 "test_hook_detection[fxs1]",
@@ -45,6 +46,7 @@ FAULTS = [
                 "test_call_centre_call[fxo0]",  # fxs1 is a member of the call centre
                 "test_call_centre_call[fxo1]",
                 "test_dialling_out_through_each_line[fxo1]",  # fxs1 holds the first line
+                "test_key_tones_sent_on_each_line[fxo1]",  # the same
             }
         ),
         frozenset({"test_dial_tone[fxs1]"}),
@@ -53,7 +55,7 @@ FAULTS = [
         "no_line:fxo1",
         "fxo1",
         "incoming_call or echo_return_loss or caller_id or far_end_disconnect or fax"
-        " or call_centre or dialling_out",
+        " or call_centre or dialling_out or key_tones",
         frozenset(
             {
                 "test_caller_id_captured_by_the_unit[fxo1-bell202]",
@@ -62,6 +64,7 @@ FAULTS = [
                 "test_fax_calling_tone_moves_the_call_to_fax_reception[fxo1]",
                 "test_call_centre_call[fxo1]",
                 "test_dialling_out_through_each_line[fxo1]",
+                "test_key_tones_sent_on_each_line[fxo1]",
                 "test_incoming_call_seizes_the_line[fxo1]",
                 "test_echo_return_loss[fxo1]",
                 "test_caller_id_reaches_the_phone[fxo1-bell202]",
