@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from hil_tests.cases.conftest import FXO_PORTS, port_of
+from hil_tests.cases.conftest import FXO_PORTS, Measured, port_of
 from hil_tests.cases.helpers import port_row
 from hil_tests.rig import Rig, RigTimeout
 
@@ -49,7 +49,7 @@ def _newest_call(rig: Rig, line_port: int) -> dict[str, Any] | None:
 @pytest.mark.parametrize("standard", STANDARDS)
 @pytest.mark.parametrize("index", FXO)
 def test_caller_id_captured_by_the_unit(
-    rig: Rig, index: int, standard: str, limits: dict[str, Any]
+    rig: Rig, index: int, standard: str, limits: dict[str, Any], measured: Measured
 ) -> None:
     """The exchange sends caller ID before the first ring ends; the unit's status shows the
     number on the ringing line, and its call history keeps the number (and name)."""
@@ -60,12 +60,20 @@ def test_caller_id_captured_by_the_unit(
     row = port_row(rig, "fxo", index)
     before = _newest_call(rig, row["index"])
     number, name = "5550163", "JONES" if standard in NAMED_STANDARDS else None
+    began = rig.unit.clock_s()
     line.ring(number, name, standard=standard)
     try:
         rig.fxs[0].wait_ringing(timeout_s=15)  # the call is routed once caller ID is in
     except RigTimeout as error:
         line.disconnect()
         pytest.fail(f"{port} ({standard}): the call was not put through ({error})")
+    measured(
+        f"call put through with its {standard} caller ID after the line began ringing",
+        rig.unit.clock_s() - began,
+        limits["caller_id"]["put_through_s"],
+        "s",
+        port,
+    )
     shown = port_row(rig, "fxo", index)
     line.disconnect()
     assert shown["peer"] == number, (
