@@ -85,7 +85,10 @@ else:
 
     async def wait_for_ms(awaitable, timeout_ms: float):  # type: ignore[no-untyped-def]
         """Await `awaitable`, raising `TimeoutError` after `timeout_ms` on the loop clock."""
-        return await asyncio.wait_for(awaitable, timeout_ms / 1000)
+        # Not asyncio.wait_for: on 3.11 it loses a cancellation that arrives as the awaited
+        # thing completes, and the cancelled task carries on.
+        async with asyncio.timeout(timeout_ms / 1000):
+            return await awaitable
 
 
 def ticks_add(ticks: int, delta_ms: int) -> int:

@@ -74,9 +74,11 @@ class Party(abc.ABC):
         source: Party | None = None,
         hz: float | None = None,
         level_dbm0: float = -10,
+        samples: np.ndarray | None = None,
     ) -> np.ndarray:
         """What this party hears for `seconds`. With `source` and `hz`, the source starts
-        sounding that tone at the first recorded sample (for delay and path measurements)."""
+        sounding that tone at the first recorded sample (for delay and path measurements);
+        with `source` and `samples`, it starts playing those (a fax machine's calling tone)."""
 
     @abc.abstractmethod
     def wait_tone(self, name: str, timeout_s: float = 5) -> None:

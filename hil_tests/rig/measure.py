@@ -104,3 +104,98 @@ def onset_s(samples: np.ndarray, frequency_hz: float, threshold_dbm0: float = -3
     above = np.flatnonzero(power >= DBM0_MEAN_SQUARE * 10 ** (threshold_dbm0 / 10))
     # The detector's window is centred on the moment the tone arrives.
     return (int(above[0]) + window // 2) / SAMPLE_RATE_HZ if len(above) else None
+
+
+FAX_CALLING_HZ = 1100  # T.30 CNG: 0.5 s of 1100 Hz every 3.5 s (3 s of silence between)
+FAX_CALLING_ON_S = 0.5
+FAX_CALLING_OFF_S = 3.0
+
+
+def fax_calling_tone(seconds: float, level_dbm0: float) -> np.ndarray:
+    """What a calling fax machine sends until it is answered by another fax: CNG bursts."""
+    burst = sine(FAX_CALLING_HZ, FAX_CALLING_ON_S, level_dbm0)
+    period = np.concatenate([burst, np.zeros(round(FAX_CALLING_OFF_S * SAMPLE_RATE_HZ), np.int16)])
+    count = math.ceil(seconds / (FAX_CALLING_ON_S + FAX_CALLING_OFF_S))
+    return np.tile(period, count)[: round(seconds * SAMPLE_RATE_HZ)]
+
+
+STEADY_FRAME = 160  # 20 ms
+
+
+def steady_tone(
+    samples: np.ndarray,
+    frequency_hz: float,
+    *,
+    min_s: float,
+    threshold_dbm0: float = -30,
+    purity: float = 0.8,
+) -> tuple[float, float] | None:
+    """The first stretch of at least `min_s` in which a tone at `frequency_hz` carries
+    nearly all of the sound (speech passing through the band does not): its start and
+    length in seconds, or None."""
+    frames = len(samples) // STEADY_FRAME
+    present = []
+    for index in range(frames):
+        frame = samples[index * STEADY_FRAME : (index + 1) * STEADY_FRAME]
+        tone = component_dbm0(frame, frequency_hz)
+        present.append(
+            tone >= threshold_dbm0 and tone >= level_dbm0(frame) + 10 * math.log10(purity)
+        )
+    frame_s = STEADY_FRAME / SAMPLE_RATE_HZ
+    start = None
+    for index, on in enumerate([*present, False]):
+        if on and start is None:
+            start = index
+        elif not on and start is not None:
+            if (index - start) * frame_s >= min_s:
+                return start * frame_s, (index - start) * frame_s
+            start = None
+    return None
+
+
+DTMF_LOW_HZ = (697, 770, 852, 941)
+DTMF_HIGH_HZ = (1209, 1336, 1477, 1633)
+DTMF_KEYS = ("123A", "456B", "789C", "*0#D")  # rows: low group; columns: high group
+
+
+def key_frequencies(key: str) -> tuple[int, int]:
+    """The low- and high-group frequencies of a keypad key."""
+    for row, keys in enumerate(DTMF_KEYS):
+        if key in keys:
+            return DTMF_LOW_HZ[row], DTMF_HIGH_HZ[keys.index(key)]
+    raise ValueError(f"{key!r} is not a DTMF key")
+
+
+def key_tones(
+    keys: str, *, on_s: float = 0.1, off_s: float = 0.1, level_dbm0: float = -7
+) -> np.ndarray:
+    """Keys pressed on a telephone: each key's two tones for `on_s`, then `off_s` quiet."""
+    pause = np.zeros(round(off_s * SAMPLE_RATE_HZ), np.int16)
+    pieces = [np.concatenate([sine(key_frequencies(k), on_s, level_dbm0), pause]) for k in keys]
+    return np.concatenate(pieces) if pieces else np.zeros(0, np.int16)
+
+
+BURST_FRAME = 40  # 5 ms
+
+
+def bursts(
+    samples: np.ndarray, *, threshold_dbm0: float = -20, min_s: float = 0.02
+) -> list[tuple[float, float]]:
+    """Stretches louder than `threshold_dbm0` (key tones, not line noise or echo): each
+    one's start and length in seconds, judged in 5 ms frames."""
+    frames = len(samples) // BURST_FRAME
+    loud = [
+        level_dbm0(samples[i * BURST_FRAME : (i + 1) * BURST_FRAME]) >= threshold_dbm0
+        for i in range(frames)
+    ]
+    frame_s = BURST_FRAME / SAMPLE_RATE_HZ
+    found: list[tuple[float, float]] = []
+    start = None
+    for index, on in enumerate([*loud, False]):
+        if on and start is None:
+            start = index
+        elif not on and start is not None:
+            if (index - start) * frame_s >= min_s:
+                found.append((start * frame_s, (index - start) * frame_s))
+            start = None
+    return found

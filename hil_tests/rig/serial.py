@@ -126,8 +126,9 @@ class _SerialParty(Party):
         source: Party | None = None,
         hz: float | None = None,
         level_dbm0: float = -10,
+        samples: np.ndarray | None = None,
     ) -> np.ndarray:
-        if source is not None or hz is not None:
+        if source is not None or hz is not None or samples is not None:
             raise RigError(AUDIO_MISSING)
         self._do(f"RECORD {_ms(seconds)}", seconds)
         return np.frombuffer(self._rig.data, dtype="<i2").astype(np.int16)

@@ -42,6 +42,7 @@ from hil_tests.rig.mailbox import ADDRESS as MAILBOX_ADDRESS
 from hil_tests.rig.mailbox import HOST as MAILBOX_HOST
 from hil_tests.rig.mailbox import RigMailbox
 
+IDLE_STEP_S = 5.0
 STARTUP_TIMEOUT_S = 90.0  # real seconds: a loaded machine starts the engine slowly
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -89,12 +90,15 @@ class _SimParty(Party):
         source: Party | None = None,
         hz: float | None = None,
         level_dbm0: float = -10,
+        samples: np.ndarray | None = None,
     ) -> np.ndarray:
         play = None
         if source is not None:
             if not isinstance(source, _SimParty):
                 raise RigError("the source must be a party of the same rig")
             play = {"kind": source.kind, "port": source.port, "hz": hz, "level_dbm0": level_dbm0}
+            if samples is not None:
+                play["pcm"] = _pcm(samples)
         result = self._ask("rig_record", seconds=seconds, play=play)
         return np.frombuffer(base64.b64decode(result["pcm"]), dtype="<i2").astype(np.int16)
 
@@ -238,23 +242,65 @@ class SimUnit(UnitControl):
 
 
 VOICEMAIL_AFTER_S = 20.0  # longer than the ring-cadence case watches the last port's bell
+# Outside callers whose number starts so are routed to the rig's call centre, or greeted
+# by a menu (where a fax machine's calling tone is listened for); every other outside
+# caller rings the first extension.
+CALL_CENTRE_CALLERS = "5557"
+MENU_CALLERS = "5558"
+CALL_CENTRE_MEMBERS = (1, 2)  # FXS positions: the second and third extensions
+FAX_ADDRESS = "fax@rig.example"
+
+
+def _routing(document: dict[str, Any], first: str) -> None:
+    """Scenarios of the acceptance setup: the first extension, the rig's call centre, and
+    a greeting menu that hands over to the call centre."""
+    extensions = [employee["extension"] for employee in document["employees"]]
+    members = [{"extension": extensions[i]} for i in CALL_CENTRE_MEMBERS]
+    centre = {"type": "call_centre", "call_centre": "rig", "exits": {}}
+    routing = document["routing"]
+    routing["call_centres"] = [
+        {"id": "rig", "name": "Rig", "strategy": "ring_all", "members": members,
+         "answer_s": 30.0, "caller_hears": "ringback"}
+    ]  # fmt: skip
+    routing["scenarios"] = [
+        {"id": "first", "name": "First extension", "start": "ring",
+         "operations": {"ring": {"type": "extension", "extension": first}}},
+        {"id": "centre", "name": "Call centre", "start": "centre",
+         "operations": {"centre": centre}},
+        {"id": "menu", "name": "Greeting", "start": "greeting",
+         "operations": {
+             "greeting": {"type": "menu", "prompt": "menu_sales_support",
+                          "keys": {"1": "centre"}, "exits": {"timeout": "centre"}},
+             "centre": centre}},
+    ]  # fmt: skip
+    inbound = routing["inbound"]
+    inbound["default_scenario"] = "first"
+    inbound["by_caller_prefix"] = [
+        {"prefix": CALL_CENTRE_CALLERS, "scenario": "centre"},
+        {"prefix": MENU_CALLERS, "scenario": "menu"},
+    ]
+    inbound["detect_fax"] = True
 
 
 def acceptance_config(mail_port: int | None = None) -> dict[str, Any]:
-    """The unit under test's known setup: the default configuration with every exchange
-    line ringing the first extension directly, so line cases need no scenario; with the
-    rig's mailbox, the last extension takes a message when unanswered and mails it there."""
+    """The unit under test's known setup: the default configuration with every outside call
+    ringing the first extension, but for callers of CALL_CENTRE_CALLERS (the rig's call
+    centre, CALL_CENTRE_MEMBERS ring together) and of MENU_CALLERS (a greeting menu that
+    listens for a fax machine's calling tone). With the rig's mailbox, the last extension
+    takes a message when unanswered and mails it there, and faxes go there too."""
     from firmware.config.defaults import default_config
 
     document = default_config().model_dump(mode="json")
     first = document["employees"][0]["extension"]
     for port in document["hat"]["ports"]:
         if port["kind"] == "fxo":
-            port["inbound"] = [first]
+            port["inbound"] = []  # routed: the scenarios below decide
+    _routing(document, first)
     if mail_port is not None:
         document["email"].update(
             host=MAILBOX_HOST, port=mail_port, security="none", from_address="unit@rig.example"
         )
+        document["routing"]["inbound"]["fax_email"] = [FAX_ADDRESS]
         last = document["employees"][-1]
         forwarding = last["calls"]["forwarding"]
         forwarding["no_answer_after_s"] = VOICEMAIL_AFTER_S
@@ -353,8 +399,13 @@ class SimRig(Rig):
         return self._log.read_text(errors="replace") if self._log.exists() else ""
 
     def idle(self, seconds: float) -> None:
-        # A recording nobody reads is the engine-clock wait the control API offers.
-        self.control.request("rig_record", kind="phone", port=self.fxs[0].port, seconds=seconds)
+        # A recording nobody reads is the engine-clock wait the control API offers; in
+        # steps, so a slow engine on a loaded host answers each within the socket timeout.
+        left = seconds
+        while left > 0:
+            step = min(left, IDLE_STEP_S)
+            self.control.request("rig_record", kind="phone", port=self.fxs[0].port, seconds=step)
+            left -= step
 
     def inject_fault(self, fault: str, port: int, **options: Any) -> None:
         self.control.request("rig_fault", fault=fault, port=port, kind="line", **options)

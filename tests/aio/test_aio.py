@@ -1,3 +1,4 @@
+import contextlib
 import time
 
 import aio
@@ -40,6 +41,29 @@ def test_wait_for_ms_times_out_on_the_virtual_clock():
         return None
 
     assert host.run(main(), virtual=True) == 2500
+
+
+def test_a_task_cancelled_as_its_wait_for_ms_completes_is_cancelled():
+    async def main():
+        news = aio.Event()
+        rounds = 0
+
+        async def waiter():
+            nonlocal rounds
+            while rounds < 3:
+                with contextlib.suppress(aio.TimeoutError):
+                    await aio.wait_for_ms(news.wait(), 5000)
+                rounds += 1
+
+        task = aio.create_task(waiter())
+        await aio.sleep_ms(10)
+        news.set()  # the wait completes in the same step as the cancellation arrives
+        task.cancel()
+        with contextlib.suppress(aio.CancelledError):
+            await task
+        return task.cancelled(), rounds
+
+    assert host.run(main(), virtual=True) == (True, 0)
 
 
 def test_queue_and_lock_hand_work_between_tasks():

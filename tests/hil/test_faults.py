@@ -33,7 +33,8 @@ FAULTS = [
     Fault(
         "dead_slic:fxs1",
         "fxs1",
-        "hook_detection or dial_tone or ring_cadence or audio_path",
+        "hook_detection or dial_tone or ring_cadence or audio_path or call_centre or dialling_out"
+        " or key_tones",
         frozenset(
             {
                 "test_hook_detection[fxs1]",
@@ -42,6 +43,10 @@ FAULTS = [
                 "test_ring_cadence[fxs0]",  # fxs1 is the port that calls fxs0
                 "test_internal_call_audio_path[fxs1]",
                 "test_internal_call_audio_path[fxs0]",  # the same
+                "test_call_centre_call[fxo0]",  # fxs1 is a member of the call centre
+                "test_call_centre_call[fxo1]",
+                "test_dialling_out_through_each_line[fxo1]",  # fxs1 holds the first line
+                "test_key_tones_sent_on_each_line[fxo1]",  # the same
             }
         ),
         frozenset({"test_dial_tone[fxs1]"}),
@@ -49,9 +54,18 @@ FAULTS = [
     Fault(
         "no_line:fxo1",
         "fxo1",
-        "incoming_call or echo_return_loss or caller_id or far_end_disconnect",
+        "incoming_call or echo_return_loss or caller_id or far_end_disconnect or fax"
+        " or call_centre or dialling_out or key_tones",
         frozenset(
             {
+                "test_caller_id_captured_by_the_unit[fxo1-bell202]",
+                "test_caller_id_captured_by_the_unit[fxo1-etsi_fsk]",
+                "test_caller_id_captured_by_the_unit[fxo1-dtmf]",
+                "test_fax_calling_tone_moves_the_call_to_fax_reception[fxo1-at_answer]",
+                "test_fax_calling_tone_moves_the_call_to_fax_reception[fxo1-after_greeting]",
+                "test_call_centre_call[fxo1]",
+                "test_dialling_out_through_each_line[fxo1]",
+                "test_key_tones_sent_on_each_line[fxo1]",
                 "test_incoming_call_seizes_the_line[fxo1]",
                 "test_echo_return_loss[fxo1]",
                 "test_caller_id_reaches_the_phone[fxo1-bell202]",
