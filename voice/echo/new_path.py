@@ -58,18 +58,19 @@ class NewPathFitter:
         self,
         far: np.ndarray,
         near: np.ndarray,
-        foreground_error: np.ndarray,
+        foreground_energy: float,
         far_active: bool,
         talk: bool,
         erle_db: float,
-    ) -> None:
+    ) -> bool:
         """While the echo path is new, fit it by least squares every FIT_EVERY_BLOCKS and
         take the fit when it cancels clearly better than the foreground over the window.
         Near-end talk in the window does not bias the fit (it is not correlated with the
-        far end); it only leaves the fit no better than a converged foreground."""
+        far end); it only leaves the fit no better than a converged foreground. True when
+        a fit became the background."""
         self._fit.push(far, near)
         self._window_errors[:-1] = self._window_errors[1:]
-        self._window_errors[-1] = float(np.dot(foreground_error, foreground_error))
+        self._window_errors[-1] = foreground_energy
         if far_active:
             self._suspect_blocks = self._suspect_blocks + 1 if talk else 0
         known = erle_db >= PATH_KNOWN_ERLE_DB  # else there is no old path to forget
@@ -80,25 +81,27 @@ class NewPathFitter:
             self._fit_left = FIT_LEARNING_BLOCKS
             self._fit_countdown = 0
         if self._fit_left == 0 or not far_active:
-            return
+            return False
         self._fit_left -= 1
         self._fit_countdown -= 1
         if self._fit_countdown > 0 or self._fit.filled < self._fit_min:
-            return
+            return False
         self._fit_countdown = FIT_EVERY_BLOCKS
         support = self._support or self._locate_path()
         if support is None:
-            return
+            return False
         prior = self._paths.foreground.impulse_response()
         fit = self._fit.solve(*support, prior)
         if fit is None:
-            return
+            return False
         taps, residual = fit
         blocks = self._fit.filled // self._block_size
         foreground = float(self._window_errors[-blocks:].sum())
         if residual < FIT_BETTER * foreground:
             self._paths.try_background(taps)
             self._support = self._strongest_span(taps)
+            return True
+        return False
 
     def _locate_path(self) -> tuple[int, int] | None:
         """Where a new echo path lies, from the adaptive background model's first guess:
