@@ -95,6 +95,7 @@ RESIDUAL_ENVELOPE_MS = 4.0
 NLP_MIN_ERLE_DB = 20.0  # the NLP only acts while the linear model removes this much
 NLP_RAMP_STEP = 1.0 / 8.0  # NLP gain change per sample: a full swing takes 1 ms
 ERLE_SMOOTHING = 0.8
+HALF_RATE_ERLE_DB = 30.0  # once the model cancels this much, it adapts every other block
 CONVERGED_BLOCKS = 50  # a second of far-end single talk before ERL and ERLE are reported
 MODEM_RELEASE_MS = 250.0
 MODEM_QUIET_DBM0 = -36.0
@@ -199,6 +200,7 @@ class EchoCanceller:
         self._bypassed = False
         self._quiet_samples = 0
         self._nlp_active = False
+        self._adapt_skipped = True  # the last far-end block was not adapted on
 
     def disable_for_modem(self) -> None:
         """Pass the near end through untouched (2100 Hz answer tone with phase reversals).
@@ -438,14 +440,12 @@ class EchoCanceller:
         if geigel_talk:  # mostly talk: learn nothing, but drop a background that went astray
             self._paths.compare(background_energy, foreground_energy, near_energy, math.inf)
             return
-        power = self._spectra.power + self._regularisation
-        near_spectrum, error_spectrum = self._spectra.spectra_of_blocks(near, background_error)
-        near_bin_power = near_spectrum.real**2
-        near_bin_power += near_spectrum.imag**2
-        echo_bins = near_bin_power <= NEAR_BIN_GATE * power
-        normaliser = np.maximum(power, 10.0 ** (NORMALISER_FLOOR_DB / 10.0) * power.mean())
-        gain = np.where(echo_bins, STEP / normaliser, 0.0)
-        self._paths.background.adapt(self._spectra.spectra, error_spectrum, gain)
+        # A converged model only tracks slow changes: adapting on every other block halves
+        # the cost; a new path is found by the fits and the residual test meanwhile.
+        half_rate = self.erle_db >= HALF_RATE_ERLE_DB and not self._fitter.fitting
+        self._adapt_skipped = half_rate and not self._adapt_skipped
+        if not self._adapt_skipped:
+            self._adapt(near, background_error)
         # The residual test flags talk whenever the model is wrong (an echo path change, or
         # the echo arriving after a block the model had nothing to cancel); a background that
         # removes most of what was received (say, a fit of the new path) may then still
@@ -457,6 +457,17 @@ class EchoCanceller:
             self._learn_residual(foreground_error, error_power, near_power)
             self._measure_call(far_power, near_power, error_power)
         self._follow_echo_peaks(error_power, near_power)
+
+    def _adapt(self, near: np.ndarray, background_error: np.ndarray) -> None:
+        """One normalised step of the background model on bins that carry echo."""
+        power = self._spectra.power + self._regularisation
+        near_spectrum, error_spectrum = self._spectra.spectra_of_blocks(near, background_error)
+        near_bin_power = near_spectrum.real**2
+        near_bin_power += near_spectrum.imag**2
+        echo_bins = near_bin_power <= NEAR_BIN_GATE * power
+        normaliser = np.maximum(power, 10.0 ** (NORMALISER_FLOOR_DB / 10.0) * power.mean())
+        gain = np.where(echo_bins, STEP / normaliser, 0.0)
+        self._paths.background.adapt(self._spectra.spectra, error_spectrum, gain)
 
     def _measure_call(self, far_power: float, near_power: float, error_power: float) -> None:
         self._measured_blocks += 1

@@ -54,6 +54,11 @@ class NewPathFitter:
         self._support: tuple[int, int] | None = None  # (first tap, taps) later fits cover
         self._window_errors = np.zeros(self._fit_blocks)  # foreground error energy per block
 
+    @property
+    def fitting(self) -> bool:
+        """Fits are still being made for the present path."""
+        return self._fit_left > 0
+
     def block(
         self,
         far: np.ndarray,
