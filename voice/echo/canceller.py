@@ -334,9 +334,9 @@ class EchoCanceller:
         np.maximum(expected, RESIDUAL_MARGIN * self._noise_amplitude(), out=expected)
         talk = (envelope > expected) & (residual > self._near_min_peak)
         talk |= geigel
-        hits = np.flatnonzero(talk)
         holding: np.ndarray | None = None  # samples within a talk hangover (None: none)
-        if hits.size:
+        if np.count_nonzero(talk):
+            hits = np.flatnonzero(talk)
             offsets = np.arange(start, stop)
             geigel_hits = np.flatnonzero(geigel)
             if geigel_hits.size:
@@ -377,10 +377,12 @@ class EchoCanceller:
             if self._nlp_gain >= 1.0:
                 return None
             suppress = np.zeros(count, dtype=bool)
-        elif self._nlp_gain >= 1.0 and not suppress.any():
-            return None
-        elif self._nlp_gain <= 0.0 and suppress.all():
-            return 0.0
+        else:
+            suppressed = np.count_nonzero(suppress)
+            if self._nlp_gain >= 1.0 and suppressed == 0:
+                return None
+            if self._nlp_gain <= 0.0 and suppressed == count:
+                return 0.0
         gain = np.empty(suppress.size)
         changes = np.flatnonzero(suppress[1:] != suppress[:-1]) + 1
         bounds = [0, *changes.tolist(), suppress.size]

@@ -20,7 +20,7 @@ from functools import cache
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided, sliding_window_view
-from scipy.linalg import LinAlgError, cho_factor, cho_solve
+from scipy.linalg import lapack
 
 # Diagonal loading relative to the far-end power per tap: speech leaves some directions
 # barely excited, and line noise would otherwise swing the fit wildly along them.
@@ -45,6 +45,12 @@ class EchoPathFit:
         self._history = np.zeros((2, 2 * self._span))
         self._end = self._span
         self._filled = 0  # valid samples at the end of the near-end window
+        self._transform_rows = np.zeros((3, 0))  # kept: 400 kB fresh each fit page-faults
+
+    def _rows(self, size: int) -> np.ndarray:
+        if self._transform_rows.shape[1] != size:
+            self._transform_rows = np.zeros((3, size))
+        return self._transform_rows
 
     def reset(self) -> None:
         self._history[:] = 0.0
@@ -101,10 +107,12 @@ class EchoPathFit:
         # The correlations below need lags 0 … length − 1 only: a transform as long as x
         # keeps them free of wrap-around. One call transforms x, its window and d.
         size = 1 << int(np.ceil(np.log2(x.size)))
-        rows = np.zeros((3, size))
+        rows = self._rows(size)
         rows[0, : x.size] = x
+        rows[0, x.size :] = 0.0
         rows[1, :count] = x[length - 1 :]
         rows[2, :count] = d
+        rows[1:, count:] = 0.0
         spectra = np.fft.rfft(rows, axis=1)
         products = spectra[1:] * np.conj(spectra[0])
         full = np.fft.irfft(products, size, axis=1)
@@ -122,11 +130,13 @@ class EchoPathFit:
         target = cross.copy()
         if prior is not None:
             target += loading * prior[offset : offset + length]
-        try:
-            # Only the upper triangle is read.
-            factor = cho_factor(covariance, lower=False, overwrite_a=True, check_finite=False)
-            fitted = cho_solve(factor, target, check_finite=False)
-        except LinAlgError:
+        # LAPACK's Cholesky reads only the upper triangle (scipy.linalg's wrappers would
+        # add more than the factorisation itself costs at these sizes).
+        factor, info = lapack.dpotrf(covariance, lower=0, clean=0, overwrite_a=1)
+        if info != 0:
+            return None
+        fitted, info = lapack.dpotrs(factor, target, lower=0)
+        if info != 0:
             return None
         # |d − X·f|² = d·d − 2 f·c + f·R·f, with R and c as measured (without the loading);
         # (R + loading·I)·f = target, so f·R·f = f·target − loading·f·f.

@@ -25,7 +25,9 @@ log = logging.getLogger(__name__)
 
 FIT_WINDOW_S = 2.0  # the least-squares fit looks back this far
 FIT_MIN_S = 0.3  # ... and needs at least this much received since the path was new
-FIT_EVERY_BLOCKS = 5  # a fit every 100 ms while learning
+FIT_EVERY_BLOCKS = 5  # a fit every 100 ms while learning ...
+FIT_FAST_BLOCKS = 50  # ... over the first second of far-end speech of a path,
+FIT_SLOW_EVERY_BLOCKS = 10  # then every 200 ms
 FIT_LEARNING_BLOCKS = 100  # far-end blocks after a reset or a path change that get fits
 FIT_BETTER = 0.5  # a fit replaces the models if it leaves half the foreground's error
 FIT_SUPPORT_TAPS = 256  # once the path is located, fits cover at most its 32 ms
@@ -91,7 +93,8 @@ class NewPathFitter:
         self._fit_countdown -= 1
         if self._fit_countdown > 0 or self._fit.filled < self._fit_min:
             return False
-        self._fit_countdown = FIT_EVERY_BLOCKS
+        fast = self._fit_left >= FIT_LEARNING_BLOCKS - FIT_FAST_BLOCKS
+        self._fit_countdown = FIT_EVERY_BLOCKS if fast else FIT_SLOW_EVERY_BLOCKS
         support = self._support or self._locate_path()
         if support is None:
             return False
