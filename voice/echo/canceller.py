@@ -263,12 +263,21 @@ class EchoCanceller:
 
     def process(self, far_end: np.ndarray, near_end: np.ndarray) -> np.ndarray:
         """Remove the echo of `far_end` from `near_end`; returns int16 of the same length."""
-        far = np.asarray(far_end, dtype=np.float64).ravel()
-        near = np.asarray(near_end, dtype=np.float64).ravel()
+        far = np.asarray(far_end)
+        near = np.asarray(near_end)
+        if far.ndim != 1 or near.ndim != 1:
+            far, near = far.ravel(), near.ravel()
         if far.size != near.size:
             raise ValueError(
                 f"far-end and near-end blocks differ in length ({far.size} vs {near.size})"
             )
+        if self._fill == 0 and far.size == self.block:  # the engine's 20 ms frames
+            self._start_block()
+            self._far[:] = far
+            self._near[:] = near
+            out = self._output(0, self.block)
+            self._finish_block()
+            return self._to_pcm(out)
         out = np.empty(far.size)
         done = 0
         while done < far.size:
@@ -284,6 +293,11 @@ class EchoCanceller:
             if self._fill == self.block:
                 self._finish_block()
                 self._fill = 0
+        return self._to_pcm(out)
+
+    @staticmethod
+    def _to_pcm(out: np.ndarray) -> np.ndarray:
+        """`out` (a scratch array, changed in place) rounded to int16."""
         np.rint(out, out=out)
         np.minimum(out, 32767.0, out=out)
         np.maximum(out, -32768.0, out=out)
@@ -486,7 +500,7 @@ class EchoCanceller:
         far_peak = self._tail_peak
         if far_peak <= 0.0:
             return
-        ratio = float(np.max(np.abs(error))) / far_peak
+        ratio = float(np.abs(error).max()) / far_peak
         self._residual_ratio = min(ratio, self._residual_ratio * RESIDUAL_RISE_PER_BLOCK, 1.0)
 
     def _follow_echo_peaks(self, error_power: float, near_power: float) -> None:
@@ -494,7 +508,7 @@ class EchoCanceller:
         cancels well, so a hybrid with little loss does not stall learning."""
         self._echo_peak_ratio *= GEIGEL_DECAY_PER_BLOCK
         if near_power > error_power * 10.0 ** (ECHO_DOMINATED_DB / 10.0):
-            ratio = float(np.max(np.abs(self._echo))) / self._tail_peak
+            ratio = float(np.abs(self._echo).max()) / self._tail_peak
             self._echo_peak_ratio = max(self._echo_peak_ratio, ratio)
             self._echo_peaks_known = True
         if self._echo_peaks_known:
