@@ -173,7 +173,8 @@ class EchoCanceller:
         self._echo = np.zeros(block)  # foreground estimate for the current block
         self._background_echo = np.zeros(block)  # background estimate for the block
         self._pushed = False  # the block's far-end spectrum is already the newest partition
-        self._block_peaks = np.zeros(self.partitions)  # far-end |peak| of recent blocks
+        # far-end |peak| of recent blocks, newest first (a few floats: a list is cheaper)
+        self._block_peaks = [0.0] * self.partitions
         self._tail_peak = 0.0  # their largest
         self._peak_in_block = 0.0  # far-end |peak| of the current block so far
         self._position = 0  # samples processed since reset
@@ -431,9 +432,9 @@ class EchoCanceller:
         far_power = float(np.dot(far, far)) / self.block
         near_energy = float(np.dot(near, near))
         near_power = near_energy / self.block
-        self._block_peaks[1:] = self._block_peaks[:-1]
-        self._block_peaks[0] = self._peak_in_block
-        self._tail_peak = float(self._block_peaks.max())
+        self._block_peaks.pop()
+        self._block_peaks.insert(0, self._peak_in_block)
+        self._tail_peak = max(self._block_peaks)
         self._position += self.block
         if self._bypassed:
             self._watch_modem_release(far_power, near_power)
@@ -478,10 +479,11 @@ class EchoCanceller:
         """One normalised step of the background model on bins that carry echo."""
         power = self._spectra.power + self._regularisation
         near_spectrum, error_spectrum = self._spectra.spectra_of_blocks(near, background_error)
-        near_bin_power = near_spectrum.real**2
-        near_bin_power += near_spectrum.imag**2
+        near_bin_power = np.abs(near_spectrum)
+        near_bin_power *= near_bin_power
         echo_bins = near_bin_power <= NEAR_BIN_GATE * power
-        normaliser = np.maximum(power, 10.0 ** (NORMALISER_FLOOR_DB / 10.0) * power.mean())
+        mean = float(np.add.reduce(power)) / power.size
+        normaliser = np.maximum(power, 10.0 ** (NORMALISER_FLOOR_DB / 10.0) * mean)
         gain = np.where(echo_bins, STEP / normaliser, 0.0)
         self._paths.background.adapt(self._spectra.spectra, error_spectrum, gain)
 

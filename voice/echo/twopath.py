@@ -36,7 +36,7 @@ class TwoPathModel:
     def estimates(self, spectra: np.ndarray) -> np.ndarray:
         """Echo estimates of the newest block: row 0 the foreground's, row 1 the
         background's (`spectra` newest first)."""
-        totals = np.einsum("pk,mpk->mk", spectra, self._weights)
+        totals = (self._weights * spectra).sum(axis=1)
         return np.fft.irfft(totals, 2 * self.block, axis=1)[:, self.block :]
 
     def reset(self) -> None:
