@@ -44,9 +44,23 @@ the first on for every path and ERL on the first excerpt, 35-50 dB once a couple
 seconds were heard; on other excerpts D.8 at ERL 20 (speech 27 dB down, 23 dB above the
 noise) sometimes falls to 26-29 dB in its second second. Fits are tried as the background,
 so one that took near-end talk for echo never reaches the output; a far end of a few
-tones (no information about the rest of the band) is never fitted. Cost: a fit is a
-256-tap Cholesky solve and a few FFTs over the window, ~3 ms, ten a second for the first
-seconds of a new path; `make bench` shows both phases against spandsp.
+tones (no information about the rest of the band) is never fitted.
+
+Cost (`make bench`: CPU time per channel-second, NLP and comfort noise on, beside spandsp's
+canceller timed from C in the same run). At these sizes a numpy call costs about as much
+as its arithmetic, so the per-block work is counted in calls: both models' estimates come
+from one multiply-and-sum and one inverse FFT, the far-end power per bin is a running sum,
+the received and error spectra share one transform, the residual envelope is a cumulative
+sum, error energies are computed once, and comfort noise is synthesised eight blocks at a
+time. A model that cancels HALF_RATE_ERLE_DB outside the fits adapts on every other block:
+it only tracks then. A fit is 0.4-0.7 ms (64 taps, 1.5 ms at 256). Figures on the 2-core
+x86 bench machine, from 11-13 ms per channel-second learnt and 15-20 ms learning before
+this accounting: at a 64 ms tail 4.8-5.3 ms once learnt and 7.9-8.3 ms over a call's
+first four seconds (fitting a new path), against spandsp's 4.2 (1.1-1.3x and 1.9-2.0x);
+at 128 ms 5.2 and 8.5 against 7.3 (0.7x and 1.2x). Measured and rejected, as they cost
+the recorded-speech figures their margin: half-rate adaptation while fitting (double
+talk: ERLE 3.1 dB below what it was before the talk, 3 allowed), and fewer fits (see
+`voice.echo.new_path`).
 
 Any block length is accepted: the output for each sample uses the model as it stood at the
 start of its 160-sample block, so results do not depend on how the audio is split (to

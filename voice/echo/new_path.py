@@ -2,12 +2,18 @@
 
 While a path is new (after a reset, or when a path that cancelled well stops cancelling
 for PATH_CHANGE_BLOCKS of far-end speech in a row: a transfer onto another line, or talk),
-the path is fitted over the last FIT_WINDOW_S every FIT_EVERY_BLOCKS and each fit that
+the path is fitted over the last FIT_WINDOW_S, every FIT_EVERY_BLOCKS over the first
+FIT_FAST_BLOCKS of far-end speech and every FIT_SLOW_EVERY_BLOCKS after, and each fit that
 leaves at most half the foreground's error over that window becomes the background. The
 two-path rule then hears it only if it also cancels better on what follows, so a fit that
 took near-end talk for echo is never heard. The first fit covers the FIT_SUPPORT_TAPS
 where the adaptive model locates the path; later ones the shortest span holding all but
 FIT_SUPPORT_LEFT_DB of the previous fit, pulled towards what the foreground knows.
+
+Fits are most of what learning a path costs. Measured on the recorded-speech tests
+(`tests/voice/echo/`): halving the rate after the first second keeps every figure; fitting
+every 200 ms after half a second instead, or stopping after 1.5 s of far-end speech instead
+of 2, leaves D.8 at ERL 20 dB under 30 dB in double talk or 1.6 dB above it.
 """
 
 from __future__ import annotations
