@@ -4,8 +4,8 @@ When the non-linear processor removes residual echo it must not leave dead silen
 caller would think the line dropped), so it puts in noise that matches the line's own
 background in level and spectrum. The estimate follows the quietest recent blocks of the
 canceller's output (it falls at once, rises slowly), and the spectrum is learnt from
-blocks near that floor. Noise is synthesised a block at a time from that spectrum with
-random phases, square-root-Hann windowed and overlap-added (hop = one block).
+blocks near that floor. Noise is synthesised from that spectrum with random phases in
+frames of two blocks, square-root-Hann windowed and overlap-added (hop = one block).
 
 Synthesis runs SYNTHESIS_BLOCKS blocks at a time (one random draw and one inverse FFT for
 all of them: per block, the calls would cost more than the arithmetic). Each block is
