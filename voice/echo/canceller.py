@@ -54,13 +54,13 @@ the received and error spectra share one transform, the residual envelope is a c
 sum, error energies are computed once, and comfort noise is synthesised eight blocks at a
 time. A model that cancels HALF_RATE_ERLE_DB outside the fits adapts on every other block:
 it only tracks then. A fit is 0.4-0.7 ms (64 taps, 1.5 ms at 256). Figures on the 2-core
-x86 bench machine, from 11-13 ms per channel-second learnt and 15-20 ms learning before
-this accounting: at a 64 ms tail 4.8-5.3 ms once learnt and 7.9-8.3 ms over a call's
-first four seconds (fitting a new path), against spandsp's 4.2 (1.1-1.3x and 1.9-2.0x);
-at 128 ms 5.2 and 8.5 against 7.3 (0.7x and 1.2x). Measured and rejected, as they cost
-the recorded-speech figures their margin: half-rate adaptation while fitting (double
-talk: ERLE 3.1 dB below what it was before the talk, 3 allowed), and fewer fits (see
-`voice.echo.new_path`).
+x86 bench machine, per channel-second: at a 64 ms tail 4.8-5.3 ms once learnt and 7.9-8.3
+ms over a call's first four seconds (fitting a new path), against spandsp's 4.2 (1.1-1.3x
+and 1.9-2.0x); at 128 ms 5.2 and 8.5 against 7.3 (0.7x and 1.2x). Written without
+counting calls, the same algorithm cost 11-13 ms learnt and 15-20 ms learning. Measured
+and rejected, as they cost the recorded-speech figures their margin: half-rate adaptation
+while fitting (double talk: ERLE 3.1 dB below what it was before the talk, 3 allowed),
+and fewer fits (see `voice.echo.new_path`).
 
 Any block length is accepted: the output for each sample uses the model as it stood at the
 start of its 160-sample block, so results do not depend on how the audio is split (to
