@@ -1,24 +1,31 @@
-"""A least-squares fit of the echo path over the last second of far-end speech.
+"""A least-squares fit of the echo path over the last seconds of far-end speech.
 
 Speech excites the band so unevenly that stochastic-gradient adaptation (NLMS, and the
 frequency-domain MDF in `voice.echo.mdf`) needs several seconds to reach 30 dB of echo
 return loss enhancement on the long dispersive G.168 paths: each 20 ms block only corrects
 the directions that block happened to excite. The least-squares solution over the whole
 recent history uses everything seen so far at once; on recorded speech one second of it
-already gives 30–40 dB. Solving the normal equations costs a few milliseconds, so it runs
-a few times a second, and only while the canceller is still learning a new echo path.
+already gives 30–40 dB. A fit costs 0.4–0.7 ms at 64 taps and ~1.5 ms at 256 on the
+bench machine, so it runs a few times a second, and only while the canceller is still
+learning a new echo path.
 
 The covariance matrix of the window, R[i, j] = Σ x[n−i]·x[n−j], is not Toeplitz for speech
 (it changes within the window), but R[i+1, j+1] differs from R[i, j] only by the two
 samples at the window's ends. So its first row comes from one FFT correlation and every
 other diagonal from a running sum of end products: O(taps²) rather than O(window·taps²).
+Correlations need only lags below `taps`, so transforms as long as the window suffice
+(16384 points for two seconds, not twice that), and x, its window and the received signal
+go through one batched call. Only the upper triangle is built: LAPACK's Cholesky reads
+nothing else, and the fit's residual follows from the solved equations without R·f.
 """
 
 from __future__ import annotations
 
+from functools import cache
+
 import numpy as np
-from numpy.lib.stride_tricks import as_strided, sliding_window_view
-from scipy.linalg import LinAlgError, cho_factor, cho_solve
+from numpy.lib.stride_tricks import as_strided
+from scipy.linalg import lapack
 
 # Diagonal loading relative to the far-end power per tap: speech leaves some directions
 # barely excited, and line noise would otherwise swing the fit wildly along them.
@@ -36,14 +43,32 @@ class EchoPathFit:
     def __init__(self, taps: int, window: int) -> None:
         self.taps = taps
         self.window = window
-        self._far = np.zeros(taps + window)
-        self._near = np.zeros(window)
+        # Far end (row 0) and received (row 1) in time order up to `_end`; the last
+        # taps + window samples count. Twice that room, so that the history moves back
+        # to the start only every taps + window samples, not on every push.
+        self._span = taps + window
+        self._history = np.zeros((2, 2 * self._span))
+        self._end = self._span
         self._filled = 0  # valid samples at the end of the near-end window
+        self._transform_rows = np.zeros((3, 0))  # kept: 400 kB fresh each fit page-faults
+
+    def _rows(self, size: int) -> np.ndarray:
+        if self._transform_rows.shape[1] != size:
+            self._transform_rows = np.zeros((3, size))
+        return self._transform_rows
 
     def reset(self) -> None:
-        self._far[:] = 0.0
-        self._near[:] = 0.0
+        self._history[:] = 0.0
+        self._end = self._span
         self._filled = 0
+
+    @property
+    def _far(self) -> np.ndarray:
+        return self._history[0, self._end - self._span : self._end]
+
+    @property
+    def _near(self) -> np.ndarray:
+        return self._history[1, self._end - self.window : self._end]
 
     def forget(self) -> None:
         """Drop what was received so far (it no longer follows the present echo path); the
@@ -52,10 +77,15 @@ class EchoPathFit:
 
     def push(self, far: np.ndarray, near: np.ndarray) -> None:
         count = far.size
-        self._far[:-count] = self._far[count:]
-        self._far[-count:] = far
-        self._near[:-count] = self._near[count:]
-        self._near[-count:] = near
+        end = self._end
+        if end + count > self._history.shape[1]:
+            self._history[:, : self._span - count] = self._history[
+                :, end - self._span + count : end
+            ]
+            end = self._span - count
+        self._history[0, end : end + count] = far
+        self._history[1, end : end + count] = near
+        self._end = end + count
         self._filled = min(self._filled + count, self.window)
 
     @property
@@ -79,44 +109,53 @@ class EchoPathFit:
         stop = self._far.size - offset
         x = self._far[stop - (count + length - 1) : stop]  # x[k + length − 1]: window k
         d = self._near[-count:]
-        size = 1 << int(np.ceil(np.log2(x.size + count)))
-        far_spectrum = np.conj(np.fft.rfft(x, size))
-        covariance = self._covariance(x, far_spectrum, count, length)
-        trace = float(np.trace(covariance))
+        # The correlations below need lags 0 … length − 1 only: a transform as long as x
+        # keeps them free of wrap-around. One call transforms x, its window and d.
+        size = 1 << int(np.ceil(np.log2(x.size)))
+        rows = self._rows(size)
+        rows[0, : x.size] = x
+        rows[0, x.size :] = 0.0
+        rows[1, :count] = x[length - 1 :]
+        rows[2, :count] = d
+        rows[1:, count:] = 0.0
+        spectra = np.fft.rfft(rows, axis=1)
+        products = spectra[1:] * np.conj(spectra[0])
+        full = np.fft.irfft(products, size, axis=1)
+        # Lag l pairs y[k] with x[k + length − 1 − l]: index −(length − 1 − l).
+        lags = np.arange(-(length - 1), 1) % size
+        first_row, cross = full[0, lags], full[1, lags]  # R[0, l] and c[l]
+        by_lag = self._covariance_by_lag(x, first_row, length)
+        trace = float(by_lag[0].sum())
         power = trace / length
-        if power <= 0.0 or trace**2 < MIN_EFFECTIVE_RANK * float(np.vdot(covariance, covariance)):
+        if power <= 0.0 or trace**2 < MIN_EFFECTIVE_RANK * self._squared_norm(by_lag):
             return None
-        cross = self._correlate(d, far_spectrum, length)
-        target = cross.copy()
         loading = LOADING * power + 1e-9
-        covariance[np.diag_indices(length)] += loading
+        by_lag[0] += loading
+        covariance = self._upper_triangle(by_lag)
+        target = cross.copy()
         if prior is not None:
             target += loading * prior[offset : offset + length]
-        try:
-            fitted = cho_solve(cho_factor(covariance, check_finite=False), target)
-        except LinAlgError:
+        # LAPACK's Cholesky reads only the upper triangle (scipy.linalg's wrappers would
+        # add more than the factorisation itself costs at these sizes).
+        factor, info = lapack.dpotrf(covariance, lower=0, clean=0, overwrite_a=1)
+        if info != 0:
             return None
-        # |d − X·f|² = d·d − 2 f·c + f·R·f, with R and c as measured (without the loading).
-        explained = float(fitted @ (covariance @ fitted)) - loading * float(fitted @ fitted)
+        fitted, info = lapack.dpotrs(factor, target, lower=0)
+        if info != 0:
+            return None
+        # |d − X·f|² = d·d − 2 f·c + f·R·f, with R and c as measured (without the loading);
+        # (R + loading·I)·f = target, so f·R·f = f·target − loading·f·f.
+        explained = float(fitted @ target) - loading * float(fitted @ fitted)
         residual = float(np.dot(d, d)) - 2.0 * float(fitted @ cross) + explained
         taps = np.zeros(self.taps)
         taps[offset : offset + length] = fitted
         return taps, max(residual, 0.0)
 
     @staticmethod
-    def _correlate(d: np.ndarray, far_spectrum: np.ndarray, length: int) -> np.ndarray:
-        """c[l] = Σ_k d[k]·x[k + length − 1 − l] over the window, from conj(X)."""
-        size = 2 * (far_spectrum.size - 1)
-        full = np.fft.irfft(np.fft.rfft(d, size) * far_spectrum, size)
-        # Lag l pairs d[k] with x[k + length − 1 − l]: index −(length − 1 − l).
-        lags = np.arange(length)
-        return full[(lags - (length - 1)) % size]
-
-    def _covariance(
-        self, x: np.ndarray, far_spectrum: np.ndarray, count: int, taps: int
-    ) -> np.ndarray:
+    def _covariance_by_lag(x: np.ndarray, first_row: np.ndarray, taps: int) -> np.ndarray:
+        """R[i, i + l] at [l, i] (valid for i < taps − l), from R's first row and the
+        samples at the window's ends."""
         window = x[taps - 1 :]
-        first_row = self._correlate(window, far_spectrum, taps)  # R[0, l]
         # R[i+1, j+1] = R[i, j] + x[a−1−i]·x[a−1−j] − x[b−1−i]·x[b−1−j], window [a, b).
         start = x[: taps - 1][::-1]  # x[a−1−m], m = 0 … taps−2
         end = window[::-1][: 2 * taps - 1]  # x[b−1−m]
@@ -125,18 +164,44 @@ class EchoPathFit:
             end = np.concatenate((end, x[: taps - 1][::-1]))[: 2 * taps - 1]
         # Built lag-major (rows = lag l, columns = end step m) so the running sum runs
         # along contiguous memory.
-        head = start[None, : taps - 1] * sliding_window_view(start, taps - 1)[:taps]
-        tail = end[None, : taps - 1] * sliding_window_view(end, taps - 1)[:taps]
-        by_lag = np.zeros((taps, taps))
-        np.cumsum(head - tail, axis=1, out=by_lag[:, 1:])
+        head = start[None, : taps - 1] * _rows_of(start, taps)
+        head -= end[None, : taps - 1] * _rows_of(end, taps)
+        by_lag = np.empty((taps, taps))
+        by_lag[:, 0] = 0.0
+        np.cumsum(head, axis=1, out=by_lag[:, 1:])
         by_lag += first_row[:, None]  # by_lag[l, i] is now R[i, i + l]
-        # Write row i from column i on: in a flat buffer with rows of `taps`, R[i, i + l]
-        # sits at i·(taps + 1) + l; what spills past a row's end lands below the diagonal,
-        # which is then rebuilt from the upper triangle.
-        flat = np.zeros(taps * taps + taps)
+        return by_lag
+
+    @staticmethod
+    def _squared_norm(by_lag: np.ndarray) -> float:
+        """Σ R[i, j]² over the whole symmetric matrix."""
+        return float(np.vdot(by_lag * by_lag, _norm_weights(by_lag.shape[0])))
+
+    @staticmethod
+    def _upper_triangle(by_lag: np.ndarray) -> np.ndarray:
+        """R with its upper triangle (diagonal included) from `by_lag`; what lies below
+        the diagonal is not R."""
+        taps = by_lag.shape[0]
+        # Row i from column i on: in a flat buffer with rows of `taps`, R[i, i + l] sits at
+        # i·(taps + 1) + l; what spills past a row's end lands below the diagonal.
+        flat = np.empty(taps * taps + taps)
         skewed = as_strided(flat, shape=(taps, taps), strides=(8 * (taps + 1), 8))
         skewed[:] = by_lag.T
-        upper = np.triu(flat[: taps * taps].reshape(taps, taps))
-        covariance = upper + upper.T
-        covariance[np.diag_indices(taps)] *= 0.5
-        return covariance
+        return flat[: taps * taps].reshape(taps, taps)
+
+
+def _rows_of(samples: np.ndarray, taps: int) -> np.ndarray:
+    """Row l = samples[l : l + taps − 1], l < taps, as a view (what sliding_window_view
+    gives, without its checks, which cost more than the product at 64 taps)."""
+    step = samples.strides[0]
+    return as_strided(samples, shape=(taps, taps - 1), strides=(step, step), writeable=False)
+
+
+@cache
+def _norm_weights(taps: int) -> np.ndarray:
+    """Weights of by_lag[l, i]² in Σ R[i, j]²: 1 on the diagonal, 2 for the two
+    off-diagonal copies, 0 where i + l falls outside the matrix."""
+    lags = np.arange(taps)[:, None]
+    rows = np.arange(taps)[None, :]
+    weights = np.where(lags == 0, 1.0, 2.0)
+    return np.where(rows < taps - lags, weights, 0.0)

@@ -26,9 +26,18 @@ class TwoPathModel:
     """A background and a foreground `PartitionedFilter` and the rule that moves between them."""
 
     def __init__(self, block: int, partitions: int) -> None:
-        self.background = PartitionedFilter(block, partitions)
-        self.foreground = PartitionedFilter(block, partitions)
+        self.block = block
+        # Both models' weights in one array: one product gives both estimates.
+        self._weights = np.zeros((2, partitions, block + 1), dtype=np.complex128)
+        self.foreground = PartitionedFilter(block, partitions, self._weights[0])
+        self.background = PartitionedFilter(block, partitions, self._weights[1])
         self.reset()
+
+    def estimates(self, spectra: np.ndarray) -> np.ndarray:
+        """Echo estimates of the newest block: row 0 the foreground's, row 1 the
+        background's (`spectra` newest first)."""
+        totals = (self._weights * spectra).sum(axis=1)
+        return np.fft.irfft(totals, 2 * self.block, axis=1)[:, self.block :]
 
     def reset(self) -> None:
         self.background.reset()
@@ -45,19 +54,12 @@ class TwoPathModel:
         self._background_error = self._foreground_error
 
     def compare(
-        self,
-        background_error: np.ndarray,
-        foreground_error: np.ndarray,
-        received: np.ndarray,
-        min_erle_db: float = 0.0,
+        self, background: float, foreground: float, energy: float, min_erle_db: float = 0.0
     ) -> None:
-        """Weigh one block's errors of both models (and what was received): copy the
-        background into the foreground if it cancels better and takes at least
+        """Weigh one block's error energies of both models (and the energy received): copy
+        the background into the foreground if it cancels better and takes at least
         `min_erle_db` off what was received, or restart it if it cancels far worse."""
         smoothing = SMOOTHING
-        background = float(np.dot(background_error, background_error))
-        foreground = float(np.dot(foreground_error, foreground_error))
-        energy = float(np.dot(received, received))
         self._background_error = smoothing * self._background_error + (1 - smoothing) * background
         self._foreground_error = smoothing * self._foreground_error + (1 - smoothing) * foreground
         self._received = smoothing * self._received + (1 - smoothing) * energy
