@@ -13,6 +13,8 @@ from collections.abc import Callable
 import numpy as np
 
 from bench import spandsp_adsi
+from firmware.engine.port_channel import PortChannel
+from voice import g711
 from voice.callerid import (
     CallerId,
     CallerIdReceiver,
@@ -36,10 +38,10 @@ SPANDSP_CODE = {
 }
 
 
-def _line(audio: np.ndarray, seconds: float = 3.0) -> np.ndarray:
+def _line(audio: np.ndarray, seconds: float = 3.0, noise_dbm0: float = -50.0) -> np.ndarray:
     rng = np.random.default_rng(1)
     n = round(seconds * FS)
-    line = rng.standard_normal(n) * np.sqrt(DBM0_POWER * 10 ** (-50 / 10))
+    line = rng.standard_normal(n) * np.sqrt(DBM0_POWER * 10 ** (noise_dbm0 / 10))
     start = FS // 4
     line[start : start + audio.size] += audio[: n - start]
     return np.round(line).astype(np.int16)
@@ -81,6 +83,40 @@ def _spandsp(standard: CallerIdStandard, audio: np.ndarray) -> float | None:
 
     def feed(block: np.ndarray) -> object:
         return holder[0].feed(block)
+
+    return _time_frames(feed, make, audio)
+
+
+class _IdleExchangeLine:
+    """An on-hook exchange line as the FXO channel sees it: G.711 frames of line noise."""
+
+    law = "alaw"
+    seized = False
+
+    def __init__(self, audio: np.ndarray) -> None:
+        codes = g711.encode(audio, self.law)
+        self._frames = [codes[i : i + FRAME].tobytes() for i in range(0, codes.size, FRAME)]
+        self._next = 0
+
+    def receive_audio(self) -> bytes:
+        frame = self._frames[self._next % len(self._frames)]
+        self._next += 1
+        return frame
+
+    def send_audio(self, _codes: bytes) -> None:
+        """What the unit sends to an idle line goes nowhere."""
+
+
+def _idle_fxo_line(audio: np.ndarray) -> float:
+    """Per channel-second cost of the FXO channel's media tick on an idle, on-hook line."""
+    holder: list[PortChannel] = []
+
+    def make() -> None:
+        holder[:] = [PortChannel("FXO/1", _IdleExchangeLine(audio), echo_cancel=True)]
+
+    def feed(_block: np.ndarray) -> None:
+        holder[0].pull()
+        holder[0].push()
 
     return _time_frames(feed, make, audio)
 
@@ -135,6 +171,16 @@ def run() -> list[dict]:
                 _ours(CallerIdReceiver, audio),
                 None,
                 "Bell 202 + V.23 + DTMF decoders side by side; spandsp has no equivalent",
+            )
+        )
+    for noise_dbm0 in (-50, -65):
+        rows.append(
+            _row(
+                f"idle FXO line listening, {noise_dbm0} dBm0 noise",
+                _idle_fxo_line(_line(np.zeros(0, dtype=np.int16), noise_dbm0=noise_dbm0)),
+                None,
+                "on-hook exchange line before the first ring: the channel's whole tick;"
+                " compare the DTMF receiver row of `python -m bench dtmf`",
             )
         )
     return rows
