@@ -71,6 +71,19 @@ class AsyncFramer:
             self._hunting = True
             self._run_start = self._pos
 
+    def skip(self, count: int) -> None:
+        """Pass over `count` samples without carrier, unanalysed, while hunting.
+
+        The same as pushing them with the carrier off: no character can start in them.
+        """
+        if not self._hunting:
+            raise RuntimeError("the framer can skip audio only while hunting")
+        self._end += count
+        self._pos = self._run_start = self._end
+        self._decision = np.zeros(1)
+        self._carrier = np.zeros(1, dtype=bool)
+        self._base = self._end - 1
+
     def push(self, decision: np.ndarray, carrier: np.ndarray) -> list[FramerEvent]:
         """Feed one block of demodulator output; return the events completed by it."""
         self._decision = np.concatenate((self._decision, decision))

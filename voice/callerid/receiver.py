@@ -19,6 +19,7 @@ from voice.fsk import BELL202, V23
 from .dtmf_codec import DtmfCallerIdDecoder
 from .fsk_decoder import FskCallerIdDecoder
 from .model import CallerIdResult, CallerIdStandard
+from .quiet import quiet_samples
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,9 @@ class CallerIdReceiver:
             if standard in chosen
         ]
         self._dtmf = DtmfCallerIdDecoder() if CallerIdStandard.DTMF in chosen else None
+        self._decoders: list[FskCallerIdDecoder | DtmfCallerIdDecoder] = list(self._fsk)
+        if self._dtmf is not None:
+            self._decoders.append(self._dtmf)
         self.detected: CallerIdStandard | None = None  # standard of the last good message
 
     def reset(self) -> None:
@@ -56,10 +60,18 @@ class CallerIdReceiver:
         """Process a block; return the results completed in it, in the order they ended."""
         block = np.asarray(samples)
         results: list[CallerIdResult] = []
-        for decoder in self._fsk:
-            results.extend(r for r in decoder.feed(block) if self._keep(r))
-        if self._dtmf is not None:
-            results.extend(self._dtmf.feed(block))
+        if all(decoder.idle for decoder in self._decoders):
+            # One look at an idle line's level serves every decoder.
+            quiet = quiet_samples(block)
+            if quiet:
+                for decoder in self._decoders:
+                    results.extend(decoder.skip(quiet))
+                block = block[quiet:]
+        if block.size:
+            for decoder in self._fsk:
+                results.extend(r for r in decoder.feed(block) if self._keep(r))
+            if self._dtmf is not None:
+                results.extend(self._dtmf.feed(block))
         results.sort(key=lambda result: result.sample)
         for result in results:
             if result.ok:
