@@ -18,7 +18,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 from scipy import signal
 
 from voice.level import SAMPLE_RATE_HZ, dbm0_to_amplitude, dbm0_to_power
@@ -167,7 +166,11 @@ class FskDemodulator:
         )
         extended = np.concatenate((self._recent, filtered))
         self._recent = extended[x.size :]
-        correlations = sliding_window_view(extended, self._window) @ self._correlators
+        # Row n is the one-bit window ending at sample n (a strided view, nothing copied).
+        windows = np.ndarray(
+            (x.size, self._window), buffer=extended, strides=(extended.itemsize,) * 2
+        )
+        correlations = windows @ self._correlators
         energies = (correlations * correlations) @ self._energy_map
         total = energies[:, 0]
         decision = energies[:, 1] / np.maximum(total, 1e-9)

@@ -20,6 +20,14 @@ import numpy as np
 DATA_BITS = 8
 CHARACTER_BITS = 1 + DATA_BITS + 1  # start, data, stop
 
+# One sample of neither mark nor space, without carrier: what skipped audio leaves behind.
+# The framer only ever replaces its buffers, so these are shared and read-only.
+_NO_DECISION = np.zeros(1)
+_NO_CARRIER = np.zeros(1, dtype=bool)
+_NO_DECISION.flags.writeable = False
+_NO_CARRIER.flags.writeable = False
+_BIT_WEIGHTS = 1 << np.arange(DATA_BITS)
+
 
 @dataclass(frozen=True)
 class AsyncChar:
@@ -48,6 +56,7 @@ class AsyncFramer:
         self.samples_per_bit = samples_per_bit
         self.min_idle_bits = min_idle_bits
         self._span = int(np.ceil((CHARACTER_BITS - 0.5) * samples_per_bit)) + 2
+        self._bit_centres = (np.arange(CHARACTER_BITS) + 0.5) * samples_per_bit
         self.reset()
 
     def reset(self) -> None:
@@ -80,8 +89,8 @@ class AsyncFramer:
             raise RuntimeError("the framer can skip audio only while hunting")
         self._end += count
         self._pos = self._run_start = self._end
-        self._decision = np.zeros(1)
-        self._carrier = np.zeros(1, dtype=bool)
+        self._decision = _NO_DECISION
+        self._carrier = _NO_CARRIER
         self._base = self._end - 1
 
     def push(self, decision: np.ndarray, carrier: np.ndarray) -> list[FramerEvent]:
@@ -178,34 +187,31 @@ class AsyncFramer:
         if first >= hi_rel:
             return None
         candidates = np.flatnonzero((d[first:hi_rel] <= 0.0) & (d[first - 1 : hi_rel - 1] > 0.0))
-        if candidates.size == 0:
-            return None
-        candidates += first
-        before = d[candidates - 1]
-        after = d[candidates]
-        edges = candidates - 1 + before / (before - after)
-        centres = edges + 0.5 * self.samples_per_bit
-        available = centres < d.size - 1
-        start_values = np.interp(centres, np.arange(d.size), d)
-        valid = np.flatnonzero((start_values <= 0.0) | ~available)
-        if valid.size == 0:
-            return None
-        edge = float(edges[int(valid[0])])
-        ready = edge + self._span < d.size
-        return edge + self._base, ready
+        last = d.size - 1
+        half_bit = 0.5 * self.samples_per_bit
+        # Edges are few (usually the first one is the start bit): look at them one by one.
+        for candidate in (candidates + first).tolist():
+            before, after = float(d[candidate - 1]), float(d[candidate])
+            edge = candidate - 1 + before / (before - after)
+            centre = edge + half_bit
+            if centre < last and _interpolate(d, centre) > 0.0:
+                continue  # the "start bit" is mark again by its centre: a glitch
+            return edge + self._base, edge + self._span < d.size
+        return None
 
     def _read_character(self, edge: float, events: list[FramerEvent]) -> None:
         spb = self.samples_per_bit
-        centres = edge - self._base + (np.arange(CHARACTER_BITS) + 0.5) * spb
+        centres = (edge - self._base) + self._bit_centres
+        below = centres.astype(np.int64)  # centres are never negative
+        fraction = centres - below
         d = self._decision
-        values = np.interp(centres, np.arange(d.size), d)
-        touched = np.concatenate((np.floor(centres), np.ceil(centres))).astype(np.int64)
-        if not np.all(self._carrier[touched]):
+        values = d[below] + fraction * (d[below + 1] - d[below])
+        above = below + (fraction > 0.0)
+        if not (self._carrier[below].all() and self._carrier[above].all()):
             # The carrier stops inside this character: let the carrier logic report it.
             self._pos = int(np.ceil(edge)) + 1
             return
-        bits = values[1 : 1 + DATA_BITS] > 0.0
-        value = int(np.dot(bits, 1 << np.arange(DATA_BITS)))
+        value = int(np.dot(values[1 : 1 + DATA_BITS] > 0.0, _BIT_WEIGHTS))
         idle_from = self._idle_from if self._idle_from is not None else edge
         events.append(
             AsyncChar(
@@ -217,3 +223,10 @@ class AsyncFramer:
         )
         self._idle_from = edge + CHARACTER_BITS * spb
         self._pos = int(np.floor(self._base + centres[-1])) + 1
+
+
+def _interpolate(values: np.ndarray, position: float) -> float:
+    """`values` linearly interpolated at a position inside it."""
+    below = int(position)
+    low = float(values[below])
+    return low + (position - below) * (float(values[below + 1]) - low)

@@ -70,7 +70,8 @@ class DtmfCallerIdDecoder:
         self._receiver.reset()
         self._offset = 0  # absolute sample number of the receiver's sample 0
         self._skipped = False  # quiet audio went by unheard since the receiver last listened
-        self._quiet_run = 0  # quiet samples the receiver heard since the last loud chunk
+        # Quiet samples the receiver heard since the last loud chunk (a new one heard none).
+        self._quiet_run = HANGOVER_SAMPLES
         self._digits = ""
         self._last_digit_at = 0
         self.last_format: DtmfFormat | None = None

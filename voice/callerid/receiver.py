@@ -48,6 +48,7 @@ class CallerIdReceiver:
         if self._dtmf is not None:
             self._decoders.append(self._dtmf)
         self.detected: CallerIdStandard | None = None  # standard of the last good message
+        self._idle = False  # every decoder was idle after the last block
 
     def reset(self) -> None:
         for decoder in self._fsk:
@@ -55,18 +56,22 @@ class CallerIdReceiver:
         if self._dtmf is not None:
             self._dtmf.reset()
         self.detected = None
+        self._idle = False
 
     def feed(self, samples: np.ndarray) -> list[CallerIdResult]:
         """Process a block; return the results completed in it, in the order they ended."""
         block = np.asarray(samples)
         results: list[CallerIdResult] = []
-        if all(decoder.idle for decoder in self._decoders):
+        was_idle = self._idle or all(decoder.idle for decoder in self._decoders)
+        if was_idle:
             # One look at an idle line's level serves every decoder.
             quiet = quiet_samples(block)
             if quiet:
                 for decoder in self._decoders:
                     results.extend(decoder.skip(quiet))
                 block = block[quiet:]
+        # Skipping leaves every decoder idle; hearing audio may not.
+        self._idle = was_idle and block.size == 0
         if block.size:
             for decoder in self._fsk:
                 results.extend(r for r in decoder.feed(block) if self._keep(r))
