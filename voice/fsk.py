@@ -30,6 +30,7 @@ CARRIER_OFF_DBM0 = -47.0
 CARRIER_SMOOTHING_MS = 1.0
 BAND_GUARD_HZ = 400.0  # receive band-pass extends this far beyond mark and space
 BAND_FILTER_ORDER = 4
+POWER_MEMORY_SAMPLES = 1024  # the carrier smoothing forgets by e^-128 over this many samples
 
 
 @dataclass(frozen=True)
@@ -138,9 +139,14 @@ class FskDemodulator:
         self._energy_map = np.array([[1.0, 1.0], [1.0, -1.0], [1.0, 1.0], [1.0, -1.0]])
         smoothing = 1.0 - np.exp(-1.0 / (CARRIER_SMOOTHING_MS * 1e-3 * SAMPLE_RATE_HZ))
         # A sine of amplitude A gives |correlator| ≈ A·N/2, i.e. power A²/2 = 2|c|²/N².
-        power_scale = 2.0 / self._window**2
-        self._power_b = np.array([smoothing * power_scale])
+        self._power_scale = 2.0 / self._window**2
+        self._power_b = np.array([smoothing * self._power_scale])
         self._power_a = np.array([1.0, smoothing - 1.0])
+        self._decay = 1.0 - smoothing
+        # The smoothed power after a block is this dot the block's last correlator energies
+        # (older ones have decayed below 1e-50) plus the decayed power before it.
+        ages = np.arange(POWER_MEMORY_SAMPLES - 1, -1, -1)
+        self._power_weights = self._power_b[0] * self._decay**ages
         self._on_power = dbm0_to_power(carrier_on_dbm0)
         self._off_power = dbm0_to_power(carrier_off_dbm0)
         self.reset()
@@ -148,7 +154,7 @@ class FskDemodulator:
     def reset(self) -> None:
         self._band_state = np.zeros(self._band_a.size - 1)
         self._recent = np.zeros(self._window - 1)  # band-limited samples before this block
-        self._power_state = np.zeros(1)
+        self._power = 0.0  # smoothed correlator power at the last sample
         self._carrier = False
 
     @property
@@ -174,19 +180,33 @@ class FskDemodulator:
         energies = (correlations * correlations) @ self._energy_map
         total = energies[:, 0]
         decision = energies[:, 1] / np.maximum(total, 1e-9)
-        power, self._power_state = signal.lfilter(
-            self._power_b, self._power_a, total, zi=self._power_state
-        )
-        return SoftBits(decision=decision, carrier=self._schmitt(power), filtered=filtered)
+        return SoftBits(decision=decision, carrier=self._carrier_flags(total), filtered=filtered)
 
-    def _schmitt(self, power: np.ndarray) -> np.ndarray:
-        """Carrier flag with hysteresis, vectorised: the last threshold crossing wins."""
-        lowest, highest = power.min(), power.max()
+    def _carrier_flags(self, energy: np.ndarray) -> np.ndarray:
+        """Smoothed correlator power against the carrier thresholds, with hysteresis.
+
+        The smoothed power always lies between its previous value and the block's extreme
+        energies, so a block wholly above, below or between the thresholds needs no
+        filtering, only its final power.
+        """
+        lowest = min(self._power, float(energy.min()) * self._power_scale)
+        highest = max(self._power, float(energy.max()) * self._power_scale)
         if lowest > self._on_power or highest < self._off_power:
-            self._carrier = bool(lowest > self._on_power)
-            return np.full(power.size, self._carrier)
-        if lowest >= self._off_power and highest <= self._on_power:
-            return np.full(power.size, self._carrier)  # between the thresholds: unchanged
+            self._carrier = lowest > self._on_power
+        elif not (lowest >= self._off_power and highest <= self._on_power):
+            return self._schmitt(energy)
+        recent = min(energy.size, POWER_MEMORY_SAMPLES)
+        self._power = self._decay**energy.size * self._power + float(
+            np.dot(self._power_weights[POWER_MEMORY_SAMPLES - recent :], energy[-recent:])
+        )
+        return np.full(energy.size, self._carrier)
+
+    def _schmitt(self, energy: np.ndarray) -> np.ndarray:
+        """Carrier flag with hysteresis, vectorised: the last threshold crossing wins."""
+        power, _ = signal.lfilter(
+            self._power_b, self._power_a, energy, zi=[self._power * self._decay]
+        )
+        self._power = float(power[-1])
         events = np.where(power > self._on_power, 1, np.where(power < self._off_power, 0, -1))
         positions = np.where(events >= 0, np.arange(events.size), -1)
         last = np.maximum.accumulate(positions)

@@ -26,7 +26,6 @@ _NO_DECISION = np.zeros(1)
 _NO_CARRIER = np.zeros(1, dtype=bool)
 _NO_DECISION.flags.writeable = False
 _NO_CARRIER.flags.writeable = False
-_BIT_WEIGHTS = 1 << np.arange(DATA_BITS)
 
 
 @dataclass(frozen=True)
@@ -57,6 +56,7 @@ class AsyncFramer:
         self.min_idle_bits = min_idle_bits
         self._span = int(np.ceil((CHARACTER_BITS - 0.5) * samples_per_bit)) + 2
         self._bit_centres = (np.arange(CHARACTER_BITS) + 0.5) * samples_per_bit
+        self._bit_centre_list: list[float] = self._bit_centres.tolist()
         self.reset()
 
     def reset(self) -> None:
@@ -201,28 +201,35 @@ class AsyncFramer:
 
     def _read_character(self, edge: float, events: list[FramerEvent]) -> None:
         spb = self.samples_per_bit
-        centres = (edge - self._base) + self._bit_centres
-        below = centres.astype(np.int64)  # centres are never negative
-        fraction = centres - below
-        d = self._decision
-        values = d[below] + fraction * (d[below + 1] - d[below])
-        above = below + (fraction > 0.0)
-        if not (self._carrier[below].all() and self._carrier[above].all()):
-            # The carrier stops inside this character: let the carrier logic report it.
-            self._pos = int(np.ceil(edge)) + 1
-            return
-        value = int(np.dot(values[1 : 1 + DATA_BITS] > 0.0, _BIT_WEIGHTS))
+        start = edge - self._base
+        lo = int(start + self._bit_centres[0])
+        hi = int(start + self._bit_centres[-1]) + 2
+        # Ten bit centres: plain floats read them faster than array operations would.
+        decision = self._decision[lo:hi].tolist()
+        carrier = self._carrier[lo:hi].tolist()
+        values = []
+        for offset in self._bit_centre_list:
+            centre = start + offset
+            below = int(centre)  # centres are never negative
+            fraction = centre - below
+            i = below - lo
+            if not carrier[i] or (fraction > 0.0 and not carrier[i + 1]):
+                # The carrier stops inside this character: let the carrier logic report it.
+                self._pos = int(np.ceil(edge)) + 1
+                return
+            values.append(decision[i] + fraction * (decision[i + 1] - decision[i]))
+        value = sum(1 << bit for bit in range(DATA_BITS) if values[1 + bit] > 0.0)
         idle_from = self._idle_from if self._idle_from is not None else edge
         events.append(
             AsyncChar(
                 value=value,
                 sample=edge,
                 idle_bits=max(0.0, (edge - idle_from) / spb),
-                framing_error=bool(values[-1] <= 0.0),
+                framing_error=values[-1] <= 0.0,
             )
         )
         self._idle_from = edge + CHARACTER_BITS * spb
-        self._pos = int(np.floor(self._base + centres[-1])) + 1
+        self._pos = int(np.floor(self._base + start + self._bit_centres[-1])) + 1
 
 
 def _interpolate(values: np.ndarray, position: float) -> float:
