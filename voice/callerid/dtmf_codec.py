@@ -82,6 +82,11 @@ class DtmfCallerIdDecoder:
         return self._offset + (0 if self._skipped else self._receiver.position)
 
     @property
+    def collecting(self) -> bool:
+        """Digits of a message have been heard and its terminator has not."""
+        return bool(self._digits)
+
+    @property
     def idle(self) -> bool:
         """No digit sounding and the receiver's window has emptied: quiet may be skipped."""
         return self._receiver.digit_in_progress is None and self._quiet_run >= HANGOVER_SAMPLES

@@ -49,6 +49,7 @@ class CallerIdReceiver:
             self._decoders.append(self._dtmf)
         self.detected: CallerIdStandard | None = None  # standard of the last good message
         self._idle = False  # every decoder was idle after the last block
+        self._unheard = 0  # quiet samples skipped but not yet passed on to the decoders
 
     def reset(self) -> None:
         for decoder in self._fsk:
@@ -57,6 +58,7 @@ class CallerIdReceiver:
             self._dtmf.reset()
         self.detected = None
         self._idle = False
+        self._unheard = 0
 
     def feed(self, samples: np.ndarray) -> list[CallerIdResult]:
         """Process a block; return the results completed in it, in the order they ended."""
@@ -67,9 +69,14 @@ class CallerIdReceiver:
             # One look at an idle line's level serves every decoder.
             quiet = quiet_samples(block)
             if quiet:
-                for decoder in self._decoders:
-                    results.extend(decoder.skip(quiet))
+                self._unheard += quiet
                 block = block[quiet:]
+        # Quiet skipped is only counted until something can depend on it: audio to hear, or
+        # a DTMF message whose pause may grow too long.
+        if self._unheard and (block.size or (self._dtmf is not None and self._dtmf.collecting)):
+            for decoder in self._decoders:
+                results.extend(decoder.skip(self._unheard))
+            self._unheard = 0
         # Skipping leaves every decoder idle; hearing audio may not.
         self._idle = was_idle and block.size == 0
         if block.size:
