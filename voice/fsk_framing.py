@@ -114,25 +114,35 @@ class AsyncFramer:
         d = self._decision
         if rel >= d.size:
             return False
-        mark = (d > 0.0) & self._carrier
-        # Length of the mark run ending just before each sample from rel on.
-        index = np.arange(rel - 1, d.size - 1)
-        breaks = np.where(mark[rel - 1 : d.size - 1], -1, index)
-        last_break = np.maximum.accumulate(breaks)
-        run_start = np.where(last_break >= 0, last_break + 1, self._run_start - self._base)
-        run_start = np.maximum(run_start, self._run_start - self._base)
-        positions = np.arange(rel, d.size)
-        run_length = positions - run_start
-        minimum = self.min_idle_bits * self.samples_per_bit
-        space = (d[rel:] <= 0.0) & self._carrier[rel:]
-        candidates = np.flatnonzero(space & mark[rel - 1 : d.size - 1] & (run_length >= minimum))
-        if candidates.size == 0:
-            self._run_start = int(run_start[-1]) + self._base if d.size > rel else self._run_start
+        # From the sample before `rel` on: index j here is buffer index rel − 1 + j.
+        carrier = self._carrier[rel - 1 :]
+        positive = d[rel - 1 :] > 0.0
+        mark = positive & carrier
+        breaks = np.flatnonzero(~mark)
+        # The run of mark in force before this stretch, in the same indexing (may be < 0).
+        earlier_start = self._run_start - self._base - (rel - 1)
+        # Mark followed by a carried space: where a start bit may begin (at j + 1).
+        edges = np.flatnonzero(mark[:-1] & ~positive[1:] & carrier[1:])
+        if edges.size:
+            before = np.searchsorted(breaks, edges)
+            starts = np.where(before > 0, breaks[before - 1] + 1, earlier_start)
+            starts = np.maximum(starts, earlier_start)
+            long_enough = np.flatnonzero(
+                edges + 1 - starts >= self.min_idle_bits * self.samples_per_bit
+            )
+        else:
+            long_enough = edges
+        offset = self._base + rel - 1  # absolute index of j = 0
+        if long_enough.size == 0:
             if not mark[-1]:
                 self._run_start = self._end
+            elif breaks.size:
+                self._run_start = max(int(breaks[-1]) + 1, earlier_start) + offset
             self._pos = self._end
             return False
-        first = self._base + rel + int(candidates[0])
+        chosen = int(long_enough[0])
+        run_start = int(starts[chosen]) + offset
+        first = int(edges[chosen]) + 1 + offset
         start = self._find_start(first, first + 1)
         if start is None:
             # A glitch, not a start bit: the mark run ends here; look further on.
@@ -142,9 +152,9 @@ class AsyncFramer:
         edge, ready = start
         if not ready:
             self._pos = first
-            self._run_start = int(run_start[candidates[0]]) + self._base
+            self._run_start = run_start
             return False
-        self._idle_from = float(run_start[candidates[0]] + self._base)
+        self._idle_from = float(run_start)
         self._hunting = False
         self._read_character(edge, events)
         return True
