@@ -2,7 +2,9 @@
 
 Each row decodes a few seconds of line audio in 20 ms frames: a message in the named
 standard with line noise around it, or idle line noise alone (what a port's receiver
-hears most of the time while it waits for caller ID).
+hears most of the time while it waits for caller ID). The last rows time what an exchange
+line's channel does every tick while on-hook before the first ring, caller-ID listening
+included, to set beside one DTMF receiver (`python -m bench dtmf`).
 """
 
 from __future__ import annotations
