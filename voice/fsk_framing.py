@@ -13,6 +13,7 @@ has found one it frames every character until told to `hunt()` again or the carr
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass
 
 import numpy as np
@@ -63,6 +64,7 @@ class AsyncFramer:
         # One silent sample before the stream, so every sample has a predecessor.
         self._decision = np.zeros(1)
         self._carrier = np.zeros(1, dtype=bool)
+        self._landmarks: tuple[list[int], list[int]] | None = None
         self._base = -1  # absolute index of _decision[0]
         self._pos = 0  # absolute index where the search for the next start edge resumes
         self._idle_from: float | None = None  # framing: where the current mark run began
@@ -91,12 +93,14 @@ class AsyncFramer:
         self._pos = self._run_start = self._end
         self._decision = _NO_DECISION
         self._carrier = _NO_CARRIER
+        self._landmarks = None
         self._base = self._end - 1
 
     def push(self, decision: np.ndarray, carrier: np.ndarray) -> list[FramerEvent]:
         """Feed one block of demodulator output; return the events completed by it."""
         self._decision = np.concatenate((self._decision, decision))
         self._carrier = np.concatenate((self._carrier, carrier))
+        self._landmarks = None
         self._end += decision.size
         events: list[FramerEvent] = []
         while self._hunt_step(events) if self._hunting else self._frame_step(events):
@@ -106,6 +110,7 @@ class AsyncFramer:
         if cut > 0:
             self._decision = self._decision[cut:]
             self._carrier = self._carrier[cut:]
+            self._landmarks = None
             self._base = keep_from
         return events
 
@@ -164,12 +169,13 @@ class AsyncFramer:
         rel = self._pos - self._base
         if rel >= self._decision.size:
             return False
-        carrier = self._carrier[rel:]
-        off = np.flatnonzero(~carrier)
-        limit = int(off[0]) if off.size else carrier.size
+        gaps = self._buffer_landmarks()[1]
+        next_gap = bisect_left(gaps, rel)
+        dropped = next_gap < len(gaps)
+        limit = (gaps[next_gap] if dropped else self._decision.size) - rel
         start = self._find_start(self._pos, self._pos + limit)
         if start is None:
-            if off.size:
+            if dropped:
                 self._pos += limit
                 events.append(CarrierDrop(sample=self._pos))
                 self._hunting = True
@@ -184,6 +190,15 @@ class AsyncFramer:
         self._read_character(edge, events)
         return True
 
+    def _buffer_landmarks(self) -> tuple[list[int], list[int]]:
+        """Buffer indices of every mark-to-space edge (the first space sample) and of every
+        sample without carrier: found once per block, then looked up per character."""
+        if self._landmarks is None:
+            d = self._decision
+            edges = np.flatnonzero((d[1:] <= 0.0) & (d[:-1] > 0.0)) + 1
+            self._landmarks = (edges.tolist(), np.flatnonzero(~self._carrier).tolist())
+        return self._landmarks
+
     def _find_start(self, lo: int, hi: int) -> tuple[float, bool] | None:
         """First mark-to-space edge at a sample in [lo, hi) (absolute) whose start-bit
         centre is still space.
@@ -196,11 +211,11 @@ class AsyncFramer:
         first = max(lo_rel, 1)
         if first >= hi_rel:
             return None
-        candidates = np.flatnonzero((d[first:hi_rel] <= 0.0) & (d[first - 1 : hi_rel - 1] > 0.0))
+        edges = self._buffer_landmarks()[0]
         last = d.size - 1
         half_bit = 0.5 * self.samples_per_bit
         # Edges are few (usually the first one is the start bit): look at them one by one.
-        for candidate in (candidates + first).tolist():
+        for candidate in edges[bisect_left(edges, first) : bisect_left(edges, hi_rel)]:
             before, after = float(d[candidate - 1]), float(d[candidate])
             edge = candidate - 1 + before / (before - after)
             centre = edge + half_bit
