@@ -4,7 +4,9 @@ The decoder runs the system's DTMF receiver (`voice.dtmf_rx`) with SENSITIVITY_G
 extra gain applied in floating point (nothing clips), because caller ID arrives on-hook
 through the whole line loss and must be read down to −35 dBm0, below what a dialling
 receiver needs to accept. Digits are collected from a start digit (A, B or D, or a plain
-digit for the bare `<number>#` form) to the terminator (C or #).
+digit for the bare `<number>#` form) to the terminator (C or #). Once no digit sounds and the
+receiver has heard HANGOVER_SAMPLES of quiet, quiet 20 ms chunks are skipped unanalysed
+(`quiet`) and the receiver starts afresh on the next loud one.
 """
 
 from __future__ import annotations

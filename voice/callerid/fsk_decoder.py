@@ -5,7 +5,8 @@ A message starts with a known message-type character that follows at least
 no idle time between them, so they never start one). The length octet says how many
 characters follow; the checksum decides. A lost carrier or a long pause inside a message
 reports it truncated. The mark frequency measured over the mark period travels with the
-result, which is how the auto-detecting receiver tells Bell 202 from V.23.
+result, which is how the auto-detecting receiver tells Bell 202 from V.23. While idle (no
+carrier, no message) the decoder skips quiet 20 ms chunks unanalysed (`quiet`).
 """
 
 from __future__ import annotations
