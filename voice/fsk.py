@@ -30,6 +30,7 @@ CARRIER_OFF_DBM0 = -47.0
 CARRIER_SMOOTHING_MS = 1.0
 BAND_GUARD_HZ = 400.0  # receive band-pass extends this far beyond mark and space
 BAND_FILTER_ORDER = 4
+POWER_MEMORY_SAMPLES = 1024  # the carrier smoothing forgets by e^-128 over this many samples
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,11 @@ class FskDemodulator:
     The soft decision is (|mark|² − |space|²) / (|mark|² + |space|²) of the correlator
     outputs, independent of level; the carrier detector compares the correlator power to
     on/off thresholds in dBm0 with hysteresis.
+
+    A correlator's energy over the last bit, |Σₖ f[n−k]·e^{−jω(n−k)}|², equals
+    |Σₖ f[n−k]·e^{jωk}|²: the oscillator's phase drops out, so all four real correlations
+    (cosine and sine against mark and space) are one matrix product of the block's sliding
+    one-bit windows, whatever the block length.
     """
 
     def __init__(
@@ -122,63 +128,88 @@ class FskDemodulator:
             BAND_FILTER_ORDER, [low, high], btype="bandpass", fs=SAMPLE_RATE_HZ
         )
         self._window = max(2, round(spec.samples_per_bit))
-        n = np.arange(SAMPLE_RATE_HZ)
-        self._mark_lo = np.exp(-2j * np.pi * spec.mark_hz * n / SAMPLE_RATE_HZ)
-        self._space_lo = np.exp(-2j * np.pi * spec.space_hz * n / SAMPLE_RATE_HZ)
+        lags = np.arange(self._window - 1, -1, -1)  # a window holds its oldest sample first
+        turns = 2.0 * np.pi * lags / SAMPLE_RATE_HZ
+        # Columns: cos·mark, cos·space, sin·mark, sin·space.
+        self._correlators = np.stack(
+            [part(turns * hz) for part in (np.cos, np.sin) for hz in (spec.mark_hz, spec.space_hz)],
+            axis=1,
+        )
+        # Squared correlations to [|mark|² + |space|², |mark|² − |space|²].
+        self._energy_map = np.array([[1.0, 1.0], [1.0, -1.0], [1.0, 1.0], [1.0, -1.0]])
         smoothing = 1.0 - np.exp(-1.0 / (CARRIER_SMOOTHING_MS * 1e-3 * SAMPLE_RATE_HZ))
-        self._power_b = np.array([smoothing])
-        self._power_a = np.array([1.0, smoothing - 1.0])
         # A sine of amplitude A gives |correlator| ≈ A·N/2, i.e. power A²/2 = 2|c|²/N².
         self._power_scale = 2.0 / self._window**2
+        self._power_b = np.array([smoothing * self._power_scale])
+        self._power_a = np.array([1.0, smoothing - 1.0])
+        self._decay = 1.0 - smoothing
+        # The smoothed power after a block is this dot the block's last correlator energies
+        # (older ones have decayed below 1e-50) plus the decayed power before it.
+        ages = np.arange(POWER_MEMORY_SAMPLES - 1, -1, -1)
+        self._power_weights = self._power_b[0] * self._decay**ages
         self._on_power = dbm0_to_power(carrier_on_dbm0)
         self._off_power = dbm0_to_power(carrier_off_dbm0)
         self.reset()
 
     def reset(self) -> None:
         self._band_state = np.zeros(self._band_a.size - 1)
-        self._phase_index = 0
-        self._mark_history = np.zeros(self._window - 1, dtype=np.complex128)
-        self._space_history = np.zeros(self._window - 1, dtype=np.complex128)
-        self._power_state = np.zeros(1)
+        self._recent = np.zeros(self._window - 1)  # band-limited samples before this block
+        self._power = 0.0  # smoothed correlator power at the last sample
         self._carrier = False
+
+    @property
+    def carrier(self) -> bool:
+        """Whether the carrier was present at the last sample processed."""
+        return self._carrier
 
     def process(self, samples: np.ndarray) -> SoftBits:
         """Soft decisions and carrier state for every sample of `samples`."""
-        x = np.asarray(samples, dtype=np.float64)
-        count = x.size
+        x = np.asarray(samples, dtype=np.float64).ravel()
+        if x.size == 0:
+            return SoftBits(decision=np.zeros(0), carrier=np.zeros(0, dtype=bool), filtered=x)
         filtered, self._band_state = signal.lfilter(
             self._band_b, self._band_a, x, zi=self._band_state
         )
-        index = (self._phase_index + np.arange(count)) % SAMPLE_RATE_HZ
-        self._phase_index = (self._phase_index + count) % SAMPLE_RATE_HZ
-        mark = self._moving_sum(filtered * self._mark_lo[index], "_mark_history")
-        space = self._moving_sum(filtered * self._space_lo[index], "_space_history")
-        mark_energy = mark.real**2 + mark.imag**2
-        space_energy = space.real**2 + space.imag**2
-        total = mark_energy + space_energy
-        decision = (mark_energy - space_energy) / np.maximum(total, 1e-9)
-        power, self._power_state = signal.lfilter(
-            self._power_b, self._power_a, total * self._power_scale, zi=self._power_state
+        extended = np.concatenate((self._recent, filtered))
+        self._recent = extended[x.size :]
+        # Row n is the one-bit window ending at sample n (a strided view, nothing copied).
+        windows = np.ndarray(
+            (x.size, self._window), buffer=extended, strides=(extended.itemsize,) * 2
         )
-        carrier = self._schmitt(power)
-        return SoftBits(decision=decision, carrier=carrier, filtered=filtered)
+        correlations = windows @ self._correlators
+        energies = (correlations * correlations) @ self._energy_map
+        total = energies[:, 0]
+        decision = energies[:, 1] / np.maximum(total, 1e-9)
+        return SoftBits(decision=decision, carrier=self._carrier_flags(total), filtered=filtered)
 
-    def _moving_sum(self, mixed: np.ndarray, history_name: str) -> np.ndarray:
-        history: np.ndarray = getattr(self, history_name)
-        extended = np.concatenate((history, mixed))
-        count = mixed.size
-        total = extended[0:count].copy()
-        for lag in range(1, self._window):
-            total += extended[lag : lag + count]
-        setattr(self, history_name, extended[extended.size - (self._window - 1) :].copy())
-        return total
+    def _carrier_flags(self, energy: np.ndarray) -> np.ndarray:
+        """Smoothed correlator power against the carrier thresholds, with hysteresis.
 
-    def _schmitt(self, power: np.ndarray) -> np.ndarray:
+        The smoothed power always lies between its previous value and the block's extreme
+        energies, so a block wholly above, below or between the thresholds needs no
+        filtering, only its final power.
+        """
+        lowest = min(self._power, float(energy.min()) * self._power_scale)
+        highest = max(self._power, float(energy.max()) * self._power_scale)
+        if lowest > self._on_power or highest < self._off_power:
+            self._carrier = lowest > self._on_power
+        elif not (lowest >= self._off_power and highest <= self._on_power):
+            return self._schmitt(energy)
+        recent = min(energy.size, POWER_MEMORY_SAMPLES)
+        self._power = self._decay**energy.size * self._power + float(
+            np.dot(self._power_weights[POWER_MEMORY_SAMPLES - recent :], energy[-recent:])
+        )
+        return np.full(energy.size, self._carrier)
+
+    def _schmitt(self, energy: np.ndarray) -> np.ndarray:
         """Carrier flag with hysteresis, vectorised: the last threshold crossing wins."""
+        power, _ = signal.lfilter(
+            self._power_b, self._power_a, energy, zi=[self._power * self._decay]
+        )
+        self._power = float(power[-1])
         events = np.where(power > self._on_power, 1, np.where(power < self._off_power, 0, -1))
         positions = np.where(events >= 0, np.arange(events.size), -1)
-        last = np.maximum.accumulate(positions) if events.size else positions
+        last = np.maximum.accumulate(positions)
         carrier = np.where(last >= 0, events[np.maximum(last, 0)] == 1, self._carrier)
-        if carrier.size:
-            self._carrier = bool(carrier[-1])
+        self._carrier = bool(carrier[-1])
         return carrier.astype(bool)

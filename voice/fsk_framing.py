@@ -13,12 +13,20 @@ has found one it frames every character until told to `hunt()` again or the carr
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass
 
 import numpy as np
 
 DATA_BITS = 8
 CHARACTER_BITS = 1 + DATA_BITS + 1  # start, data, stop
+
+# One sample of neither mark nor space, without carrier: what skipped audio leaves behind.
+# The framer only ever replaces its buffers, so these are shared and read-only.
+_NO_DECISION = np.zeros(1)
+_NO_CARRIER = np.zeros(1, dtype=bool)
+_NO_DECISION.flags.writeable = False
+_NO_CARRIER.flags.writeable = False
 
 
 @dataclass(frozen=True)
@@ -48,12 +56,15 @@ class AsyncFramer:
         self.samples_per_bit = samples_per_bit
         self.min_idle_bits = min_idle_bits
         self._span = int(np.ceil((CHARACTER_BITS - 0.5) * samples_per_bit)) + 2
+        self._bit_centres = (np.arange(CHARACTER_BITS) + 0.5) * samples_per_bit
+        self._bit_centre_list: list[float] = self._bit_centres.tolist()
         self.reset()
 
     def reset(self) -> None:
         # One silent sample before the stream, so every sample has a predecessor.
         self._decision = np.zeros(1)
         self._carrier = np.zeros(1, dtype=bool)
+        self._landmarks: tuple[list[int], list[int]] | None = None
         self._base = -1  # absolute index of _decision[0]
         self._pos = 0  # absolute index where the search for the next start edge resumes
         self._idle_from: float | None = None  # framing: where the current mark run began
@@ -71,10 +82,25 @@ class AsyncFramer:
             self._hunting = True
             self._run_start = self._pos
 
+    def skip(self, count: int) -> None:
+        """Pass over `count` samples without carrier, unanalysed, while hunting.
+
+        The same as pushing them with the carrier off: no character can start in them.
+        """
+        if not self._hunting:
+            raise RuntimeError("the framer can skip audio only while hunting")
+        self._end += count
+        self._pos = self._run_start = self._end
+        self._decision = _NO_DECISION
+        self._carrier = _NO_CARRIER
+        self._landmarks = None
+        self._base = self._end - 1
+
     def push(self, decision: np.ndarray, carrier: np.ndarray) -> list[FramerEvent]:
         """Feed one block of demodulator output; return the events completed by it."""
         self._decision = np.concatenate((self._decision, decision))
         self._carrier = np.concatenate((self._carrier, carrier))
+        self._landmarks = None
         self._end += decision.size
         events: list[FramerEvent] = []
         while self._hunt_step(events) if self._hunting else self._frame_step(events):
@@ -84,6 +110,7 @@ class AsyncFramer:
         if cut > 0:
             self._decision = self._decision[cut:]
             self._carrier = self._carrier[cut:]
+            self._landmarks = None
             self._base = keep_from
         return events
 
@@ -92,25 +119,35 @@ class AsyncFramer:
         d = self._decision
         if rel >= d.size:
             return False
-        mark = (d > 0.0) & self._carrier
-        # Length of the mark run ending just before each sample from rel on.
-        index = np.arange(rel - 1, d.size - 1)
-        breaks = np.where(mark[rel - 1 : d.size - 1], -1, index)
-        last_break = np.maximum.accumulate(breaks)
-        run_start = np.where(last_break >= 0, last_break + 1, self._run_start - self._base)
-        run_start = np.maximum(run_start, self._run_start - self._base)
-        positions = np.arange(rel, d.size)
-        run_length = positions - run_start
-        minimum = self.min_idle_bits * self.samples_per_bit
-        space = (d[rel:] <= 0.0) & self._carrier[rel:]
-        candidates = np.flatnonzero(space & mark[rel - 1 : d.size - 1] & (run_length >= minimum))
-        if candidates.size == 0:
-            self._run_start = int(run_start[-1]) + self._base if d.size > rel else self._run_start
+        # From the sample before `rel` on: index j here is buffer index rel − 1 + j.
+        carrier = self._carrier[rel - 1 :]
+        positive = d[rel - 1 :] > 0.0
+        mark = positive & carrier
+        breaks = np.flatnonzero(~mark)
+        # The run of mark in force before this stretch, in the same indexing (may be < 0).
+        earlier_start = self._run_start - self._base - (rel - 1)
+        # Mark followed by a carried space: where a start bit may begin (at j + 1).
+        edges = np.flatnonzero(mark[:-1] & ~positive[1:] & carrier[1:])
+        if edges.size:
+            before = np.searchsorted(breaks, edges)
+            starts = np.where(before > 0, breaks[before - 1] + 1, earlier_start)
+            starts = np.maximum(starts, earlier_start)
+            long_enough = np.flatnonzero(
+                edges + 1 - starts >= self.min_idle_bits * self.samples_per_bit
+            )
+        else:
+            long_enough = edges
+        offset = self._base + rel - 1  # absolute index of j = 0
+        if long_enough.size == 0:
             if not mark[-1]:
                 self._run_start = self._end
+            elif breaks.size:
+                self._run_start = max(int(breaks[-1]) + 1, earlier_start) + offset
             self._pos = self._end
             return False
-        first = self._base + rel + int(candidates[0])
+        chosen = int(long_enough[0])
+        run_start = int(starts[chosen]) + offset
+        first = int(edges[chosen]) + 1 + offset
         start = self._find_start(first, first + 1)
         if start is None:
             # A glitch, not a start bit: the mark run ends here; look further on.
@@ -120,9 +157,9 @@ class AsyncFramer:
         edge, ready = start
         if not ready:
             self._pos = first
-            self._run_start = int(run_start[candidates[0]]) + self._base
+            self._run_start = run_start
             return False
-        self._idle_from = float(run_start[candidates[0]] + self._base)
+        self._idle_from = float(run_start)
         self._hunting = False
         self._read_character(edge, events)
         return True
@@ -132,12 +169,13 @@ class AsyncFramer:
         rel = self._pos - self._base
         if rel >= self._decision.size:
             return False
-        carrier = self._carrier[rel:]
-        off = np.flatnonzero(~carrier)
-        limit = int(off[0]) if off.size else carrier.size
+        gaps = self._buffer_landmarks()[1]
+        next_gap = bisect_left(gaps, rel)
+        dropped = next_gap < len(gaps)
+        limit = (gaps[next_gap] if dropped else self._decision.size) - rel
         start = self._find_start(self._pos, self._pos + limit)
         if start is None:
-            if off.size:
+            if dropped:
                 self._pos += limit
                 events.append(CarrierDrop(sample=self._pos))
                 self._hunting = True
@@ -152,6 +190,15 @@ class AsyncFramer:
         self._read_character(edge, events)
         return True
 
+    def _buffer_landmarks(self) -> tuple[list[int], list[int]]:
+        """Buffer indices of every mark-to-space edge (the first space sample) and of every
+        sample without carrier: found once per block, then looked up per character."""
+        if self._landmarks is None:
+            d = self._decision
+            edges = np.flatnonzero((d[1:] <= 0.0) & (d[:-1] > 0.0)) + 1
+            self._landmarks = (edges.tolist(), np.flatnonzero(~self._carrier).tolist())
+        return self._landmarks
+
     def _find_start(self, lo: int, hi: int) -> tuple[float, bool] | None:
         """First mark-to-space edge at a sample in [lo, hi) (absolute) whose start-bit
         centre is still space.
@@ -164,43 +211,54 @@ class AsyncFramer:
         first = max(lo_rel, 1)
         if first >= hi_rel:
             return None
-        candidates = np.flatnonzero((d[first:hi_rel] <= 0.0) & (d[first - 1 : hi_rel - 1] > 0.0))
-        if candidates.size == 0:
-            return None
-        candidates += first
-        before = d[candidates - 1]
-        after = d[candidates]
-        edges = candidates - 1 + before / (before - after)
-        centres = edges + 0.5 * self.samples_per_bit
-        available = centres < d.size - 1
-        start_values = np.interp(centres, np.arange(d.size), d)
-        valid = np.flatnonzero((start_values <= 0.0) | ~available)
-        if valid.size == 0:
-            return None
-        edge = float(edges[int(valid[0])])
-        ready = edge + self._span < d.size
-        return edge + self._base, ready
+        edges = self._buffer_landmarks()[0]
+        last = d.size - 1
+        half_bit = 0.5 * self.samples_per_bit
+        # Edges are few (usually the first one is the start bit): look at them one by one.
+        for candidate in edges[bisect_left(edges, first) : bisect_left(edges, hi_rel)]:
+            before, after = float(d[candidate - 1]), float(d[candidate])
+            edge = candidate - 1 + before / (before - after)
+            centre = edge + half_bit
+            if centre < last and _interpolate(d, centre) > 0.0:
+                continue  # the "start bit" is mark again by its centre: a glitch
+            return edge + self._base, edge + self._span < d.size
+        return None
 
     def _read_character(self, edge: float, events: list[FramerEvent]) -> None:
         spb = self.samples_per_bit
-        centres = edge - self._base + (np.arange(CHARACTER_BITS) + 0.5) * spb
-        d = self._decision
-        values = np.interp(centres, np.arange(d.size), d)
-        touched = np.concatenate((np.floor(centres), np.ceil(centres))).astype(np.int64)
-        if not np.all(self._carrier[touched]):
-            # The carrier stops inside this character: let the carrier logic report it.
-            self._pos = int(np.ceil(edge)) + 1
-            return
-        bits = values[1 : 1 + DATA_BITS] > 0.0
-        value = int(np.dot(bits, 1 << np.arange(DATA_BITS)))
+        start = edge - self._base
+        lo = int(start + self._bit_centres[0])
+        hi = int(start + self._bit_centres[-1]) + 2
+        # Ten bit centres: plain floats read them faster than array operations would.
+        decision = self._decision[lo:hi].tolist()
+        carrier = self._carrier[lo:hi].tolist()
+        values = []
+        for offset in self._bit_centre_list:
+            centre = start + offset
+            below = int(centre)  # centres are never negative
+            fraction = centre - below
+            i = below - lo
+            if not carrier[i] or (fraction > 0.0 and not carrier[i + 1]):
+                # The carrier stops inside this character: let the carrier logic report it.
+                self._pos = int(np.ceil(edge)) + 1
+                return
+            values.append(decision[i] + fraction * (decision[i + 1] - decision[i]))
+        value = sum(1 << bit for bit in range(DATA_BITS) if values[1 + bit] > 0.0)
         idle_from = self._idle_from if self._idle_from is not None else edge
         events.append(
             AsyncChar(
                 value=value,
                 sample=edge,
                 idle_bits=max(0.0, (edge - idle_from) / spb),
-                framing_error=bool(values[-1] <= 0.0),
+                framing_error=values[-1] <= 0.0,
             )
         )
         self._idle_from = edge + CHARACTER_BITS * spb
-        self._pos = int(np.floor(self._base + centres[-1])) + 1
+        self._pos = int(np.floor(self._base + start + self._bit_centres[-1])) + 1
+
+
+def _interpolate(values: np.ndarray, position: float) -> float:
+    """`values` linearly interpolated at a position inside it."""
+    below = int(position)
+    low = float(values[below])
+    return low + (position - below) * (float(values[below + 1]) - low)

@@ -21,7 +21,6 @@ from voice import g711
 from voice.callerid import CallerId, CallerIdReceiver
 from voice.dtmf import DtmfReceiver
 from voice.echo import EchoCanceller, EchoStats
-from voice.level import level_dbm0
 from voice.tones.detector import CallProgressDetector
 
 log = logging.getLogger(__name__)
@@ -38,10 +37,6 @@ EARLY_TONES = ("busy", "congestion")
 # Line tones are analysed every two frames: decisions keep their 10 ms resolution, and this
 # halves the analysis cost for at most 20 ms more delay on top of a tone's own cadence.
 TONE_BATCH_SAMPLES = 2 * FRAME_SAMPLES
-# An idle exchange line carries only line noise; caller ID is looked for only once the
-# line carries more than this (the FSK seizure or the DTMF tones are far louder).
-CALLER_ID_GATE_DBM0 = -50.0
-CALLER_ID_QUIET_FRAMES = 25  # keep feeding 0.5 s of quiet so a message can finish
 
 
 class PortChannel(Channel):
@@ -64,7 +59,6 @@ class PortChannel(Channel):
         self._tone_specs: Mapping[str, Any] | None = None
         self._was_seized = False
         self.missing_frames = 0
-        self._quiet_frames = CALLER_ID_QUIET_FRAMES
 
     @property
     def country_tones(self) -> Mapping[str, Any] | None:
@@ -118,15 +112,16 @@ class PortChannel(Channel):
             self._was_seized = seized
             if seized:  # a new call on the line: nothing heard before it counts
                 self._tones = self._new_tone_detector()
-            elif self._caller_id is not None:
-                self._caller_id.reset()
-        if self._echo is not None:
-            if seized:
-                frame = self._echo.process(far_end, frame)
             else:
-                self._report_echo(self._echo)
-                self._echo.reset()
-        if self._caller_id is not None and not seized and self._worth_decoding(frame):
+                if self._echo is not None:  # the call ended: its echo path is gone
+                    self._report_echo(self._echo)
+                    self._echo.reset()
+                if self._caller_id is not None:
+                    self._caller_id.reset()
+        if self._echo is not None and seized:
+            frame = self._echo.process(far_end, frame)
+        # On-hook the receiver listens to every frame; idle, it only checks the line's level.
+        if self._caller_id is not None and not seized:
             for result in self._caller_id.feed(frame):
                 if result.ok and result.caller_id is not None and self.on_caller_id:
                     self.on_caller_id(result.caller_id)
@@ -151,14 +146,3 @@ class PortChannel(Channel):
             stats.erl_db,
             stats.converged_erle_db,
         )
-
-    def _worth_decoding(self, frame: np.ndarray) -> bool:
-        """Caller ID is decoded from the first loud frame until the line is quiet again."""
-        loud = level_dbm0(frame) > CALLER_ID_GATE_DBM0
-        if loud:
-            self._quiet_frames = 0
-        elif self._quiet_frames < CALLER_ID_QUIET_FRAMES:
-            self._quiet_frames += 1
-        else:
-            return False
-        return True

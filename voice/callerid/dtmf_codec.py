@@ -4,7 +4,9 @@ The decoder runs the system's DTMF receiver (`voice.dtmf_rx`) with SENSITIVITY_G
 extra gain applied in floating point (nothing clips), because caller ID arrives on-hook
 through the whole line loss and must be read down to −35 dBm0, below what a dialling
 receiver needs to accept. Digits are collected from a start digit (A, B or D, or a plain
-digit for the bare `<number>#` form) to the terminator (C or #).
+digit for the bare `<number>#` form) to the terminator (C or #). Once no digit sounds and the
+receiver has heard HANGOVER_SAMPLES of quiet, quiet 20 ms chunks are skipped unanalysed
+(`quiet`) and the receiver starts afresh on the next loud one.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from .dtmf_format import (
     parse_dtmf_string,
 )
 from .model import CallerId, CallerIdResult, CallerIdStandard, DecodeStatus
+from .quiet import CHUNK_SAMPLES, quiet_samples
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +38,9 @@ DEFAULT_TWIST_DB = 2.0
 SENSITIVITY_GAIN_DB = 12.0
 MAX_DIGIT_GAP_MS = 1000.0  # a longer silence abandons a message in progress
 MAX_MESSAGE_DIGITS = 40
+# Quiet heard after the last loud chunk before quiet may be skipped: more than the
+# receiver's 25 ms analysis window, so a digit ending there is still decided on.
+HANGOVER_SAMPLES = 2 * CHUNK_SAMPLES
 
 
 def encode_dtmf(
@@ -64,25 +70,75 @@ class DtmfCallerIdDecoder:
 
     def reset(self) -> None:
         self._receiver.reset()
+        self._offset = 0  # absolute sample number of the receiver's sample 0
+        self._skipped = False  # quiet audio went by unheard since the receiver last listened
+        # Quiet samples the receiver heard since the last loud chunk (a new one heard none).
+        self._quiet_run = HANGOVER_SAMPLES
         self._digits = ""
         self._last_digit_at = 0
         self.last_format: DtmfFormat | None = None
 
+    @property
+    def position(self) -> int:
+        """Samples fed so far, heard or skipped."""
+        return self._offset + (0 if self._skipped else self._receiver.position)
+
+    @property
+    def collecting(self) -> bool:
+        """Digits of a message have been heard and its terminator has not."""
+        return bool(self._digits)
+
+    @property
+    def idle(self) -> bool:
+        """No digit sounding and the receiver's window has emptied: quiet may be skipped."""
+        return self._receiver.digit_in_progress is None and self._quiet_run >= HANGOVER_SAMPLES
+
+    def skip(self, count: int) -> list[CallerIdResult]:
+        """Pass over `count` samples of quiet line while idle, without analysing them."""
+        if not self.idle:
+            raise RuntimeError("the DTMF caller-ID decoder can skip audio only while idle")
+        if not self._skipped:
+            self._offset = self.position
+            self._skipped = True
+        self._offset += count
+        results: list[CallerIdResult] = []
+        if self._digits and self.position - self._last_digit_at > self._max_gap:
+            self._abandon(results, self.position)
+        return results
+
     def feed(self, samples: np.ndarray) -> list[CallerIdResult]:
         """Process a block of any length; return the messages completed within it."""
+        block = np.asarray(samples)
         results: list[CallerIdResult] = []
-        events = self._receiver.feed(np.asarray(samples, dtype=np.float64) * self._gain)
+        if self.idle:
+            quiet = quiet_samples(block)
+            if quiet:
+                results += self.skip(quiet)
+                block = block[quiet:]
+        if block.size:
+            self._listen(block, results)
+        return results
+
+    def _listen(self, block: np.ndarray, results: list[CallerIdResult]) -> None:
+        if self._skipped:
+            # Skipped audio was quiet and came after the window emptied: a fresh receiver
+            # hears the rest as the old one would have.
+            self._receiver.reset()
+            self._skipped = False
+        events = self._receiver.feed(np.asarray(block, dtype=np.float64) * self._gain)
+        quiet = quiet_samples(block) == block.size
+        self._quiet_run = self._quiet_run + block.size if quiet else 0
         for event in events:
             if event.ended:
                 continue
-            if self._digits and event.start_sample - self._last_digit_at > self._max_gap:
-                self._abandon(results, event.start_sample)
-            self._last_digit_at = event.start_sample
-            self._on_digit(event.digit, event.start_sample, results)
-        idle = self._receiver.position - self._last_digit_at
+            start = self._offset + event.start_sample
+            if self._digits and start - self._last_digit_at > self._max_gap:
+                self._abandon(results, start)
+            self._last_digit_at = start
+            self._on_digit(event.digit, start, results)
+        idle = self.position - self._last_digit_at
         if self._digits and self._receiver.digit_in_progress is None and idle > self._max_gap:
-            self._abandon(results, self._receiver.position)
-        return results
+            self._abandon(results, self.position)
 
     def _on_digit(self, digit: str, sample: int, results: list[CallerIdResult]) -> None:
         if not self._digits:

@@ -5,7 +5,8 @@ A message starts with a known message-type character that follows at least
 no idle time between them, so they never start one). The length octet says how many
 characters follow; the checksum decides. A lost carrier or a long pause inside a message
 reports it truncated. The mark frequency measured over the mark period travels with the
-result, which is how the auto-detecting receiver tells Bell 202 from V.23.
+result, which is how the auto-detecting receiver tells Bell 202 from V.23. While idle (no
+carrier, no message) the decoder skips quiet 20 ms chunks unanalysed (`quiet`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from voice.level import SAMPLE_RATE_HZ
 from .fsk_encoder import modem_for
 from .messages import SUPPORTED_TYPES, MalformedMessage, checksum_ok, parse_frame
 from .model import CallerIdResult, CallerIdStandard, DecodeStatus
+from .quiet import quiet_samples
 
 log = logging.getLogger(__name__)
 
@@ -52,9 +54,34 @@ class FskCallerIdDecoder:
         self._framing_error = False
         self._mark_hz: float | None = None
 
+    @property
+    def idle(self) -> bool:
+        """No carrier and no message in progress: quiet audio may be skipped."""
+        return self._message is None and self._framer.hunting and not self._demodulator.carrier
+
+    def skip(self, count: int) -> list[CallerIdResult]:
+        """Pass over `count` samples of quiet line while idle, without analysing them.
+
+        Nothing can complete in them (the list is always empty). The demodulator's filters
+        simply continue on the next block: quiet joins quiet.
+        """
+        if not self.idle:
+            raise RuntimeError("the FSK caller-ID decoder can skip audio only while idle")
+        self._framer.skip(count)
+        self._received += count
+        return []
+
     def feed(self, samples: np.ndarray) -> list[CallerIdResult]:
         """Process a block of any length; return the messages completed within it."""
-        soft = self._demodulator.process(samples)
+        block = np.asarray(samples)
+        if self.idle:
+            quiet = quiet_samples(block)
+            if quiet:
+                self.skip(quiet)
+                block = block[quiet:]
+                if block.size == 0:
+                    return []
+        soft = self._demodulator.process(block)
         self._remember(soft.filtered)
         results: list[CallerIdResult] = []
         for event in self._framer.push(soft.decision, soft.carrier):
@@ -67,11 +94,13 @@ class FskCallerIdDecoder:
         return results
 
     def _remember(self, filtered: np.ndarray) -> None:
+        """Keep the band-limited audio in a ring indexed by absolute sample number."""
         self._received += filtered.size
-        if filtered.size >= HISTORY_SAMPLES:
-            self._history = filtered[-HISTORY_SAMPLES:].copy()
-        else:
-            self._history = np.concatenate((self._history[filtered.size :], filtered))
+        newest = filtered[max(0, filtered.size - HISTORY_SAMPLES) :]
+        first = (self._received - newest.size) % HISTORY_SAMPLES
+        head = min(newest.size, HISTORY_SAMPLES - first)
+        self._history[first : first + head] = newest[:head]
+        self._history[: newest.size - head] = newest[head:]
 
     def _on_char(self, char: AsyncChar, results: list[CallerIdResult]) -> None:
         if self._message is not None and char.idle_bits > MAX_GAP_BITS:
@@ -150,8 +179,8 @@ class FskCallerIdDecoder:
         last = int(np.floor(end))
         if last - first < MIN_MARK_MEASURE_SAMPLES:
             return None
-        segment = self._history[first - oldest : last - oldest]
         n = np.arange(first, last)
+        segment = self._history.take(n, mode="wrap")
         mixed = segment * np.exp(-2j * np.pi * self.spec.mark_hz * n / SAMPLE_RATE_HZ)
         kernel = np.ones(MARK_SMOOTHING_SAMPLES) / MARK_SMOOTHING_SAMPLES
         baseband = np.convolve(mixed, kernel, mode="valid")

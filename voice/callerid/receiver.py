@@ -19,6 +19,7 @@ from voice.fsk import BELL202, V23
 from .dtmf_codec import DtmfCallerIdDecoder
 from .fsk_decoder import FskCallerIdDecoder
 from .model import CallerIdResult, CallerIdStandard
+from .quiet import quiet_samples
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +44,12 @@ class CallerIdReceiver:
             if standard in chosen
         ]
         self._dtmf = DtmfCallerIdDecoder() if CallerIdStandard.DTMF in chosen else None
+        self._decoders: list[FskCallerIdDecoder | DtmfCallerIdDecoder] = list(self._fsk)
+        if self._dtmf is not None:
+            self._decoders.append(self._dtmf)
         self.detected: CallerIdStandard | None = None  # standard of the last good message
+        self._idle = False  # every decoder was idle after the last block
+        self._unheard = 0  # quiet samples skipped but not yet passed on to the decoders
 
     def reset(self) -> None:
         for decoder in self._fsk:
@@ -51,15 +57,33 @@ class CallerIdReceiver:
         if self._dtmf is not None:
             self._dtmf.reset()
         self.detected = None
+        self._idle = False
+        self._unheard = 0
 
     def feed(self, samples: np.ndarray) -> list[CallerIdResult]:
         """Process a block; return the results completed in it, in the order they ended."""
         block = np.asarray(samples)
         results: list[CallerIdResult] = []
-        for decoder in self._fsk:
-            results.extend(r for r in decoder.feed(block) if self._keep(r))
-        if self._dtmf is not None:
-            results.extend(self._dtmf.feed(block))
+        was_idle = self._idle or all(decoder.idle for decoder in self._decoders)
+        if was_idle:
+            # One look at an idle line's level serves every decoder.
+            quiet = quiet_samples(block)
+            if quiet:
+                self._unheard += quiet
+                block = block[quiet:]
+        # Quiet skipped is only counted until something can depend on it: audio to hear, or
+        # a DTMF message whose pause may grow too long.
+        if self._unheard and (block.size or (self._dtmf is not None and self._dtmf.collecting)):
+            for decoder in self._decoders:
+                results.extend(decoder.skip(self._unheard))
+            self._unheard = 0
+        # Skipping leaves every decoder idle; hearing audio may not.
+        self._idle = was_idle and block.size == 0
+        if block.size:
+            for decoder in self._fsk:
+                results.extend(r for r in decoder.feed(block) if self._keep(r))
+            if self._dtmf is not None:
+                results.extend(self._dtmf.feed(block))
         results.sort(key=lambda result: result.sample)
         for result in results:
             if result.ok:
