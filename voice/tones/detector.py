@@ -38,7 +38,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from voice.level import SAMPLE_RATE_HZ, dbm0_to_amplitude
-from voice.tones.bank import ToneBank
+from voice.tones.bank import Ticks, ToneBank
 from voice.tones.cadence import (
     CADENCE_SLACK_MS,
     ON_DELAY_TICKS,
@@ -134,6 +134,14 @@ class CallProgressDetector:
             )
             for name, spec in self.specs.items()
         ]
+        # Trackers listening to the same frequencies share one on/off decision per tick.
+        channel_sets = list(dict.fromkeys(tuple(t.channels) for t in self._trackers))
+        self._groups = [
+            (list(channels), [t for t in self._trackers if tuple(t.channels) == channels])
+            for channels in channel_sets
+        ]
+        self._tracker_groups = [channel_sets.index(tuple(t.channels)) for t in self._trackers]
+        self._min_amplitude = dbm0_to_amplitude(MIN_COMPONENT_DBM0)
         self._z = np.zeros((len(frequencies), FREQUENCY_SMOOTHING_TICKS + 1), dtype=complex)
         self._pending: list[NDArray[np.float64]] = []
         self._pending_samples = 0
@@ -172,19 +180,17 @@ class CallProgressDetector:
         ticks = self._bank.process(block)
         if ticks.count == 0:
             return []
-        on = self._sounding(ticks.z, ticks.power, ticks.first)
         events: list[ToneEvent] = []
-        for row, tracker in zip(on, self._trackers, strict=True):
-            events += self._track(tracker, row, ticks.first)
+        runs = self._sounding(ticks)
+        for tracker, group in zip(self._trackers, self._tracker_groups, strict=True):
+            events += self._track(tracker, runs[group], ticks.first)
         events.sort(key=lambda event: event.detected_sample)
         return events
 
-    def _sounding(
-        self, z_new: NDArray[np.complex128], power: NDArray[np.float64], first: int
-    ) -> NDArray:
-        """For every tone and new tick, whether the tone is sounding (and, for early
-        trackers, the levels their pauses are judged by)."""
-        count = z_new.shape[1]
+    def _sounding(self, ticks: Ticks) -> list[list[tuple[bool, int, int]]]:
+        """For every group of trackers, the runs of new ticks in which its tone is sounding
+        or not (early trackers also get the levels their pauses are judged by)."""
+        z_new, count = ticks.z, ticks.count
         z = np.concatenate((self._z, z_new), axis=1)
         self._z = z[:, -(FREQUENCY_SMOOTHING_TICKS + 1) :]
         turn = np.cumsum(z[:, 1:] * np.conj(z[:, :-1]), axis=1)
@@ -195,28 +201,38 @@ class CallProgressDetector:
         deviation = np.abs(offset_hz) / self._frequencies[:, None]
         gain = np.maximum(self._bank.gain(offset_hz), 1 / MAX_GAIN_CORRECTION)
         amplitude = 2 * np.abs(z_new) / gain
-        present = (amplitude >= dbm0_to_amplitude(MIN_COMPONENT_DBM0)) & (
-            deviation <= FREQUENCY_TOLERANCE
-        )
+        present = (amplitude >= self._min_amplitude) & (deviation <= FREQUENCY_TOLERANCE)
+        anything = bool(present.any())
         spread = 10 ** (MAX_COMPONENT_SPREAD_DB / 20)
-        rows = []
-        for tracker in self._trackers:
-            parts = amplitude[tracker.channels]
-            tone_power = np.sum(parts**2, axis=0) / 2
-            if tracker.levels is not None:
-                tracker.levels.add(first, tone_power, power)
-            rows.append(
-                np.all(present[tracker.channels], axis=0)
-                & (parts.max(axis=0) <= spread * parts.min(axis=0))
-                & (tone_power >= MIN_PURITY * power)
-            )
-        return np.array(rows)
+        silent = [(False, 0, count)]
+        groups = []
+        for channels, trackers in self._groups:
+            early = [t.levels for t in trackers if t.levels is not None]
+            if not (anything or early):
+                on = silent
+            else:
+                parts = amplitude[channels]
+                tone_power = np.sum(parts**2, axis=0) / 2
+                for levels in early:
+                    levels.add(ticks.first, tone_power, ticks.power)
+                if anything:
+                    on = _runs(
+                        np.all(present[channels], axis=0)
+                        & (parts.max(axis=0) <= spread * parts.min(axis=0))
+                        & (tone_power >= MIN_PURITY * ticks.power)
+                    )
+                else:
+                    on = silent
+            groups.append(on)
+        return groups
 
-    def _track(self, tracker: ToneTracker, on: NDArray[np.bool_], first: int) -> list[ToneEvent]:
-        change = np.flatnonzero(np.diff(on.astype(np.int8))) + 1
-        bounds = np.concatenate(([0], change, [on.size]))
-        for begin, end in itertools.pairwise(bounds):
-            tracker.run(bool(on[begin]), first + int(begin), first + int(end))
+    def _track(
+        self, tracker: ToneTracker, runs: list[tuple[bool, int, int]], first: int
+    ) -> list[ToneEvent]:
+        for on, begin, end in runs:
+            tracker.run(on, first + begin, first + end)
+        if not tracker.events:
+            return []
         events = [self._event(tracker.name, *decision) for decision in tracker.events]
         for event in events:
             log.info("%s tone %s", event.tone, "recognised" if event.detected else "ended")
@@ -232,6 +248,13 @@ class CallProgressDetector:
         lag = WINDOW_SAMPLES // 2 - TICK_SAMPLES + (ON_DELAY_TICKS * TICK_SAMPLES if tone else 0)
         sample = max(0, round(sound_tick * TICK_SAMPLES - lag))
         return ToneEvent(name, detected, sample, (decision_tick + 1) * TICK_SAMPLES)
+
+
+def _runs(on: NDArray[np.bool_]) -> list[tuple[bool, int, int]]:
+    """Runs of equal values: (value, first index, index after the last)."""
+    change = np.flatnonzero(on[1:] != on[:-1]) + 1
+    bounds = [0, *change.tolist(), on.size]
+    return [(bool(on[begin]), begin, end) for begin, end in itertools.pairwise(bounds)]
 
 
 def _same_frequencies(a: ToneSpecLike, b: ToneSpecLike) -> bool:
