@@ -41,6 +41,7 @@ from voice.level import SAMPLE_RATE_HZ, dbm0_to_amplitude
 from voice.tones.bank import Ticks, ToneBank
 from voice.tones.cadence import (
     CADENCE_SLACK_MS,
+    EARLY_PAUSE_MS,
     ON_DELAY_TICKS,
     TICK_SAMPLES,
     WINDOW_SAMPLES,
@@ -62,6 +63,9 @@ GLITCH_MS = 40
 MIN_CONTINUOUS_MS = 1000  # longer than any stutter of special dial tone
 CONTINUOUS_MARGIN = 1.15  # beyond the longest on-segment of a same-frequency cadenced tone
 SAME_FREQUENCY_TOLERANCE = 0.01
+# An early pause's band power is read at most EARLY_PAUSE_MS (+ the on-delay) after the
+# burst's last sounding tick; twice that is kept in reach.
+EARLY_BAND_LOOKBACK_TICKS = 2 * (EARLY_PAUSE_MS * SAMPLE_RATE_HZ // 1000 // TICK_SAMPLES + 3)
 BATCH_SAMPLES = 800  # analyse 100 ms at a time by default: cheaper where no one is in a hurry
 
 
@@ -141,6 +145,7 @@ class CallProgressDetector:
             for channels in channel_sets
         ]
         self._tracker_groups = [channel_sets.index(tuple(t.channels)) for t in self._trackers]
+        self._last_on = [-EARLY_BAND_LOOKBACK_TICKS - 1] * len(self._groups)  # tick, per group
         self._min_amplitude = dbm0_to_amplitude(MIN_COMPONENT_DBM0)
         self._z = np.zeros((len(frequencies), FREQUENCY_SMOOTHING_TICKS + 1), dtype=complex)
         self._pending: list[NDArray[np.float64]] = []
@@ -206,23 +211,29 @@ class CallProgressDetector:
         spread = 10 ** (MAX_COMPONENT_SPREAD_DB / 20)
         silent = [(False, 0, count)]
         groups = []
-        for channels, trackers in self._groups:
+        for index, (channels, trackers) in enumerate(self._groups):
             early = [t.levels for t in trackers if t.levels is not None]
             if not (anything or early):
-                on = silent
-            else:
-                parts = amplitude[channels]
-                tone_power = np.sum(parts**2, axis=0) / 2
+                groups.append(silent)
+                continue
+            parts = amplitude[channels]
+            tone_power = np.sum(parts**2, axis=0) / 2
+            on = silent
+            if anything:
+                sounding = (
+                    np.all(present[channels], axis=0)
+                    & (parts.max(axis=0) <= spread * parts.min(axis=0))
+                    & (tone_power >= MIN_PURITY * ticks.power)
+                )
+                if sounding.any():
+                    on = _runs(sounding)
+                    self._last_on[index] = ticks.first + int(np.flatnonzero(sounding)[-1])
+            if early:
+                # The band's power is only ever read in the pause right after a burst.
+                recent = self._last_on[index] >= ticks.first - EARLY_BAND_LOOKBACK_TICKS
+                band = ticks.power if anything or recent else np.zeros(count)
                 for levels in early:
-                    levels.add(ticks.first, tone_power, ticks.power)
-                if anything:
-                    on = _runs(
-                        np.all(present[channels], axis=0)
-                        & (parts.max(axis=0) <= spread * parts.min(axis=0))
-                        & (tone_power >= MIN_PURITY * ticks.power)
-                    )
-                else:
-                    on = silent
+                    levels.add(ticks.first, tone_power, band)
             groups.append(on)
         return groups
 
