@@ -26,6 +26,7 @@ from __future__ import annotations
 import itertools
 import logging
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -60,9 +61,12 @@ END_TICKS = 10
 HISTORY_TICKS = 48  # ticks kept between blocks for the envelope searches
 FLUSH_SAMPLES = 800  # silence that closes any digit in progress
 HALF = 0.5
+HISTORY_SPARE_TICKS = 256  # room after the history: it moves once per this many ticks
 
 _FREQUENCIES = ROW_FREQUENCIES_HZ + COLUMN_FREQUENCIES_HZ
 _NO_DIGIT = -1
+# A tone this strong may still reach MIN_TONE_DBM0 after the largest window-loss correction.
+_NEAR_AMPLITUDE = dbm0_to_amplitude(MIN_TONE_DBM0) / MAX_GAIN_CORRECTION
 
 
 @dataclass(frozen=True)
@@ -129,12 +133,21 @@ class DtmfReceiver:
         )
         self._delay = self._bank.half_rise_samples
         channels = len(_FREQUENCIES)
-        # The last HISTORY_TICKS ticks: analyser outputs, corrected amplitudes, deviations.
-        self._z = np.zeros((channels, HISTORY_TICKS), dtype=np.complex128)
-        self._amplitude = np.zeros((channels, HISTORY_TICKS))
-        self._deviation = np.zeros((channels, HISTORY_TICKS))
-        self._power = np.ones(HISTORY_TICKS)  # reference power
+        # History buffers with room to append HISTORY_SPARE_TICKS ticks before they move.
+        capacity = HISTORY_TICKS + HISTORY_SPARE_TICKS
+        self._z_buffer = np.zeros((channels, capacity), dtype=np.complex128)
+        self._amplitude_buffer = np.zeros((channels, capacity))
+        self._deviation_buffer = np.zeros((channels, capacity))
+        self._power_buffer = np.ones(capacity)
+        self._used = HISTORY_TICKS  # buffer columns in use
+        # Views of the last HISTORY_TICKS ticks (and, while a block is handled, its ticks):
+        # analyser outputs, corrected amplitudes, deviations, reference power.
+        self._view(0)
         self._first = -HISTORY_TICKS  # tick number of column 0 of those arrays
+        # Blocks whose ticks could not show a digit but came near enough that their
+        # measurements may be looked back at: (z from FREQUENCY_SMOOTHING_TICKS + 1 ticks
+        # before them, their ticks), measured only when a digit's decisions need them.
+        self._unmeasured: list[tuple[NDArray[np.complex128], Ticks]] = []
         self._candidate = _NO_DIGIT  # digit being confirmed before it starts
         self._candidate_ticks = 0  # ticks that showed it
         self._candidate_first = 0  # the first of them
@@ -159,40 +172,102 @@ class DtmfReceiver:
         """Take a block of int16 audio (any length); return the digit starts and ends in it."""
         x = np.asarray(samples, dtype=np.float64).ravel()
         ticks = self._bank.process(x)
-        if ticks.count == 0:
+        count = ticks.count
+        if count == 0:
             return []
         self._first = ticks.first - HISTORY_TICKS
-        self._z = np.concatenate((self._z, ticks.z), axis=1)
+        self._append(count)
+        self._z[:, -count:] = ticks.z
         codes = self._classify(ticks)
-        if self._active == _NO_DIGIT and self._candidate == _NO_DIGIT and codes.max() < 0:
-            events = []  # nothing going on: only the gap since the last candidate grows
-            self._gap += ticks.count
-        else:
-            events = self._track(codes, ticks.first)
-        self._z = self._z[:, -HISTORY_TICKS:]
-        self._amplitude = self._amplitude[:, -HISTORY_TICKS:]
-        self._deviation = self._deviation[:, -HISTORY_TICKS:]
-        self._power = self._power[-HISTORY_TICKS:]
-        return events
+        quiet = codes is None or codes.max() < 0
+        if self._active == _NO_DIGIT and self._candidate == _NO_DIGIT and quiet:
+            self._gap += count  # nothing going on: only the gap since the last candidate grows
+            return []
+        return self._track(_no_digits(count) if codes is None else codes, ticks.first)
 
     def flush(self) -> list[DtmfEvent]:
         """Feed enough silence to close a digit still in progress (end of a recording)."""
         return self.feed(np.zeros(FLUSH_SAMPLES))
 
-    def _classify(self, ticks: Ticks) -> NDArray[np.int64]:
+    def _append(self, count: int) -> None:
+        """Make room for `count` new ticks after the history and point the views at both."""
+        capacity = self._z_buffer.shape[1]
+        if self._used + count > capacity:
+            keep = slice(self._used - HISTORY_TICKS, self._used)
+            if HISTORY_TICKS + count > capacity:  # a block longer than the spare room
+                capacity = HISTORY_TICKS + count
+                self._z_buffer = _widened(self._z_buffer[:, keep], capacity)
+                self._amplitude_buffer = _widened(self._amplitude_buffer[:, keep], capacity)
+                self._deviation_buffer = _widened(self._deviation_buffer[:, keep], capacity)
+                self._power_buffer = _widened(self._power_buffer[None, keep], capacity)[0]
+            else:
+                self._z_buffer[:, :HISTORY_TICKS] = self._z_buffer[:, keep]
+                self._amplitude_buffer[:, :HISTORY_TICKS] = self._amplitude_buffer[:, keep]
+                self._deviation_buffer[:, :HISTORY_TICKS] = self._deviation_buffer[:, keep]
+                self._power_buffer[:HISTORY_TICKS] = self._power_buffer[keep]
+            self._used = HISTORY_TICKS
+        self._view(count)
+        self._used += count
+        if self._unmeasured:  # blocks that left the history are never looked at again
+            self._unmeasured = [
+                block for block in self._unmeasured if block[1].first + block[1].count > self._first
+            ]
+
+    def _view(self, count: int) -> None:
+        columns = slice(self._used - HISTORY_TICKS, self._used + count)
+        self._z = self._z_buffer[:, columns]
+        self._amplitude = self._amplitude_buffer[:, columns]
+        self._deviation = self._deviation_buffer[:, columns]
+        self._power = self._power_buffer[columns]
+
+    def _classify(self, ticks: Ticks) -> NDArray[np.int64] | None:
         """Measure the new ticks (kept in the history arrays) and return the digit code
-        (row·4 + column) each shows, or _NO_DIGIT."""
+        (row·4 + column) each shows, or _NO_DIGIT; None when none can show a digit."""
         count = ticks.count
-        raw = 2 * np.abs(self._z[:, -count:])
+        raw = 2 * np.abs(ticks.z)
         # Most of the time nothing comes near a digit: no tick has a row and a column tone
         # that could reach MIN_TONE_DBM0 even after the largest correction.
-        floor = dbm0_to_amplitude(MIN_TONE_DBM0) / MAX_GAIN_CORRECTION
-        if not np.any((raw[:4].max(axis=0) >= floor) & (raw[4:].max(axis=0) >= floor)):
-            self._amplitude = np.concatenate((self._amplitude, raw), axis=1)
-            self._deviation = np.concatenate((self._deviation, np.zeros_like(raw)), axis=1)
-            self._power = np.concatenate((self._power, np.ones(count)))
-            return np.full(count, _NO_DIGIT)
+        near = (raw[:4].max(axis=0) >= _NEAR_AMPLITUDE) & (raw[4:].max(axis=0) >= _NEAR_AMPLITUDE)
+        if not near.any():
+            self._amplitude[:, -count:] = raw
+            self._deviation[:, -count:] = 0.0
+            self._power[-count:] = 1.0
+            return None
+        # Nor, often, does any tick have a row and a column tone standing out of its group;
+        # measuring such ticks waits until a digit's decisions look back at them.
+        rows, columns = np.sort(raw[:4], axis=0), np.sort(raw[4:], axis=0)
+        peak = 10 ** (GROUP_PEAK_DB / 20)
+        standing_out = (rows[-1] >= peak * rows[-2]) & (columns[-1] >= peak * columns[-2])
         z = self._z[:, -(count + FREQUENCY_SMOOTHING_TICKS + 1) :]
+        if not np.any(near & standing_out):
+            self._unmeasured.append((z.copy(), ticks))
+            return None
+        amplitude, deviation = self._measure(z, raw)
+        self._amplitude[:, -count:] = amplitude
+        self._deviation[:, -count:] = deviation
+        self._power[-count:] = ticks.power
+
+        every = np.arange(count)
+        row = np.argmax(raw[:4], axis=0)
+        column = 4 + np.argmax(raw[4:], axis=0)
+        low, high = amplitude[row, every], amplitude[column, every]
+        valid = (
+            (np.minimum(low, high) >= dbm0_to_amplitude(MIN_TONE_DBM0))
+            & (high >= low * 10 ** (-NORMAL_TWIST_DB / 20))
+            & (high <= low * 10 ** (REVERSE_TWIST_DB / 20))
+            & ((low**2 + high**2) / 2 >= MIN_PURITY * ticks.power)
+            & (np.abs(deviation[row, every]) <= FREQUENCY_TOLERANCE)
+            & (np.abs(deviation[column, every]) <= FREQUENCY_TOLERANCE)
+            & standing_out
+        )
+        return np.where(valid, row * 4 + column - 4, _NO_DIGIT)
+
+    def _measure(
+        self, z: NDArray[np.complex128], raw: NDArray[np.float64]
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """Corrected amplitudes and relative frequency deviations of the last ticks of `z`
+        (FREQUENCY_SMOOTHING_TICKS + 1 more ticks before them), whose |z|·2 is `raw`."""
+        count = raw.shape[1]
         # Frequency error from the phase turn between ticks, smoothed over a few ticks.
         turn = np.cumsum(z[:, 1:] * np.conj(z[:, :-1]), axis=1)
         smoothed = (turn[:, FREQUENCY_SMOOTHING_TICKS:] - turn[:, :-FREQUENCY_SMOOTHING_TICKS])[
@@ -203,30 +278,25 @@ class DtmfReceiver:
         # Raw amplitudes pick the strongest tones; reported amplitudes undo the window's loss
         # at the measured offset.
         amplitude = raw / np.maximum(self._bank.gain(offset_hz), 1 / MAX_GAIN_CORRECTION)
-        self._amplitude = np.concatenate((self._amplitude, amplitude), axis=1)
-        self._deviation = np.concatenate((self._deviation, deviation), axis=1)
-        self._power = np.concatenate((self._power, ticks.power))
+        return amplitude, deviation
 
-        every = np.arange(count)
-        row = np.argmax(raw[:4], axis=0)
-        column = 4 + np.argmax(raw[4:], axis=0)
-        low, high = amplitude[row, every], amplitude[column, every]
-        rows, columns = np.sort(raw[:4], axis=0), np.sort(raw[4:], axis=0)
-        peak = 10 ** (GROUP_PEAK_DB / 20)
-        valid = (
-            (np.minimum(low, high) >= dbm0_to_amplitude(MIN_TONE_DBM0))
-            & (high >= low * 10 ** (-NORMAL_TWIST_DB / 20))
-            & (high <= low * 10 ** (REVERSE_TWIST_DB / 20))
-            & ((low**2 + high**2) / 2 >= MIN_PURITY * ticks.power)
-            & (np.abs(deviation[row, every]) <= FREQUENCY_TOLERANCE)
-            & (np.abs(deviation[column, every]) <= FREQUENCY_TOLERANCE)
-            & (rows[-1] >= peak * rows[-2])
-            & (columns[-1] >= peak * columns[-2])
-        )
-        return np.where(valid, row * 4 + column - 4, _NO_DIGIT)
+    def _measure_deferred(self) -> None:
+        """Measure the blocks whose measurements were left until needed."""
+        for z, ticks in self._unmeasured:
+            amplitude, deviation = self._measure(z, 2 * np.abs(ticks.z))
+            skip = max(0, self._first - ticks.first)
+            columns = slice(
+                ticks.first + skip - self._first, ticks.first + ticks.count - self._first
+            )
+            self._amplitude[:, columns] = amplitude[:, skip:]
+            self._deviation[:, columns] = deviation[:, skip:]
+            self._power[columns] = ticks.power[skip:]
+        self._unmeasured = []
 
     def _track(self, codes: NDArray[np.int64], first: int) -> list[DtmfEvent]:
         """Run the start/end decisions over the new ticks, one run of equal codes at a time."""
+        if self._unmeasured:
+            self._measure_deferred()
         events: list[DtmfEvent] = []
         change = np.flatnonzero(np.diff(codes)) + 1
         bounds = np.concatenate(([0], change, [codes.size]))
@@ -345,6 +415,20 @@ class DtmfReceiver:
         return DtmfEvent(
             _digit(code), self._active_start, end_sample, self._tick_end(end_tick), low, high
         )
+
+
+@cache
+def _no_digits(count: int) -> NDArray[np.int64]:
+    codes = np.full(count, _NO_DIGIT)
+    codes.setflags(write=False)
+    return codes
+
+
+def _widened(kept: NDArray, capacity: int) -> NDArray:
+    """`kept` at the start of a new array of `capacity` columns."""
+    wider = np.zeros((kept.shape[0], capacity), dtype=kept.dtype)
+    wider[:, : kept.shape[1]] = kept
+    return wider
 
 
 def _levels(pair: NDArray[np.float64]) -> tuple[float, float]:
