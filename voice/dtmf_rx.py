@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+from collections import deque
 from dataclasses import dataclass
 from functools import cache
 
@@ -140,14 +141,14 @@ class DtmfReceiver:
         self._deviation_buffer = np.zeros((channels, capacity))
         self._power_buffer = np.ones(capacity)
         self._used = HISTORY_TICKS  # buffer columns in use
-        # Views of the last HISTORY_TICKS ticks (and, while a block is handled, its ticks):
-        # analyser outputs, corrected amplitudes, deviations, reference power.
-        self._view(0)
-        self._first = -HISTORY_TICKS  # tick number of column 0 of those arrays
-        # Blocks whose ticks could not show a digit but came near enough that their
-        # measurements may be looked back at: (z from FREQUENCY_SMOOTHING_TICKS + 1 ticks
-        # before them, their ticks), measured only when a digit's decisions need them.
-        self._unmeasured: list[tuple[NDArray[np.complex128], Ticks]] = []
+        # The columns of the last HISTORY_TICKS ticks (and, while a block is handled, its
+        # ticks): the views _z, _amplitude, _deviation and _power show them.
+        self._columns = slice(0, HISTORY_TICKS)
+        self._first = -HISTORY_TICKS  # tick number of column 0 of those views
+        # Blocks whose ticks cannot show a digit are measured only when a digit's decisions
+        # look back at them: (their ticks, z from FREQUENCY_SMOOTHING_TICKS + 1 ticks before
+        # them, or None where no tick came near a digit and the raw amplitudes will do).
+        self._unmeasured: deque[tuple[Ticks, NDArray[np.complex128] | None]] = deque()
         self._candidate = _NO_DIGIT  # digit being confirmed before it starts
         self._candidate_ticks = 0  # ticks that showed it
         self._candidate_first = 0  # the first of them
@@ -177,7 +178,7 @@ class DtmfReceiver:
             return []
         self._first = ticks.first - HISTORY_TICKS
         self._append(count)
-        self._z[:, -count:] = ticks.z
+        self._z_buffer[:, self._used - count : self._used] = ticks.z
         codes = self._classify(ticks)
         quiet = codes is None or codes.max() < 0
         if self._active == _NO_DIGIT and self._candidate == _NO_DIGIT and quiet:
@@ -206,19 +207,27 @@ class DtmfReceiver:
                 self._deviation_buffer[:, :HISTORY_TICKS] = self._deviation_buffer[:, keep]
                 self._power_buffer[:HISTORY_TICKS] = self._power_buffer[keep]
             self._used = HISTORY_TICKS
-        self._view(count)
+        self._columns = slice(self._used - HISTORY_TICKS, self._used + count)
         self._used += count
-        if self._unmeasured:  # blocks that left the history are never looked at again
-            self._unmeasured = [
-                block for block in self._unmeasured if block[1].first + block[1].count > self._first
-            ]
+        unmeasured = self._unmeasured  # blocks that left the history are never looked at
+        while unmeasured and unmeasured[0][0].first + unmeasured[0][0].count <= self._first:
+            unmeasured.popleft()
 
-    def _view(self, count: int) -> None:
-        columns = slice(self._used - HISTORY_TICKS, self._used + count)
-        self._z = self._z_buffer[:, columns]
-        self._amplitude = self._amplitude_buffer[:, columns]
-        self._deviation = self._deviation_buffer[:, columns]
-        self._power = self._power_buffer[columns]
+    @property
+    def _z(self) -> NDArray[np.complex128]:
+        return self._z_buffer[:, self._columns]
+
+    @property
+    def _amplitude(self) -> NDArray[np.float64]:
+        return self._amplitude_buffer[:, self._columns]
+
+    @property
+    def _deviation(self) -> NDArray[np.float64]:
+        return self._deviation_buffer[:, self._columns]
+
+    @property
+    def _power(self) -> NDArray[np.float64]:
+        return self._power_buffer[self._columns]
 
     def _classify(self, ticks: Ticks) -> NDArray[np.int64] | None:
         """Measure the new ticks (kept in the history arrays) and return the digit code
@@ -227,12 +236,11 @@ class DtmfReceiver:
         raw = 2 * np.abs(ticks.z)
         # Most of the time nothing comes near a digit: no tick has a row and a column tone
         # that could reach MIN_TONE_DBM0 even after the largest correction.
-        near = (raw[:4].max(axis=0) >= _NEAR_AMPLITUDE) & (raw[4:].max(axis=0) >= _NEAR_AMPLITUDE)
-        if not near.any():
-            self._amplitude[:, -count:] = raw
-            self._deviation[:, -count:] = 0.0
-            self._power[-count:] = 1.0
+        group_peaks = raw.reshape(2, 4, count).max(axis=1).min(axis=0)
+        if group_peaks.max() < _NEAR_AMPLITUDE:
+            self._unmeasured.append((ticks, None))
             return None
+        near = group_peaks >= _NEAR_AMPLITUDE
         # Nor, often, does any tick have a row and a column tone standing out of its group;
         # measuring such ticks waits until a digit's decisions look back at them.
         rows, columns = np.sort(raw[:4], axis=0), np.sort(raw[4:], axis=0)
@@ -240,7 +248,7 @@ class DtmfReceiver:
         standing_out = (rows[-1] >= peak * rows[-2]) & (columns[-1] >= peak * columns[-2])
         z = self._z[:, -(count + FREQUENCY_SMOOTHING_TICKS + 1) :]
         if not np.any(near & standing_out):
-            self._unmeasured.append((z.copy(), ticks))
+            self._unmeasured.append((ticks, z.copy()))
             return None
         amplitude, deviation = self._measure(z, raw)
         self._amplitude[:, -count:] = amplitude
@@ -282,16 +290,22 @@ class DtmfReceiver:
 
     def _measure_deferred(self) -> None:
         """Measure the blocks whose measurements were left until needed."""
-        for z, ticks in self._unmeasured:
-            amplitude, deviation = self._measure(z, 2 * np.abs(ticks.z))
+        for ticks, z in self._unmeasured:
+            raw = 2 * np.abs(ticks.z)
             skip = max(0, self._first - ticks.first)
             columns = slice(
                 ticks.first + skip - self._first, ticks.first + ticks.count - self._first
             )
+            if z is None:  # nothing near a digit: raw amplitudes, no deviation, unit power
+                self._amplitude[:, columns] = raw[:, skip:]
+                self._deviation[:, columns] = 0.0
+                self._power[columns] = 1.0
+                continue
+            amplitude, deviation = self._measure(z, raw)
             self._amplitude[:, columns] = amplitude[:, skip:]
             self._deviation[:, columns] = deviation[:, skip:]
             self._power[columns] = ticks.power[skip:]
-        self._unmeasured = []
+        self._unmeasured.clear()
 
     def _track(self, codes: NDArray[np.int64], first: int) -> list[DtmfEvent]:
         """Run the start/end decisions over the new ticks, one run of equal codes at a time."""
