@@ -66,8 +66,15 @@ HISTORY_SPARE_TICKS = 256  # room after the history: it moves once per this many
 
 _FREQUENCIES = ROW_FREQUENCIES_HZ + COLUMN_FREQUENCIES_HZ
 _NO_DIGIT = -1
+_TINY = np.finfo(float).tiny
+_FREQUENCY_COLUMN = np.array(_FREQUENCIES)[:, None]
+_GROUP_FIRST_CHANNEL = np.array([[0], [4]])  # rows, then columns
+_MIN_TONE_AMPLITUDE = dbm0_to_amplitude(MIN_TONE_DBM0)
 # A tone this strong may still reach MIN_TONE_DBM0 after the largest window-loss correction.
-_NEAR_AMPLITUDE = dbm0_to_amplitude(MIN_TONE_DBM0) / MAX_GAIN_CORRECTION
+_NEAR_AMPLITUDE = _MIN_TONE_AMPLITUDE / MAX_GAIN_CORRECTION
+_GROUP_PEAK = 10 ** (GROUP_PEAK_DB / 20)
+_NORMAL_TWIST = 10 ** (-NORMAL_TWIST_DB / 20)
+_REVERSE_TWIST = 10 ** (REVERSE_TWIST_DB / 20)
 
 
 @dataclass(frozen=True)
@@ -233,42 +240,43 @@ class DtmfReceiver:
         """Measure the new ticks (kept in the history arrays) and return the digit code
         (row·4 + column) each shows, or _NO_DIGIT; None when none can show a digit."""
         count = ticks.count
-        raw = 2 * np.abs(ticks.z)
+        magnitude = np.abs(ticks.z)  # half the raw amplitude
         # Most of the time nothing comes near a digit: no tick has a row and a column tone
         # that could reach MIN_TONE_DBM0 even after the largest correction.
-        group_peaks = raw.reshape(2, 4, count).max(axis=1).min(axis=0)
-        if group_peaks.max() < _NEAR_AMPLITUDE:
+        by_group = magnitude.reshape(2, 4, count)
+        weaker_group_peak = by_group.max(axis=1).min(axis=0)
+        if weaker_group_peak.max() < _NEAR_AMPLITUDE / 2:
             self._unmeasured.append((ticks, None))
             return None
-        near = group_peaks >= _NEAR_AMPLITUDE
         # Nor, often, does any tick have a row and a column tone standing out of its group;
         # measuring such ticks waits until a digit's decisions look back at them.
-        rows, columns = np.sort(raw[:4], axis=0), np.sort(raw[4:], axis=0)
-        peak = 10 ** (GROUP_PEAK_DB / 20)
-        standing_out = (rows[-1] >= peak * rows[-2]) & (columns[-1] >= peak * columns[-2])
+        ranked = np.sort(by_group, axis=1)
+        standing_out = ranked[:, 3] >= _GROUP_PEAK * ranked[:, 2]  # (group, tick)
+        possible = (weaker_group_peak >= _NEAR_AMPLITUDE / 2) & standing_out[0] & standing_out[1]
         z = self._z[:, -(count + FREQUENCY_SMOOTHING_TICKS + 1) :]
-        if not np.any(near & standing_out):
+        if not possible.any():
             self._unmeasured.append((ticks, z.copy()))
             return None
+        raw = 2 * magnitude
         amplitude, deviation = self._measure(z, raw)
         self._amplitude[:, -count:] = amplitude
         self._deviation[:, -count:] = deviation
-        self._power[-count:] = ticks.power
+        power = ticks.power
+        self._power[-count:] = power
 
-        every = np.arange(count)
-        row = np.argmax(raw[:4], axis=0)
-        column = 4 + np.argmax(raw[4:], axis=0)
-        low, high = amplitude[row, every], amplitude[column, every]
+        # The strongest row and column tone of each tick.
+        chosen = by_group.argmax(axis=1) + _GROUP_FIRST_CHANNEL
+        every = _ticks_index(count)
+        low, high = amplitude[chosen, every]
         valid = (
-            (np.minimum(low, high) >= dbm0_to_amplitude(MIN_TONE_DBM0))
-            & (high >= low * 10 ** (-NORMAL_TWIST_DB / 20))
-            & (high <= low * 10 ** (REVERSE_TWIST_DB / 20))
-            & ((low**2 + high**2) / 2 >= MIN_PURITY * ticks.power)
-            & (np.abs(deviation[row, every]) <= FREQUENCY_TOLERANCE)
-            & (np.abs(deviation[column, every]) <= FREQUENCY_TOLERANCE)
-            & standing_out
+            possible
+            & (np.minimum(low, high) >= _MIN_TONE_AMPLITUDE)
+            & (high >= low * _NORMAL_TWIST)
+            & (high <= low * _REVERSE_TWIST)
+            & ((low**2 + high**2) / 2 >= MIN_PURITY * power)
+            & (np.abs(deviation[chosen, every]).max(axis=0) <= FREQUENCY_TOLERANCE)
         )
-        return np.where(valid, row * 4 + column - 4, _NO_DIGIT)
+        return np.where(valid, chosen[0] * 4 + chosen[1] - 4, _NO_DIGIT)
 
     def _measure(
         self, z: NDArray[np.complex128], raw: NDArray[np.float64]
@@ -282,7 +290,7 @@ class DtmfReceiver:
             :, -count:
         ]
         offset_hz = np.angle(smoothed) / (2 * np.pi * self._bank.tick_s)
-        deviation = offset_hz / np.asarray(_FREQUENCIES)[:, None]
+        deviation = offset_hz / _FREQUENCY_COLUMN
         # Raw amplitudes pick the strongest tones; reported amplitudes undo the window's loss
         # at the measured offset.
         amplitude = raw / np.maximum(self._bank.gain(offset_hz), 1 / MAX_GAIN_CORRECTION)
@@ -290,6 +298,8 @@ class DtmfReceiver:
 
     def _measure_deferred(self) -> None:
         """Measure the blocks whose measurements were left until needed."""
+        if not self._unmeasured:
+            return
         for ticks, z in self._unmeasured:
             raw = 2 * np.abs(ticks.z)
             skip = max(0, self._first - ticks.first)
@@ -309,14 +319,12 @@ class DtmfReceiver:
 
     def _track(self, codes: NDArray[np.int64], first: int) -> list[DtmfEvent]:
         """Run the start/end decisions over the new ticks, one run of equal codes at a time."""
-        if self._unmeasured:
-            self._measure_deferred()
         events: list[DtmfEvent] = []
-        change = np.flatnonzero(np.diff(codes)) + 1
-        bounds = np.concatenate(([0], change, [codes.size]))
+        change = np.flatnonzero(codes[1:] != codes[:-1]) + 1
+        bounds = [0, *change.tolist(), codes.size]
         for begin, end in itertools.pairwise(bounds):
             code = int(codes[begin])
-            tick, stop = first + int(begin), first + int(end)
+            tick, stop = first + begin, first + end
             qualified_at = self._qualify(code, tick, stop)
             earliest = tick
             if self._active != _NO_DIGIT:
@@ -360,22 +368,26 @@ class DtmfReceiver:
         if earliest >= stop:
             return None
         # ... and over the START_TICKS up to it, steady frequencies and a pure core.
+        self._measure_deferred()
         channels = [code // 4, 4 + code % 4]
         span = slice(earliest - START_TICKS + 1 - self._first, stop - self._first)
         windows = sliding_window_view(self._deviation[channels, span], START_TICKS, axis=1)
-        drift = np.max(np.ptp(windows, axis=2), axis=0)
+        drift = np.max(windows.max(axis=2) - windows.min(axis=2), axis=0)
         tone_power = np.sum(self._amplitude[channels, span] ** 2, axis=0) / 2
-        purity = tone_power / np.maximum(self._power[span], np.finfo(float).tiny)
-        core = np.median(sliding_window_view(purity, START_TICKS), axis=1)
+        purity = tone_power / np.maximum(self._power[span], _TINY)
+        core = _window_medians(purity)
         good = np.flatnonzero((drift <= MAX_DRIFT) & (core >= MIN_CORE_PURITY))
         return earliest + int(good[0]) if good.size else None
 
     def _channels(self, code: int) -> NDArray[np.float64]:
         """Corrected amplitudes of a digit's row and column tones over the kept ticks."""
+        self._measure_deferred()
         return self._amplitude[[code // 4, 4 + code % 4]]
 
     def _note_match(self, tick: int, stop: int) -> None:
-        pair = self._channels(self._active)[:, tick - self._first : stop - self._first]
+        # Matching ticks are always measured: no need to measure deferred ones.
+        code = self._active
+        pair = self._amplitude[(code // 4, 4 + code % 4), tick - self._first : stop - self._first]
         self._plateau = np.maximum(self._plateau, pair.max(axis=1))
         self._last_match = stop - 1
 
@@ -436,6 +448,19 @@ def _no_digits(count: int) -> NDArray[np.int64]:
     codes = np.full(count, _NO_DIGIT)
     codes.setflags(write=False)
     return codes
+
+
+@cache
+def _ticks_index(count: int) -> NDArray[np.int64]:
+    return np.arange(count)
+
+
+def _window_medians(values: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Median of every START_TICKS consecutive values."""
+    windows = sliding_window_view(values, START_TICKS)
+    if START_TICKS % 2:  # the middle element: what np.median gives, at a fraction of its cost
+        return np.partition(windows, START_TICKS // 2, axis=1)[:, START_TICKS // 2]
+    return np.median(windows, axis=1)
 
 
 def _widened(kept: NDArray, capacity: int) -> NDArray:

@@ -147,6 +147,7 @@ class ToneBank:
         # A tone's edge reaches half amplitude when it passes the window's centre.
         self.half_rise_samples = (window_samples - 1) // 2
         self._gain_table = _gain_table(window_samples, sample_rate)
+        self._gain_steps = np.arange(self._gain_table.size)
 
     @property
     def position(self) -> int:
@@ -156,7 +157,7 @@ class ToneBank:
     def gain(self, offset_hz: NDArray[np.float64]) -> NDArray[np.float64]:
         """Window response for a sine `offset_hz` away from an analysed frequency (1 at 0 Hz)."""
         index = np.abs(offset_hz) / GAIN_TABLE_STEP_HZ
-        return np.interp(index, np.arange(self._gain_table.size), self._gain_table, right=0.0)
+        return np.interp(index, self._gain_steps, self._gain_table, right=0.0)
 
     def process(self, x: NDArray[np.float64]) -> Ticks:
         """Run a block through the bank; return the ticks that ended inside it."""
