@@ -31,16 +31,16 @@ def run() -> list[dict]:
         spent = [0.0]
 
         def timed_tick() -> None:
-            started = time.perf_counter()
+            started = time.thread_time()
             tick()
-            spent[0] += time.perf_counter() - started
+            spent[0] += time.thread_time() - started
 
         highway = pbx.engine.hat.highway
         highway.remove_tick_listener(tick)
         highway.add_tick_listener(timed_tick)
-        started = time.perf_counter()
+        started = time.thread_time()
         pbx.run_for(TALK_S)
-        total = time.perf_counter() - started
+        total = time.thread_time() - started
         states = [port["state"] for port in pbx.status()["ports"]]
     finally:
         pbx.close()

@@ -156,7 +156,11 @@ class ToneBank:
 
     def gain(self, offset_hz: NDArray[np.float64]) -> NDArray[np.float64]:
         """Window response for a sine `offset_hz` away from an analysed frequency (1 at 0 Hz)."""
-        index = np.abs(offset_hz) / GAIN_TABLE_STEP_HZ
+        return self.gain_at_distance(np.abs(offset_hz))
+
+    def gain_at_distance(self, distance_hz: NDArray[np.float64]) -> NDArray[np.float64]:
+        """`gain` for non-negative offsets."""
+        index = distance_hz / GAIN_TABLE_STEP_HZ
         return np.interp(index, self._gain_steps, self._gain_table, right=0.0)
 
     def process(self, x: NDArray[np.float64]) -> Ticks:

@@ -33,6 +33,7 @@ import itertools
 import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -45,6 +46,7 @@ from voice.tones.cadence import (
     ON_DELAY_TICKS,
     TICK_SAMPLES,
     WINDOW_SAMPLES,
+    Levels,
     ToneTracker,
 )
 from voice.tones.spec import ToneSpecLike, check, is_continuous
@@ -63,6 +65,7 @@ GLITCH_MS = 40
 MIN_CONTINUOUS_MS = 1000  # longer than any stutter of special dial tone
 CONTINUOUS_MARGIN = 1.15  # beyond the longest on-segment of a same-frequency cadenced tone
 SAME_FREQUENCY_TOLERANCE = 0.01
+_SPREAD = 10 ** (MAX_COMPONENT_SPREAD_DB / 20)
 # An early pause's band power is read at most EARLY_PAUSE_MS (+ the on-delay) after the
 # burst's last sounding tick; twice that is kept in reach.
 EARLY_BAND_LOOKBACK_TICKS = 2 * (EARLY_PAUSE_MS * SAMPLE_RATE_HZ // 1000 // TICK_SAMPLES + 3)
@@ -145,6 +148,14 @@ class CallProgressDetector:
             for channels in channel_sets
         ]
         self._tracker_groups = [channel_sets.index(tuple(t.channels)) for t in self._trackers]
+        # Early trackers on the same frequencies see the same levels: they share them.
+        self._group_inputs: list[tuple[list[int], Levels | None]] = []
+        for channels, trackers in self._groups:
+            early = [t for t in trackers if t.levels is not None]
+            for tracker in early[1:]:
+                tracker.levels = early[0].levels
+            self._group_inputs.append((channels, early[0].levels if early else None))
+        self._frequency_column = self._frequencies[:, None]
         self._last_on = [-EARLY_BAND_LOOKBACK_TICKS - 1] * len(self._groups)  # tick, per group
         self._min_amplitude = dbm0_to_amplitude(MIN_COMPONENT_DBM0)
         self._z = np.zeros((len(frequencies), FREQUENCY_SMOOTHING_TICKS + 1), dtype=complex)
@@ -202,38 +213,42 @@ class CallProgressDetector:
         smoothed = (turn[:, FREQUENCY_SMOOTHING_TICKS:] - turn[:, :-FREQUENCY_SMOOTHING_TICKS])[
             :, -count:
         ]
-        offset_hz = np.angle(smoothed) / (2 * np.pi * self._bank.tick_s)
-        deviation = np.abs(offset_hz) / self._frequencies[:, None]
-        gain = np.maximum(self._bank.gain(offset_hz), 1 / MAX_GAIN_CORRECTION)
+        distance_hz = np.abs(np.angle(smoothed) / (2 * np.pi * self._bank.tick_s))
+        gain = np.maximum(self._bank.gain_at_distance(distance_hz), 1 / MAX_GAIN_CORRECTION)
         amplitude = 2 * np.abs(z_new) / gain
-        present = (amplitude >= self._min_amplitude) & (deviation <= FREQUENCY_TOLERANCE)
+        present = (amplitude >= self._min_amplitude) & (
+            distance_hz / self._frequency_column <= FREQUENCY_TOLERANCE
+        )
         anything = bool(present.any())
-        spread = 10 ** (MAX_COMPONENT_SPREAD_DB / 20)
         silent = [(False, 0, count)]
         groups = []
-        for index, (channels, trackers) in enumerate(self._groups):
-            early = [t.levels for t in trackers if t.levels is not None]
-            if not (anything or early):
+        for index, (channels, levels) in enumerate(self._group_inputs):
+            if not (anything or levels):
                 groups.append(silent)
                 continue
-            parts = amplitude[channels]
-            tone_power = np.sum(parts**2, axis=0) / 2
+            if len(channels) == 1:
+                parts = amplitude[channels[0]]
+                tone_power = parts**2 / 2
+            else:
+                parts = amplitude[channels]
+                tone_power = np.sum(parts**2, axis=0) / 2
             on = silent
             if anything:
-                sounding = (
-                    np.all(present[channels], axis=0)
-                    & (parts.max(axis=0) <= spread * parts.min(axis=0))
-                    & (tone_power >= MIN_PURITY * ticks.power)
-                )
+                sounding = tone_power >= MIN_PURITY * ticks.power
+                if len(channels) == 1:
+                    sounding &= present[channels[0]]
+                else:
+                    sounding &= np.all(present[channels], axis=0) & (
+                        parts.max(axis=0) <= _SPREAD * parts.min(axis=0)
+                    )
                 if sounding.any():
                     on = _runs(sounding)
                     self._last_on[index] = ticks.first + int(np.flatnonzero(sounding)[-1])
-            if early:
+            if levels:
                 # The band's power is only ever read in the pause right after a burst.
                 recent = self._last_on[index] >= ticks.first - EARLY_BAND_LOOKBACK_TICKS
-                band = ticks.power if anything or recent else np.zeros(count)
-                for levels in early:
-                    levels.add(ticks.first, tone_power, band)
+                band = ticks.power if anything or recent else _zeros(count)
+                levels.add(ticks.first, tone_power, band)
             groups.append(on)
         return groups
 
@@ -259,6 +274,13 @@ class CallProgressDetector:
         lag = WINDOW_SAMPLES // 2 - TICK_SAMPLES + (ON_DELAY_TICKS * TICK_SAMPLES if tone else 0)
         sample = max(0, round(sound_tick * TICK_SAMPLES - lag))
         return ToneEvent(name, detected, sample, (decision_tick + 1) * TICK_SAMPLES)
+
+
+@cache
+def _zeros(count: int) -> NDArray[np.float64]:
+    zeros = np.zeros(count)
+    zeros.setflags(write=False)
+    return zeros
 
 
 def _runs(on: NDArray[np.bool_]) -> list[tuple[bool, int, int]]:
