@@ -178,7 +178,9 @@ class DtmfReceiver:
 
     def feed(self, samples: ArrayLike) -> list[DtmfEvent]:
         """Take a block of int16 audio (any length); return the digit starts and ends in it."""
-        x = np.asarray(samples, dtype=np.float64).ravel()
+        x = np.asarray(samples)  # the bank takes it to float64 as it joins the history
+        if x.ndim != 1:
+            x = x.ravel()
         ticks = self._bank.process(x)
         count = ticks.count
         if count == 0:

@@ -163,8 +163,9 @@ class ToneBank:
         index = distance_hz / GAIN_TABLE_STEP_HZ
         return np.interp(index, self._gain_steps, self._gain_table, right=0.0)
 
-    def process(self, x: NDArray[np.float64]) -> Ticks:
-        """Run a block through the bank; return the ticks that ended inside it."""
+    def process(self, x: NDArray[np.float64] | NDArray[np.int16]) -> Ticks:
+        """Run a block (1-D, int16 or float) through the bank; return the ticks that ended
+        inside it."""
         n = x.size
         start = self._position
         first_end, count, first_tick, rotation = self._layout(n, start)

@@ -209,6 +209,17 @@ class CallProgressDetector:
         z_new, count = ticks.z, ticks.count
         z = np.concatenate((self._z, z_new), axis=1)
         self._z = z[:, -(FREQUENCY_SMOOTHING_TICKS + 1) :]
+        silent = [(False, 0, count)]
+        # A quiet line: no component can be present even after the largest window-loss
+        # correction, and no tone sounded lately, so no level of these ticks will be read.
+        faint = self._min_amplitude / (2 * MAX_GAIN_CORRECTION)
+        if np.abs(z_new).max() < faint and all(
+            last_on < ticks.first - EARLY_BAND_LOOKBACK_TICKS for last_on in self._last_on
+        ):
+            for _channels, levels in self._group_inputs:
+                if levels is not None:
+                    levels.add(ticks.first, _zeros(count), _zeros(count))
+            return [silent] * len(self._group_inputs)
         turn = np.cumsum(z[:, 1:] * np.conj(z[:, :-1]), axis=1)
         smoothed = (turn[:, FREQUENCY_SMOOTHING_TICKS:] - turn[:, :-FREQUENCY_SMOOTHING_TICKS])[
             :, -count:
@@ -220,7 +231,6 @@ class CallProgressDetector:
             distance_hz / self._frequency_column <= FREQUENCY_TOLERANCE
         )
         anything = bool(present.any())
-        silent = [(False, 0, count)]
         groups = []
         for index, (channels, levels) in enumerate(self._group_inputs):
             if not (anything or levels):
