@@ -169,7 +169,7 @@ class ToneBank:
         n = x.size
         start = self._position
         first_end, count, first_tick, rotation = self._layout(n, start)
-        signal = np.concatenate((self._x, x))
+        signal = np.concatenate((self._x, x), dtype=np.float64)
         self._x = signal[n:]
         self._position += n
         if count == 0:

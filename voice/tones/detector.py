@@ -151,10 +151,10 @@ class CallProgressDetector:
         # Early trackers on the same frequencies see the same levels: they share them.
         self._group_inputs: list[tuple[list[int], Levels | None]] = []
         for channels, trackers in self._groups:
-            early = [t for t in trackers if t.levels is not None]
-            for tracker in early[1:]:
-                tracker.levels = early[0].levels
-            self._group_inputs.append((channels, early[0].levels if early else None))
+            sharing = [t for t in trackers if t.levels is not None]
+            for tracker in sharing[1:]:
+                tracker.levels = sharing[0].levels
+            self._group_inputs.append((channels, sharing[0].levels if sharing else None))
         self._frequency_column = self._frequencies[:, None]
         self._last_on = [-EARLY_BAND_LOOKBACK_TICKS - 1] * len(self._groups)  # tick, per group
         self._min_amplitude = dbm0_to_amplitude(MIN_COMPONENT_DBM0)
