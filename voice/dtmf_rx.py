@@ -189,8 +189,7 @@ class DtmfReceiver:
         self._append(count)
         self._z_buffer[:, self._used - count : self._used] = ticks.z
         codes = self._classify(ticks)
-        quiet = codes is None or codes.max() < 0
-        if self._active == _NO_DIGIT and self._candidate == _NO_DIGIT and quiet:
+        if self._active == _NO_DIGIT and self._candidate == _NO_DIGIT and codes is None:
             self._gap += count  # nothing going on: only the gap since the last candidate grows
             return []
         return self._track(_no_digits(count) if codes is None else codes, ticks.first)
@@ -240,21 +239,21 @@ class DtmfReceiver:
 
     def _classify(self, ticks: Ticks) -> NDArray[np.int64] | None:
         """Measure the new ticks (kept in the history arrays) and return the digit code
-        (row·4 + column) each shows, or _NO_DIGIT; None when none can show a digit."""
+        (row·4 + column) each shows, or _NO_DIGIT; None when none shows a digit."""
         count = ticks.count
         magnitude = np.abs(ticks.z)  # half the raw amplitude
         # Most of the time nothing comes near a digit: no tick has a row and a column tone
         # that could reach MIN_TONE_DBM0 even after the largest correction.
         by_group = magnitude.reshape(2, 4, count)
-        weaker_group_peak = by_group.max(axis=1).min(axis=0)
+        ranked = np.sort(by_group, axis=1)  # (group, rank, tick), strongest last
+        weaker_group_peak = ranked[:, 3].min(axis=0)
         if weaker_group_peak.max() < _NEAR_AMPLITUDE / 2:
             self._unmeasured.append((ticks, None))
             return None
         # Nor, often, does any tick have a row and a column tone standing out of its group;
         # measuring such ticks waits until a digit's decisions look back at them.
-        ranked = np.sort(by_group, axis=1)
         standing_out = ranked[:, 3] >= _GROUP_PEAK * ranked[:, 2]  # (group, tick)
-        possible = (weaker_group_peak >= _NEAR_AMPLITUDE / 2) & standing_out[0] & standing_out[1]
+        possible = (weaker_group_peak >= _NEAR_AMPLITUDE / 2) & standing_out.all(axis=0)
         z = self._z[:, -(count + FREQUENCY_SMOOTHING_TICKS + 1) :]
         if not possible.any():
             self._unmeasured.append((ticks, z.copy()))
@@ -278,6 +277,8 @@ class DtmfReceiver:
             & ((low**2 + high**2) / 2 >= MIN_PURITY * power)
             & (np.abs(deviation[chosen, every]).max(axis=0) <= FREQUENCY_TOLERANCE)
         )
+        if not valid.any():
+            return None
         return np.where(valid, chosen[0] * 4 + chosen[1] - 4, _NO_DIGIT)
 
     def _measure(

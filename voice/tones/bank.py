@@ -73,13 +73,10 @@ class Ticks:
     ) -> None:
         self.first = first
         self.z = z
+        self.count = int(z.shape[1])
         self._bank = bank
         self._frames = frames
         self._power: NDArray[np.float64] | None = None
-
-    @property
-    def count(self) -> int:
-        return int(self.z.shape[1])
 
     @property
     def power(self) -> NDArray[np.float64]:
