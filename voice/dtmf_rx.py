@@ -19,6 +19,11 @@ always qualifies, a 23 ms tone never does, and the harmonics of speech and music
 It ends after END_TICKS ticks without it (a 40 ms pause always gives more, a 10 ms drop-out
 fewer). Start and end positions are where the tones' envelopes crossed half their steady
 amplitude, corrected for the analysers' delay.
+
+Cost: most blocks hold no tick with a row and a column tone standing GROUP_PEAK_DB out of
+their groups, and none of those can show a digit; their frequencies, corrected amplitudes
+and band power are worked out only if a later decision looks back at them (the results are
+the same either way).
 """
 
 from __future__ import annotations

@@ -24,7 +24,9 @@ early recognition waits until the tone has been absent for a whole cycle (it is 
 start of a tone). Where two such tones share frequencies and timings (GB congestion starts
 like busy), the early name may be the other one; the full match follows.
 
-The on/off bookkeeping and the cadence matching live in voice.tones.cadence.
+The on/off bookkeeping and the cadence matching live in voice.tones.cadence. Tones on the
+same frequencies share one on/off decision per tick, and a batch in which no component can
+be present skips the analysis beyond the analysers themselves.
 """
 
 from __future__ import annotations
