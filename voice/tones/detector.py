@@ -226,7 +226,7 @@ class CallProgressDetector:
         smoothed = (turn[:, FREQUENCY_SMOOTHING_TICKS:] - turn[:, :-FREQUENCY_SMOOTHING_TICKS])[
             :, -count:
         ]
-        distance_hz = np.abs(np.angle(smoothed) / (2 * np.pi * self._bank.tick_s))
+        distance_hz = np.abs(_angle(smoothed) / (2 * np.pi * self._bank.tick_s))
         gain = np.maximum(self._bank.gain_at_distance(distance_hz), 1 / MAX_GAIN_CORRECTION)
         amplitude = 2 * np.abs(z_new) / gain
         present = (amplitude >= self._min_amplitude) & (
@@ -300,6 +300,11 @@ def _runs(on: NDArray[np.bool_]) -> list[tuple[bool, int, int]]:
     change = np.flatnonzero(on[1:] != on[:-1]) + 1
     bounds = [0, *change.tolist(), on.size]
     return [(bool(on[begin]), begin, end) for begin, end in itertools.pairwise(bounds)]
+
+
+def _angle(z: NDArray[np.complex128]) -> NDArray[np.float64]:
+    """np.angle without its wrapper's cost (the same arctan2)."""
+    return np.arctan2(z.imag, z.real)
 
 
 def _same_frequencies(a: ToneSpecLike, b: ToneSpecLike) -> bool:
