@@ -35,7 +35,6 @@ from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 from numpy.typing import ArrayLike, NDArray
 
 from voice.dtmf_tx import COLUMN_FREQUENCIES_HZ, KEYPAD, ROW_FREQUENCIES_HZ
@@ -379,7 +378,7 @@ class DtmfReceiver:
         self._measure_deferred()
         channels = [code // 4, 4 + code % 4]
         span = slice(earliest - START_TICKS + 1 - self._first, stop - self._first)
-        windows = sliding_window_view(self._deviation[channels, span], START_TICKS, axis=1)
+        windows = _windows(self._deviation[channels, span])
         drift = np.max(windows.max(axis=2) - windows.min(axis=2), axis=0)
         tone_power = np.sum(self._amplitude[channels, span] ** 2, axis=0) / 2
         purity = tone_power / np.maximum(self._power[span], _TINY)
@@ -463,9 +462,24 @@ def _ticks_index(count: int) -> NDArray[np.int64]:
     return np.arange(count)
 
 
+def _windows(values: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Every START_TICKS consecutive values along the last axis, as a read-only view
+    (what sliding_window_view gives, without its cost)."""
+    values = np.ascontiguousarray(values)
+    step = values.strides[-1]
+    windows = np.ndarray(
+        (*values.shape[:-1], values.shape[-1] - START_TICKS + 1, START_TICKS),
+        dtype=values.dtype,
+        buffer=values,
+        strides=(*values.strides[:-1], step, step),
+    )
+    windows.flags.writeable = False
+    return windows
+
+
 def _window_medians(values: NDArray[np.float64]) -> NDArray[np.float64]:
     """Median of every START_TICKS consecutive values."""
-    windows = sliding_window_view(values, START_TICKS)
+    windows = _windows(values)
     if START_TICKS % 2:  # the middle element: what np.median gives, at a fraction of its cost
         return np.partition(windows, START_TICKS // 2, axis=1)[:, START_TICKS // 2]
     return np.median(windows, axis=1)
