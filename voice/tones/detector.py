@@ -235,7 +235,7 @@ class CallProgressDetector:
         anything = bool(present.any())
         groups = []
         for index, (channels, levels) in enumerate(self._group_inputs):
-            if not (anything or levels):
+            if not anything and levels is None:
                 groups.append(silent)
                 continue
             if len(channels) == 1:
@@ -256,7 +256,7 @@ class CallProgressDetector:
                 if sounding.any():
                     on = _runs(sounding)
                     self._last_on[index] = ticks.first + int(np.flatnonzero(sounding)[-1])
-            if levels:
+            if levels is not None:
                 # The band's power is only ever read in the pause right after a burst.
                 recent = self._last_on[index] >= ticks.first - EARLY_BAND_LOOKBACK_TICKS
                 band = ticks.power if anything or recent else _zeros(count)
