@@ -2,8 +2,9 @@
 
 Four phones and two exchange lines talk for a minute of virtual time on the simulated hat.
 The engine's media tick (G.711, DTMF receivers, echo cancellers, tone and caller-ID
-receivers, bridges) is timed on its own; the whole simulation (emulated chips, buses and the
-virtual phones and exchange) is reported beside it for scale.
+receivers, bridges) is timed on its own, in CPU time of the engine's thread (other load on
+the machine does not count), with the share of its costliest blocks; the whole simulation
+(emulated chips, buses and the virtual phones and exchange) is reported beside it for scale.
 """
 
 from __future__ import annotations
