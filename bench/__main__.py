@@ -13,6 +13,8 @@ import platform
 import sys
 import time
 
+from bench.corpus import CorpusMissing
+
 MODULES = ("dtmf", "tones", "callerid", "echo", "engine", "routed_calls", "talkoff")
 MODULES += ("routing_reports", "voicemail", "fax")
 MODULES += ("pesq",)
@@ -50,7 +52,12 @@ def main(names: list[str]) -> int:
     for name in chosen:
         started = time.perf_counter()
         module = importlib.import_module(f"bench.{name}")
-        for row in module.run():
+        try:
+            rows = list(module.run())
+        except CorpusMissing as missing:
+            print(f"bench {name}: {missing}", file=sys.stderr)
+            return 1
+        for row in rows:
             print(_format(row), flush=True)
         print(f"  ({name}: {time.perf_counter() - started:.0f} s)", flush=True)
     return 0

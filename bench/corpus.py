@@ -12,6 +12,7 @@ receiver on a telephone line would hear it.
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import subprocess
 import tempfile
@@ -19,6 +20,7 @@ import time
 import wave
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -31,14 +33,11 @@ from voice.level import SAMPLE_RATE_HZ, dbm0_to_power, power_to_dbm0
 
 log = logging.getLogger(__name__)
 
-# Debian's asterisk-core-sounds-en-wav installs the recorded English prompts under the
-# voice's own name; Asterisk itself links "en" to it.
-PROMPT_DIRS = (
-    Path("/usr/share/asterisk/sounds/en"),
-    Path("/usr/share/asterisk/sounds/en_US_f_Allison"),
-)
-PROMPT_DIR = next((path for path in PROMPT_DIRS if path.is_dir()), PROMPT_DIRS[0])
-MUSIC_DIR = Path("/usr/share/asterisk/moh")
+# The Debian packages (the Makefile's TEST_DEBS) whose WAV files make the corpus. Their
+# files are found through what the package says it ships: the prompts' directory is named
+# after the voice (en_US_f_Allison on Debian 12), not "en".
+PROMPT_PACKAGE = "asterisk-core-sounds-en-wav"
+MUSIC_PACKAGE = "asterisk-moh-opsound-wav"
 ESPEAK = "espeak-ng"
 ACTIVE_FRAME_SAMPLES = 160
 ACTIVE_FLOOR_DBM0 = -55.0  # frames quieter than this are pauses, not counted in the level
@@ -143,15 +142,43 @@ def speech() -> Iterator[Material]:
                 )
 
 
+class CorpusMissing(RuntimeError):
+    """A recording package the benchmarks need is not installed: they would time something
+    else."""
+
+
+@cache
+def package_wavs(package: str) -> tuple[Path, ...]:
+    """The WAV files Debian package `package` installed, sorted; CorpusMissing if none."""
+    hint = f"install it with `make debs-test` or `scripts/ensure-debian-packages {package}`"
+    try:
+        listing = subprocess.run(
+            ["dpkg-query", "--listfiles", package], capture_output=True, text=True, check=False
+        )
+    except FileNotFoundError as error:
+        raise CorpusMissing(f"cannot ask dpkg which files {package} ships: {error}") from error
+    if listing.returncode != 0:
+        raise CorpusMissing(f"the recordings of {package} are missing: {hint}")
+    paths = sorted(
+        Path(line) for line in listing.stdout.splitlines() if line.lower().endswith(".wav")
+    )
+    present = tuple(path for path in paths if path.is_file())
+    if not present:
+        raise CorpusMissing(f"{package} is installed but its WAV files are not there: {hint}")
+    return present
+
+
 def prompts() -> Iterator[Material]:
     """The recorded prompts, one Material per file."""
-    for path in sorted(PROMPT_DIR.rglob("*.wav")):
-        yield Material(f"prompt {path.relative_to(PROMPT_DIR)}", "prompts", read_wav(path))
+    paths = package_wavs(PROMPT_PACKAGE)
+    base = Path(os.path.commonpath(paths)) if len(paths) > 1 else paths[0].parent
+    for path in paths:
+        yield Material(f"prompt {path.relative_to(base)}", "prompts", read_wav(path))
 
 
 def music() -> Iterator[Material]:
     """The music-on-hold tracks."""
-    for path in sorted(MUSIC_DIR.glob("*.wav")):
+    for path in package_wavs(MUSIC_PACKAGE):
         yield Material(f"music {path.stem}", "music", read_wav(path))
 
 
@@ -195,10 +222,6 @@ def cost_audio(seconds: float = COST_SECONDS) -> NDArray[np.int16]:
         total += material.samples.size
         if total >= needed:
             break
-    if not parts:
-        log.warning("no prompts installed: timing on noise instead")
-        rng = np.random.default_rng(0)
-        parts = [np.clip(rng.normal(0, 2000, needed), -32768, 32767).astype(np.int16)]
     audio = np.concatenate(parts)[:needed]
     return presented(audio, NOMINAL_LEVEL_DBM0, "alaw")
 

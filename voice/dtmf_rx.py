@@ -19,16 +19,22 @@ always qualifies, a 23 ms tone never does, and the harmonics of speech and music
 It ends after END_TICKS ticks without it (a 40 ms pause always gives more, a 10 ms drop-out
 fewer). Start and end positions are where the tones' envelopes crossed half their steady
 amplitude, corrected for the analysers' delay.
+
+Cost: most blocks hold no tick with a row and a column tone standing GROUP_PEAK_DB out of
+their groups, and none of those can show a digit; their frequencies, corrected amplitudes
+and band power are worked out only if a later decision looks back at them (the results are
+the same either way).
 """
 
 from __future__ import annotations
 
 import itertools
 import logging
+from collections import deque
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 from numpy.typing import ArrayLike, NDArray
 
 from voice.dtmf_tx import COLUMN_FREQUENCIES_HZ, KEYPAD, ROW_FREQUENCIES_HZ
@@ -60,9 +66,19 @@ END_TICKS = 10
 HISTORY_TICKS = 48  # ticks kept between blocks for the envelope searches
 FLUSH_SAMPLES = 800  # silence that closes any digit in progress
 HALF = 0.5
+HISTORY_SPARE_TICKS = 256  # room after the history: it moves once per this many ticks
 
 _FREQUENCIES = ROW_FREQUENCIES_HZ + COLUMN_FREQUENCIES_HZ
 _NO_DIGIT = -1
+_TINY = np.finfo(float).tiny
+_FREQUENCY_COLUMN = np.array(_FREQUENCIES)[:, None]
+_GROUP_FIRST_CHANNEL = np.array([[0], [4]])  # rows, then columns
+_MIN_TONE_AMPLITUDE = dbm0_to_amplitude(MIN_TONE_DBM0)
+# A tone this strong may still reach MIN_TONE_DBM0 after the largest window-loss correction.
+_NEAR_AMPLITUDE = _MIN_TONE_AMPLITUDE / MAX_GAIN_CORRECTION
+_GROUP_PEAK = 10 ** (GROUP_PEAK_DB / 20)
+_NORMAL_TWIST = 10 ** (-NORMAL_TWIST_DB / 20)
+_REVERSE_TWIST = 10 ** (REVERSE_TWIST_DB / 20)
 
 
 @dataclass(frozen=True)
@@ -129,12 +145,21 @@ class DtmfReceiver:
         )
         self._delay = self._bank.half_rise_samples
         channels = len(_FREQUENCIES)
-        # The last HISTORY_TICKS ticks: analyser outputs, corrected amplitudes, deviations.
-        self._z = np.zeros((channels, HISTORY_TICKS), dtype=np.complex128)
-        self._amplitude = np.zeros((channels, HISTORY_TICKS))
-        self._deviation = np.zeros((channels, HISTORY_TICKS))
-        self._power = np.ones(HISTORY_TICKS)  # reference power
-        self._first = -HISTORY_TICKS  # tick number of column 0 of those arrays
+        # History buffers with room to append HISTORY_SPARE_TICKS ticks before they move.
+        capacity = HISTORY_TICKS + HISTORY_SPARE_TICKS
+        self._z_buffer = np.zeros((channels, capacity), dtype=np.complex128)
+        self._amplitude_buffer = np.zeros((channels, capacity))
+        self._deviation_buffer = np.zeros((channels, capacity))
+        self._power_buffer = np.ones(capacity)
+        self._used = HISTORY_TICKS  # buffer columns in use
+        # The columns of the last HISTORY_TICKS ticks (and, while a block is handled, its
+        # ticks): the views _z, _amplitude, _deviation and _power show them.
+        self._columns = slice(0, HISTORY_TICKS)
+        self._first = -HISTORY_TICKS  # tick number of column 0 of those views
+        # Blocks whose ticks cannot show a digit are measured only when a digit's decisions
+        # look back at them: (their ticks, z from FREQUENCY_SMOOTHING_TICKS + 1 ticks before
+        # them, or None where no tick came near a digit and the raw amplitudes will do).
+        self._unmeasured: deque[tuple[Ticks, NDArray[np.complex128] | None]] = deque()
         self._candidate = _NO_DIGIT  # digit being confirmed before it starts
         self._candidate_ticks = 0  # ticks that showed it
         self._candidate_first = 0  # the first of them
@@ -157,82 +182,156 @@ class DtmfReceiver:
 
     def feed(self, samples: ArrayLike) -> list[DtmfEvent]:
         """Take a block of int16 audio (any length); return the digit starts and ends in it."""
-        x = np.asarray(samples, dtype=np.float64).ravel()
+        x = np.asarray(samples)  # the bank takes it to float64 as it joins the history
+        if x.ndim != 1:
+            x = x.ravel()
         ticks = self._bank.process(x)
-        if ticks.count == 0:
+        count = ticks.count
+        if count == 0:
             return []
         self._first = ticks.first - HISTORY_TICKS
-        self._z = np.concatenate((self._z, ticks.z), axis=1)
+        self._append(count)
+        self._z_buffer[:, self._used - count : self._used] = ticks.z
         codes = self._classify(ticks)
-        if self._active == _NO_DIGIT and self._candidate == _NO_DIGIT and codes.max() < 0:
-            events = []  # nothing going on: only the gap since the last candidate grows
-            self._gap += ticks.count
-        else:
-            events = self._track(codes, ticks.first)
-        self._z = self._z[:, -HISTORY_TICKS:]
-        self._amplitude = self._amplitude[:, -HISTORY_TICKS:]
-        self._deviation = self._deviation[:, -HISTORY_TICKS:]
-        self._power = self._power[-HISTORY_TICKS:]
-        return events
+        if self._active == _NO_DIGIT and self._candidate == _NO_DIGIT and codes is None:
+            self._gap += count  # nothing going on: only the gap since the last candidate grows
+            return []
+        return self._track(_no_digits(count) if codes is None else codes, ticks.first)
 
     def flush(self) -> list[DtmfEvent]:
         """Feed enough silence to close a digit still in progress (end of a recording)."""
         return self.feed(np.zeros(FLUSH_SAMPLES))
 
-    def _classify(self, ticks: Ticks) -> NDArray[np.int64]:
+    def _append(self, count: int) -> None:
+        """Make room for `count` new ticks after the history and point the views at both."""
+        capacity = self._z_buffer.shape[1]
+        if self._used + count > capacity:
+            keep = slice(self._used - HISTORY_TICKS, self._used)
+            if HISTORY_TICKS + count > capacity:  # a block longer than the spare room
+                capacity = HISTORY_TICKS + count
+                self._z_buffer = _widened(self._z_buffer[:, keep], capacity)
+                self._amplitude_buffer = _widened(self._amplitude_buffer[:, keep], capacity)
+                self._deviation_buffer = _widened(self._deviation_buffer[:, keep], capacity)
+                self._power_buffer = _widened(self._power_buffer[None, keep], capacity)[0]
+            else:
+                self._z_buffer[:, :HISTORY_TICKS] = self._z_buffer[:, keep]
+                self._amplitude_buffer[:, :HISTORY_TICKS] = self._amplitude_buffer[:, keep]
+                self._deviation_buffer[:, :HISTORY_TICKS] = self._deviation_buffer[:, keep]
+                self._power_buffer[:HISTORY_TICKS] = self._power_buffer[keep]
+            self._used = HISTORY_TICKS
+        self._columns = slice(self._used - HISTORY_TICKS, self._used + count)
+        self._used += count
+        unmeasured = self._unmeasured  # blocks that left the history are never looked at
+        while unmeasured and unmeasured[0][0].first + unmeasured[0][0].count <= self._first:
+            unmeasured.popleft()
+
+    @property
+    def _z(self) -> NDArray[np.complex128]:
+        return self._z_buffer[:, self._columns]
+
+    @property
+    def _amplitude(self) -> NDArray[np.float64]:
+        return self._amplitude_buffer[:, self._columns]
+
+    @property
+    def _deviation(self) -> NDArray[np.float64]:
+        return self._deviation_buffer[:, self._columns]
+
+    @property
+    def _power(self) -> NDArray[np.float64]:
+        return self._power_buffer[self._columns]
+
+    def _classify(self, ticks: Ticks) -> NDArray[np.int64] | None:
         """Measure the new ticks (kept in the history arrays) and return the digit code
-        (row·4 + column) each shows, or _NO_DIGIT."""
+        (row·4 + column) each shows, or _NO_DIGIT; None when none shows a digit."""
         count = ticks.count
-        raw = 2 * np.abs(self._z[:, -count:])
+        magnitude = np.abs(ticks.z)  # half the raw amplitude
         # Most of the time nothing comes near a digit: no tick has a row and a column tone
         # that could reach MIN_TONE_DBM0 even after the largest correction.
-        floor = dbm0_to_amplitude(MIN_TONE_DBM0) / MAX_GAIN_CORRECTION
-        if not np.any((raw[:4].max(axis=0) >= floor) & (raw[4:].max(axis=0) >= floor)):
-            self._amplitude = np.concatenate((self._amplitude, raw), axis=1)
-            self._deviation = np.concatenate((self._deviation, np.zeros_like(raw)), axis=1)
-            self._power = np.concatenate((self._power, np.ones(count)))
-            return np.full(count, _NO_DIGIT)
+        by_group = magnitude.reshape(2, 4, count)
+        ranked = np.sort(by_group, axis=1)  # (group, rank, tick), strongest last
+        weaker_group_peak = ranked[:, 3].min(axis=0)
+        if weaker_group_peak.max() < _NEAR_AMPLITUDE / 2:
+            self._unmeasured.append((ticks, None))
+            return None
+        # Nor, often, does any tick have a row and a column tone standing out of its group;
+        # measuring such ticks waits until a digit's decisions look back at them.
+        standing_out = ranked[:, 3] >= _GROUP_PEAK * ranked[:, 2]  # (group, tick)
+        possible = (weaker_group_peak >= _NEAR_AMPLITUDE / 2) & standing_out.all(axis=0)
         z = self._z[:, -(count + FREQUENCY_SMOOTHING_TICKS + 1) :]
+        if not possible.any():
+            self._unmeasured.append((ticks, z.copy()))
+            return None
+        raw = 2 * magnitude
+        amplitude, deviation = self._measure(z, raw)
+        self._amplitude[:, -count:] = amplitude
+        self._deviation[:, -count:] = deviation
+        power = ticks.power
+        self._power[-count:] = power
+
+        # The strongest row and column tone of each tick.
+        chosen = by_group.argmax(axis=1) + _GROUP_FIRST_CHANNEL
+        every = _ticks_index(count)
+        low, high = amplitude[chosen, every]
+        valid = (
+            possible
+            & (np.minimum(low, high) >= _MIN_TONE_AMPLITUDE)
+            & (high >= low * _NORMAL_TWIST)
+            & (high <= low * _REVERSE_TWIST)
+            & ((low**2 + high**2) / 2 >= MIN_PURITY * power)
+            & (np.abs(deviation[chosen, every]).max(axis=0) <= FREQUENCY_TOLERANCE)
+        )
+        if not valid.any():
+            return None
+        return np.where(valid, chosen[0] * 4 + chosen[1] - 4, _NO_DIGIT)
+
+    def _measure(
+        self, z: NDArray[np.complex128], raw: NDArray[np.float64]
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """Corrected amplitudes and relative frequency deviations of the last ticks of `z`
+        (FREQUENCY_SMOOTHING_TICKS + 1 more ticks before them), whose |z|·2 is `raw`."""
+        count = raw.shape[1]
         # Frequency error from the phase turn between ticks, smoothed over a few ticks.
         turn = np.cumsum(z[:, 1:] * np.conj(z[:, :-1]), axis=1)
         smoothed = (turn[:, FREQUENCY_SMOOTHING_TICKS:] - turn[:, :-FREQUENCY_SMOOTHING_TICKS])[
             :, -count:
         ]
-        offset_hz = np.angle(smoothed) / (2 * np.pi * self._bank.tick_s)
-        deviation = offset_hz / np.asarray(_FREQUENCIES)[:, None]
+        offset_hz = _angle(smoothed) / (2 * np.pi * self._bank.tick_s)
+        deviation = offset_hz / _FREQUENCY_COLUMN
         # Raw amplitudes pick the strongest tones; reported amplitudes undo the window's loss
         # at the measured offset.
         amplitude = raw / np.maximum(self._bank.gain(offset_hz), 1 / MAX_GAIN_CORRECTION)
-        self._amplitude = np.concatenate((self._amplitude, amplitude), axis=1)
-        self._deviation = np.concatenate((self._deviation, deviation), axis=1)
-        self._power = np.concatenate((self._power, ticks.power))
+        return amplitude, deviation
 
-        every = np.arange(count)
-        row = np.argmax(raw[:4], axis=0)
-        column = 4 + np.argmax(raw[4:], axis=0)
-        low, high = amplitude[row, every], amplitude[column, every]
-        rows, columns = np.sort(raw[:4], axis=0), np.sort(raw[4:], axis=0)
-        peak = 10 ** (GROUP_PEAK_DB / 20)
-        valid = (
-            (np.minimum(low, high) >= dbm0_to_amplitude(MIN_TONE_DBM0))
-            & (high >= low * 10 ** (-NORMAL_TWIST_DB / 20))
-            & (high <= low * 10 ** (REVERSE_TWIST_DB / 20))
-            & ((low**2 + high**2) / 2 >= MIN_PURITY * ticks.power)
-            & (np.abs(deviation[row, every]) <= FREQUENCY_TOLERANCE)
-            & (np.abs(deviation[column, every]) <= FREQUENCY_TOLERANCE)
-            & (rows[-1] >= peak * rows[-2])
-            & (columns[-1] >= peak * columns[-2])
-        )
-        return np.where(valid, row * 4 + column - 4, _NO_DIGIT)
+    def _measure_deferred(self) -> None:
+        """Measure the blocks whose measurements were left until needed."""
+        if not self._unmeasured:
+            return
+        for ticks, z in self._unmeasured:
+            raw = 2 * np.abs(ticks.z)
+            skip = max(0, self._first - ticks.first)
+            columns = slice(
+                ticks.first + skip - self._first, ticks.first + ticks.count - self._first
+            )
+            if z is None:  # nothing near a digit: raw amplitudes, no deviation, unit power
+                self._amplitude[:, columns] = raw[:, skip:]
+                self._deviation[:, columns] = 0.0
+                self._power[columns] = 1.0
+                continue
+            amplitude, deviation = self._measure(z, raw)
+            self._amplitude[:, columns] = amplitude[:, skip:]
+            self._deviation[:, columns] = deviation[:, skip:]
+            self._power[columns] = ticks.power[skip:]
+        self._unmeasured.clear()
 
     def _track(self, codes: NDArray[np.int64], first: int) -> list[DtmfEvent]:
         """Run the start/end decisions over the new ticks, one run of equal codes at a time."""
         events: list[DtmfEvent] = []
-        change = np.flatnonzero(np.diff(codes)) + 1
-        bounds = np.concatenate(([0], change, [codes.size]))
+        change = np.flatnonzero(codes[1:] != codes[:-1]) + 1
+        bounds = [0, *change.tolist(), codes.size]
         for begin, end in itertools.pairwise(bounds):
             code = int(codes[begin])
-            tick, stop = first + int(begin), first + int(end)
+            tick, stop = first + begin, first + end
             qualified_at = self._qualify(code, tick, stop)
             earliest = tick
             if self._active != _NO_DIGIT:
@@ -276,22 +375,26 @@ class DtmfReceiver:
         if earliest >= stop:
             return None
         # ... and over the START_TICKS up to it, steady frequencies and a pure core.
+        self._measure_deferred()
         channels = [code // 4, 4 + code % 4]
         span = slice(earliest - START_TICKS + 1 - self._first, stop - self._first)
-        windows = sliding_window_view(self._deviation[channels, span], START_TICKS, axis=1)
-        drift = np.max(np.ptp(windows, axis=2), axis=0)
+        windows = _windows(self._deviation[channels, span])
+        drift = np.max(windows.max(axis=2) - windows.min(axis=2), axis=0)
         tone_power = np.sum(self._amplitude[channels, span] ** 2, axis=0) / 2
-        purity = tone_power / np.maximum(self._power[span], np.finfo(float).tiny)
-        core = np.median(sliding_window_view(purity, START_TICKS), axis=1)
+        purity = tone_power / np.maximum(self._power[span], _TINY)
+        core = _window_medians(purity)
         good = np.flatnonzero((drift <= MAX_DRIFT) & (core >= MIN_CORE_PURITY))
         return earliest + int(good[0]) if good.size else None
 
     def _channels(self, code: int) -> NDArray[np.float64]:
         """Corrected amplitudes of a digit's row and column tones over the kept ticks."""
+        self._measure_deferred()
         return self._amplitude[[code // 4, 4 + code % 4]]
 
     def _note_match(self, tick: int, stop: int) -> None:
-        pair = self._channels(self._active)[:, tick - self._first : stop - self._first]
+        # Matching ticks are always measured: no need to measure deferred ones.
+        code = self._active
+        pair = self._amplitude[(code // 4, 4 + code % 4), tick - self._first : stop - self._first]
         self._plateau = np.maximum(self._plateau, pair.max(axis=1))
         self._last_match = stop - 1
 
@@ -345,6 +448,53 @@ class DtmfReceiver:
         return DtmfEvent(
             _digit(code), self._active_start, end_sample, self._tick_end(end_tick), low, high
         )
+
+
+@cache
+def _no_digits(count: int) -> NDArray[np.int64]:
+    codes = np.full(count, _NO_DIGIT)
+    codes.setflags(write=False)
+    return codes
+
+
+@cache
+def _ticks_index(count: int) -> NDArray[np.int64]:
+    return np.arange(count)
+
+
+def _windows(values: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Every START_TICKS consecutive values along the last axis, as a read-only view
+    (what sliding_window_view gives, without its cost)."""
+    values = np.ascontiguousarray(values)
+    step = values.strides[-1]
+    windows = np.ndarray(
+        (*values.shape[:-1], values.shape[-1] - START_TICKS + 1, START_TICKS),
+        dtype=values.dtype,
+        buffer=values,
+        strides=(*values.strides[:-1], step, step),
+    )
+    windows.flags.writeable = False
+    return windows
+
+
+def _window_medians(values: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Median of every START_TICKS consecutive values."""
+    windows = _windows(values)
+    if START_TICKS % 2:  # the middle element: what np.median gives, at a fraction of its cost
+        return np.partition(windows, START_TICKS // 2, axis=1)[:, START_TICKS // 2]
+    return np.median(windows, axis=1)
+
+
+def _widened(kept: NDArray, capacity: int) -> NDArray:
+    """`kept` at the start of a new array of `capacity` columns."""
+    wider = np.zeros((kept.shape[0], capacity), dtype=kept.dtype)
+    wider[:, : kept.shape[1]] = kept
+    return wider
+
+
+def _angle(z: NDArray[np.complex128]) -> NDArray[np.float64]:
+    """np.angle without its wrapper's cost (the same arctan2)."""
+    return np.arctan2(z.imag, z.real)
 
 
 def _levels(pair: NDArray[np.float64]) -> tuple[float, float]:

@@ -30,6 +30,7 @@ from voice.level import SAMPLE_RATE_HZ
 
 GAIN_TABLE_STEP_HZ = 0.25
 GAIN_TABLE_SPAN_HZ = 500.0  # beyond this every window in use has negligible response
+MAX_LAYOUTS = 256  # block layouts remembered per bank (blocks of one length need at most 50)
 
 
 @cache
@@ -72,13 +73,10 @@ class Ticks:
     ) -> None:
         self.first = first
         self.z = z
+        self.count = int(z.shape[1])
         self._bank = bank
         self._frames = frames
         self._power: NDArray[np.float64] | None = None
-
-    @property
-    def count(self) -> int:
-        return int(self.z.shape[1])
 
     @property
     def power(self) -> NDArray[np.float64]:
@@ -125,6 +123,15 @@ class ToneBank:
             self._window[:, None] * table[(offsets[:, None] * self.frequencies) % sample_rate]
         )
         self._table = table
+        # The same kernel as a real matrix whose columns alternate real and imaginary parts:
+        # a real matrix product whose result reads directly as the complex correlations.
+        self._kernel_parts = np.ascontiguousarray(
+            np.stack((self._kernel.real, self._kernel.imag), axis=2).reshape(window_samples, -1)
+        )
+        # Where the ticks of a block lie and their oscillators' phase, by block length and
+        # position within the oscillators' common period (blocks usually repeat both).
+        self._period = int(np.lcm(sample_rate, tick_samples))
+        self._layouts: dict[tuple[int, int], tuple[int, int, int, NDArray[np.complex128]]] = {}
         self._fft_size = 1 << (window_samples - 1).bit_length()
         bins = np.fft.rfftfreq(self._fft_size, 1 / sample_rate)
         low, high = reference_band_hz
@@ -137,6 +144,7 @@ class ToneBank:
         # A tone's edge reaches half amplitude when it passes the window's centre.
         self.half_rise_samples = (window_samples - 1) // 2
         self._gain_table = _gain_table(window_samples, sample_rate)
+        self._gain_steps = np.arange(self._gain_table.size)
 
     @property
     def position(self) -> int:
@@ -145,36 +153,59 @@ class ToneBank:
 
     def gain(self, offset_hz: NDArray[np.float64]) -> NDArray[np.float64]:
         """Window response for a sine `offset_hz` away from an analysed frequency (1 at 0 Hz)."""
-        index = np.abs(offset_hz) / GAIN_TABLE_STEP_HZ
-        return np.interp(index, np.arange(self._gain_table.size), self._gain_table, right=0.0)
+        return self.gain_at_distance(np.abs(offset_hz))
 
-    def process(self, x: NDArray[np.float64]) -> Ticks:
-        """Run a block through the bank; return the ticks that ended inside it."""
+    def gain_at_distance(self, distance_hz: NDArray[np.float64]) -> NDArray[np.float64]:
+        """`gain` for non-negative offsets."""
+        index = distance_hz / GAIN_TABLE_STEP_HZ
+        return np.interp(index, self._gain_steps, self._gain_table, right=0.0)
+
+    def process(self, x: NDArray[np.float64] | NDArray[np.int16]) -> Ticks:
+        """Run a block (1-D, int16 or float) through the bank; return the ticks that ended
+        inside it."""
         n = x.size
         start = self._position
-        first_end = (self.tick_samples - 1 - start) % self.tick_samples
-        ends = np.arange(first_end, n, self.tick_samples)
-        first_tick = (start + first_end + 1) // self.tick_samples - 1
-        history = self.window_samples - 1
-        signal = np.concatenate((self._x, x))
+        first_end, count, first_tick, rotation = self._layout(n, start)
+        signal = np.concatenate((self._x, x), dtype=np.float64)
         self._x = signal[n:]
         self._position += n
-        if ends.size == 0:
+        if count == 0:
             return Ticks(first_tick, np.zeros((self.frequencies.size, 0), dtype=np.complex128))
         # Window for a tick ending at local sample e covers signal[e : e + window] here: one
         # row per tick (copied out of a strided view: matrix products want contiguous rows).
         frames = np.ndarray(
-            (ends.size, self.window_samples),
+            (count, self.window_samples),
             dtype=np.float64,
             buffer=signal,
-            offset=int(ends[0]) * signal.itemsize,
+            offset=first_end * signal.itemsize,
             strides=(self.tick_samples * signal.itemsize, signal.itemsize),
         ).copy()
-        correlation = frames @ self._kernel  # (ticks, frequencies)
-        window_start = start + ends - history  # absolute number of each window's first sample
-        phase = (self.frequencies[:, None] * (window_start % self.sample_rate)) % self.sample_rate
-        z = self._table[phase] * correlation.T
-        return Ticks(first_tick, z, self, frames)
+        correlation = (frames @ self._kernel_parts).view(np.complex128)  # (ticks, frequencies)
+        return Ticks(first_tick, rotation * correlation.T, self, frames)
+
+    def _layout(self, n: int, start: int) -> tuple[int, int, int, NDArray[np.complex128]]:
+        """For a block of n samples from sample `start`: the local end of its first tick, its
+        tick count, the first tick's number and each tick's oscillator phase (frequency, tick)."""
+        key = (n, start % self._period)
+        layout = self._layouts.get(key)
+        if layout is None:
+            first_end = (self.tick_samples - 1 - start) % self.tick_samples
+            ends = np.arange(first_end, n, self.tick_samples)
+            first_tick = (start + first_end + 1) // self.tick_samples - 1
+            # Absolute number of each window's first sample, within the oscillators' cycle.
+            window_start = (start + ends - (self.window_samples - 1)) % self.sample_rate
+            phase = (self.frequencies[:, None] * window_start) % self.sample_rate
+            if len(self._layouts) >= MAX_LAYOUTS:
+                self._layouts.clear()
+            layout = (
+                first_end,
+                ends.size,
+                first_tick - start // self.tick_samples,
+                self._table[phase],
+            )
+            self._layouts[key] = layout
+        first_end, count, tick_offset, rotation = layout
+        return first_end, count, start // self.tick_samples + tick_offset, rotation
 
     def reference_power(self, frames: NDArray[np.float64]) -> NDArray[np.float64]:
         """Power within the reference band of each windowed frame (one per tick)."""

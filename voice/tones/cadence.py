@@ -30,31 +30,49 @@ ON_DELAY_TICKS = 1.5
 
 
 class Levels:
-    """Recent per-tick tone power and reference-band power, by absolute tick."""
+    """Recent per-tick tone power and reference-band power, by absolute tick.
+
+    The last LEVEL_HISTORY_TICKS ticks count; the buffers hold twice that, so adding ticks
+    moves data only once per LEVEL_HISTORY_TICKS.
+    """
 
     def __init__(self) -> None:
-        self.first = 0
-        self.tone = np.zeros(0)
-        self.band = np.zeros(0)
+        self.first = 0  # tick of the first kept value
+        self._size = 0
+        self._tone = np.zeros(2 * LEVEL_HISTORY_TICKS)
+        self._band = np.zeros(2 * LEVEL_HISTORY_TICKS)
 
     def add(self, first: int, tone: NDArray[np.float64], band: NDArray[np.float64]) -> None:
-        if self.tone.size and self.first + self.tone.size != first:
-            self.tone, self.band = np.zeros(0), np.zeros(0)  # a gap: start again
-        if not self.tone.size:
+        if self._size and self.first + self._size != first:
+            self._size = 0  # a gap: start again
+        if not self._size:
             self.first = first
-        self.tone = np.concatenate((self.tone, tone))[-LEVEL_HISTORY_TICKS:]
-        self.band = np.concatenate((self.band, band))[-LEVEL_HISTORY_TICKS:]
-        self.first = first + tone.size - self.tone.size
+        count = tone.size
+        if count > LEVEL_HISTORY_TICKS:
+            tone, band = tone[-LEVEL_HISTORY_TICKS:], band[-LEVEL_HISTORY_TICKS:]
+            self.first, self._size = first + count - LEVEL_HISTORY_TICKS, 0
+            count = LEVEL_HISTORY_TICKS
+        if self._size + count > self._tone.size:
+            keep = min(self._size, LEVEL_HISTORY_TICKS)
+            drop = self._size - keep
+            self._tone[:keep] = self._tone[drop : self._size]
+            self._band[:keep] = self._band[drop : self._size]
+            self.first += drop
+            self._size = keep
+        self._tone[self._size : self._size + count] = tone
+        self._band[self._size : self._size + count] = band
+        self._size += count
 
     def _slice(self, start: int, stop: int) -> slice:
-        return slice(max(0, start - self.first), max(0, stop - self.first))
+        oldest = self.first + max(0, self._size - LEVEL_HISTORY_TICKS)
+        return slice(max(0, max(start, oldest) - self.first), max(0, stop - self.first))
 
     def tone_mean(self, start: int, stop: int) -> float:
-        values = self.tone[self._slice(start, stop)]
+        values = self._tone[: self._size][self._slice(start, stop)]
         return float(values.mean()) if values.size else 0.0
 
     def band_max(self, start: int, stop: int) -> float:
-        values = self.band[self._slice(start, stop)]
+        values = self._band[: self._size][self._slice(start, stop)]
         return float(values.max()) if values.size else 0.0
 
 

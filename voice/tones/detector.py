@@ -24,7 +24,9 @@ early recognition waits until the tone has been absent for a whole cycle (it is 
 start of a tone). Where two such tones share frequencies and timings (GB congestion starts
 like busy), the early name may be the other one; the full match follows.
 
-The on/off bookkeeping and the cadence matching live in voice.tones.cadence.
+The on/off bookkeeping and the cadence matching live in voice.tones.cadence. Tones on the
+same frequencies share one on/off decision per tick, and a batch in which no component can
+be present skips the analysis beyond the analysers themselves.
 """
 
 from __future__ import annotations
@@ -33,17 +35,20 @@ import itertools
 import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from voice.level import SAMPLE_RATE_HZ, dbm0_to_amplitude
-from voice.tones.bank import ToneBank
+from voice.tones.bank import Ticks, ToneBank
 from voice.tones.cadence import (
     CADENCE_SLACK_MS,
+    EARLY_PAUSE_MS,
     ON_DELAY_TICKS,
     TICK_SAMPLES,
     WINDOW_SAMPLES,
+    Levels,
     ToneTracker,
 )
 from voice.tones.spec import ToneSpecLike, check, is_continuous
@@ -62,6 +67,10 @@ GLITCH_MS = 40
 MIN_CONTINUOUS_MS = 1000  # longer than any stutter of special dial tone
 CONTINUOUS_MARGIN = 1.15  # beyond the longest on-segment of a same-frequency cadenced tone
 SAME_FREQUENCY_TOLERANCE = 0.01
+_SPREAD = 10 ** (MAX_COMPONENT_SPREAD_DB / 20)
+# An early pause's band power is read at most EARLY_PAUSE_MS (+ the on-delay) after the
+# burst's last sounding tick; twice that is kept in reach.
+EARLY_BAND_LOOKBACK_TICKS = 2 * (EARLY_PAUSE_MS * SAMPLE_RATE_HZ // 1000 // TICK_SAMPLES + 3)
 BATCH_SAMPLES = 800  # analyse 100 ms at a time by default: cheaper where no one is in a hurry
 
 
@@ -134,6 +143,23 @@ class CallProgressDetector:
             )
             for name, spec in self.specs.items()
         ]
+        # Trackers listening to the same frequencies share one on/off decision per tick.
+        channel_sets = list(dict.fromkeys(tuple(t.channels) for t in self._trackers))
+        self._groups = [
+            (list(channels), [t for t in self._trackers if tuple(t.channels) == channels])
+            for channels in channel_sets
+        ]
+        self._tracker_groups = [channel_sets.index(tuple(t.channels)) for t in self._trackers]
+        # Early trackers on the same frequencies see the same levels: they share them.
+        self._group_inputs: list[tuple[list[int], Levels | None]] = []
+        for channels, trackers in self._groups:
+            sharing = [t for t in trackers if t.levels is not None]
+            for tracker in sharing[1:]:
+                tracker.levels = sharing[0].levels
+            self._group_inputs.append((channels, sharing[0].levels if sharing else None))
+        self._frequency_column = self._frequencies[:, None]
+        self._last_on = [-EARLY_BAND_LOOKBACK_TICKS - 1] * len(self._groups)  # tick, per group
+        self._min_amplitude = dbm0_to_amplitude(MIN_COMPONENT_DBM0)
         self._z = np.zeros((len(frequencies), FREQUENCY_SMOOTHING_TICKS + 1), dtype=complex)
         self._pending: list[NDArray[np.float64]] = []
         self._pending_samples = 0
@@ -172,51 +198,79 @@ class CallProgressDetector:
         ticks = self._bank.process(block)
         if ticks.count == 0:
             return []
-        on = self._sounding(ticks.z, ticks.power, ticks.first)
         events: list[ToneEvent] = []
-        for row, tracker in zip(on, self._trackers, strict=True):
-            events += self._track(tracker, row, ticks.first)
+        runs = self._sounding(ticks)
+        for tracker, group in zip(self._trackers, self._tracker_groups, strict=True):
+            events += self._track(tracker, runs[group], ticks.first)
         events.sort(key=lambda event: event.detected_sample)
         return events
 
-    def _sounding(
-        self, z_new: NDArray[np.complex128], power: NDArray[np.float64], first: int
-    ) -> NDArray:
-        """For every tone and new tick, whether the tone is sounding (and, for early
-        trackers, the levels their pauses are judged by)."""
-        count = z_new.shape[1]
+    def _sounding(self, ticks: Ticks) -> list[list[tuple[bool, int, int]]]:
+        """For every group of trackers, the runs of new ticks in which its tone is sounding
+        or not (early trackers also get the levels their pauses are judged by)."""
+        z_new, count = ticks.z, ticks.count
         z = np.concatenate((self._z, z_new), axis=1)
         self._z = z[:, -(FREQUENCY_SMOOTHING_TICKS + 1) :]
+        silent = [(False, 0, count)]
+        # A quiet line: no component can be present even after the largest window-loss
+        # correction, and no tone sounded lately, so no level of these ticks will be read.
+        faint = self._min_amplitude / (2 * MAX_GAIN_CORRECTION)
+        if np.abs(z_new).max() < faint and all(
+            last_on < ticks.first - EARLY_BAND_LOOKBACK_TICKS for last_on in self._last_on
+        ):
+            for _channels, levels in self._group_inputs:
+                if levels is not None:
+                    levels.add(ticks.first, _zeros(count), _zeros(count))
+            return [silent] * len(self._group_inputs)
         turn = np.cumsum(z[:, 1:] * np.conj(z[:, :-1]), axis=1)
         smoothed = (turn[:, FREQUENCY_SMOOTHING_TICKS:] - turn[:, :-FREQUENCY_SMOOTHING_TICKS])[
             :, -count:
         ]
-        offset_hz = np.angle(smoothed) / (2 * np.pi * self._bank.tick_s)
-        deviation = np.abs(offset_hz) / self._frequencies[:, None]
-        gain = np.maximum(self._bank.gain(offset_hz), 1 / MAX_GAIN_CORRECTION)
+        distance_hz = np.abs(_angle(smoothed) / (2 * np.pi * self._bank.tick_s))
+        gain = np.maximum(self._bank.gain_at_distance(distance_hz), 1 / MAX_GAIN_CORRECTION)
         amplitude = 2 * np.abs(z_new) / gain
-        present = (amplitude >= dbm0_to_amplitude(MIN_COMPONENT_DBM0)) & (
-            deviation <= FREQUENCY_TOLERANCE
+        present = (amplitude >= self._min_amplitude) & (
+            distance_hz / self._frequency_column <= FREQUENCY_TOLERANCE
         )
-        spread = 10 ** (MAX_COMPONENT_SPREAD_DB / 20)
-        rows = []
-        for tracker in self._trackers:
-            parts = amplitude[tracker.channels]
-            tone_power = np.sum(parts**2, axis=0) / 2
-            if tracker.levels is not None:
-                tracker.levels.add(first, tone_power, power)
-            rows.append(
-                np.all(present[tracker.channels], axis=0)
-                & (parts.max(axis=0) <= spread * parts.min(axis=0))
-                & (tone_power >= MIN_PURITY * power)
-            )
-        return np.array(rows)
+        anything = bool(present.any())
+        groups = []
+        for index, (channels, levels) in enumerate(self._group_inputs):
+            if not anything and levels is None:
+                groups.append(silent)
+                continue
+            if len(channels) == 1:
+                parts = amplitude[channels[0]]
+                tone_power = parts**2 / 2
+            else:
+                parts = amplitude[channels]
+                tone_power = np.sum(parts**2, axis=0) / 2
+            on = silent
+            if anything:
+                sounding = tone_power >= MIN_PURITY * ticks.power
+                if len(channels) == 1:
+                    sounding &= present[channels[0]]
+                else:
+                    sounding &= np.all(present[channels], axis=0) & (
+                        parts.max(axis=0) <= _SPREAD * parts.min(axis=0)
+                    )
+                if sounding.any():
+                    on = _runs(sounding)
+                    self._last_on[index] = ticks.first + int(np.flatnonzero(sounding)[-1])
+            if levels is not None:
+                # The band's power is only ever read in the pause right after a burst.
+                recent = self._last_on[index] >= ticks.first - EARLY_BAND_LOOKBACK_TICKS
+                band = ticks.power if anything or recent else _zeros(count)
+                levels.add(ticks.first, tone_power, band)
+            groups.append(on)
+        return groups
 
-    def _track(self, tracker: ToneTracker, on: NDArray[np.bool_], first: int) -> list[ToneEvent]:
-        change = np.flatnonzero(np.diff(on.astype(np.int8))) + 1
-        bounds = np.concatenate(([0], change, [on.size]))
-        for begin, end in itertools.pairwise(bounds):
-            tracker.run(bool(on[begin]), first + int(begin), first + int(end))
+    def _track(
+        self, tracker: ToneTracker, runs: list[tuple[bool, int, int]], first: int
+    ) -> list[ToneEvent]:
+        for on, begin, end in runs:
+            tracker.run(on, first + begin, first + end)
+        if not tracker.events:
+            return []
         events = [self._event(tracker.name, *decision) for decision in tracker.events]
         for event in events:
             log.info("%s tone %s", event.tone, "recognised" if event.detected else "ended")
@@ -232,6 +286,25 @@ class CallProgressDetector:
         lag = WINDOW_SAMPLES // 2 - TICK_SAMPLES + (ON_DELAY_TICKS * TICK_SAMPLES if tone else 0)
         sample = max(0, round(sound_tick * TICK_SAMPLES - lag))
         return ToneEvent(name, detected, sample, (decision_tick + 1) * TICK_SAMPLES)
+
+
+@cache
+def _zeros(count: int) -> NDArray[np.float64]:
+    zeros = np.zeros(count)
+    zeros.setflags(write=False)
+    return zeros
+
+
+def _runs(on: NDArray[np.bool_]) -> list[tuple[bool, int, int]]:
+    """Runs of equal values: (value, first index, index after the last)."""
+    change = np.flatnonzero(on[1:] != on[:-1]) + 1
+    bounds = [0, *change.tolist(), on.size]
+    return [(bool(on[begin]), begin, end) for begin, end in itertools.pairwise(bounds)]
+
+
+def _angle(z: NDArray[np.complex128]) -> NDArray[np.float64]:
+    """np.angle without its wrapper's cost (the same arctan2)."""
+    return np.arctan2(z.imag, z.real)
 
 
 def _same_frequencies(a: ToneSpecLike, b: ToneSpecLike) -> bool:
