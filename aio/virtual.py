@@ -12,6 +12,7 @@ The loop carries its own clock: `aio.monotonic()` reads the loop's `time()` and
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import selectors
 import time
 from collections.abc import Callable
@@ -91,6 +92,28 @@ class VirtualTimeLoop(asyncio.SelectorEventLoop):
         """Move the clock forward; only the selector calls this, when all tasks wait."""
         if seconds > 0:
             self._virtual_now += seconds
+
+    def call_at(  # type: ignore[override]
+        self,
+        when: float,
+        callback: Callable[..., object],
+        *args: Any,
+        context: contextvars.Context | None = None,
+    ) -> asyncio.TimerHandle:
+        """Schedule `callback` at `when`; when it fires, the clock reads at least `when`.
+
+        The base loop fires every timer due within its clock resolution (1 ns) of now, and
+        the clock's jump to a timer can fall a rounding error short of it. A real clock moves
+        on regardless; a virtual one stays put, so a task that re-arms a wait for its own
+        deadline ("still 1e-12 s to go") would find it fired at once, on every pass, with
+        the clock never moving again. Reaching the timer's time first ends that.
+        """
+        return super().call_at(when, self._fire, when, callback, *args, context=context)
+
+    def _fire(self, when: float, callback: Callable[..., object], *args: Any) -> None:
+        if when > self._virtual_now:
+            self._virtual_now = when
+        callback(*args)
 
     def run_in_executor(  # type: ignore[override]
         self, executor: Executor | None, func: Callable[..., T], *args: Any
