@@ -429,8 +429,10 @@ def _base64(hex_pcm: str) -> str:
 def main() -> int:
     with VirtualFixture() as fixture:
         print(f"fixture on {fixture.device}; unit control API at {fixture.unit_socket}")
+        print(f"audio interface at unix:{fixture.audio_socket}")
         print(
             f"  SWITCHBOARD_SOCKET={fixture.unit_socket} "
+            f"SWITCHBOARD_RIG_AUDIO=unix:{fixture.audio_socket} "
             f".venv/bin/pytest hil_tests/cases --rig {fixture.device}"
         )
         sys.stdout.flush()
