@@ -29,20 +29,31 @@ from hil_tests.rig.api import (
     Ringing,
     UnitControl,
 )
+from hil_tests.rig.audio import AudioInterface, open_audio_interface
 from hil_tests.rig.control import ControlConnection
+from hil_tests.rig.measure import SAMPLE_RATE_HZ, sine
 
 BAUD_RATE = 115200  # USB CDC ignores it; a UART bridge needs it
 REPLY_MARGIN_S = 30.0  # real seconds a reply may take beyond the wait it covers
+MAX_FIXTURE_RECORD_S = 2.0  # the fixture's own earpiece buffer (RECORD)
+LISTENING, TALKING = 0, 1  # the audio interface's channels as the rig uses them
 AUDIO_MISSING = (
-    "this serial rig plays audio (and records while playing) through the rig's audio "
-    "interface, which this version does not drive yet; use the simulated rig for audio cases"
+    "this serial rig plays audio (and records while another party plays) through the rig's "
+    "audio interface: set SWITCHBOARD_RIG_AUDIO to its sounddevice name or index "
+    "(python -m sounddevice lists them)"
 )
 
 
 class SerialRig(Rig):
     name = "serial"
 
-    def __init__(self, device: str, *, unit_socket: str | None = None) -> None:
+    def __init__(
+        self,
+        device: str,
+        *,
+        unit_socket: str | None = None,
+        audio: AudioInterface | str | None = None,
+    ) -> None:
         try:
             self._port = serial.Serial(device, BAUD_RATE, timeout=REPLY_MARGIN_S)
         except (serial.SerialException, OSError) as error:
@@ -61,6 +72,9 @@ class SerialRig(Rig):
         self.fxo: list[ExchangeEmulator] = [
             SerialExchange(self, i) for i in range(int(options["fxo"]))
         ]
+        self.audio_channels = int(options.get("audio", 0))
+        self._audio_spec = audio
+        self._audio: AudioInterface | None = None
         self.control_unit = ControlUnit(unit_socket or str(DataPaths.resolve().control_socket))
         self.unit = self.control_unit
 
@@ -93,7 +107,47 @@ class SerialRig(Rig):
             raise RigError(f"{self.device}: unexpected line {text!r} in reply to {line!r}")
 
     def close(self) -> None:
+        if self._audio is not None:
+            self._audio.close()
         self._port.close()
+
+    def audio(self) -> AudioInterface:
+        """The audio interface, opened on first use."""
+        if self._audio is None:
+            spec = self._audio_spec
+            opened = spec if spec is not None and not isinstance(spec, str) else None
+            self._audio = opened or open_audio_interface(spec if isinstance(spec, str) else None)
+            if self._audio is None:
+                raise RigError(AUDIO_MISSING)
+        if self.audio_channels < 2:
+            raise RigError(
+                f"{self.device}: the fixture has no audio switch for two channels "
+                f"(it says audio={self.audio_channels}); it needs firmware with AUDIO"
+            )
+        return self._audio
+
+    def play_record(
+        self, listener: _SerialParty, seconds: float, talker: _SerialParty | None, sound: Any
+    ) -> np.ndarray:
+        """What `listener` hears for `seconds` while `talker` sends `sound` from the first
+        sample: the audio switch puts the listener on one channel of the interface and the
+        talker (when another port) on the other, and opens both again afterwards."""
+        audio = self.audio()
+        frames = round(seconds * SAMPLE_RATE_HZ)
+        out = np.zeros((frames, audio.channels), dtype=np.int16)
+        channel = TALKING if talker is not None and talker is not listener else LISTENING
+        if talker is not None and sound is not None:
+            spoken = np.asarray(sound, dtype=np.int16)[:frames]
+            out[: len(spoken), channel] = spoken
+        self.command(f"AUDIO {LISTENING} {listener.kind} {listener.port}")
+        try:
+            if channel == TALKING and talker is not None:
+                self.command(f"AUDIO {TALKING} {talker.kind} {talker.port}")
+            heard = audio.play_record(out)
+        finally:
+            for each in (LISTENING, TALKING):
+                self.command(f"AUDIO {each} OFF")
+        return np.asarray(heard[:, LISTENING], dtype=np.int16)
 
     def idle(self, seconds: float) -> None:
         self.command(f"IDLE {round(seconds * 1000)}", seconds)
@@ -117,7 +171,10 @@ class _SerialParty(Party):
         self, sound: float | tuple[float, ...] | np.ndarray | None, level_dbm0: float = -10
     ) -> None:
         if sound is not None:
-            raise RigError(AUDIO_MISSING)
+            raise RigError(
+                "the serial rig sends audio only while it records: use "
+                "record(seconds, source=party, samples=...) to play and listen at once"
+            )
 
     def record(
         self,
@@ -128,10 +185,17 @@ class _SerialParty(Party):
         level_dbm0: float = -10,
         samples: np.ndarray | None = None,
     ) -> np.ndarray:
-        if source is not None or hz is not None or samples is not None:
-            raise RigError(AUDIO_MISSING)
-        self._do(f"RECORD {_ms(seconds)}", seconds)
-        return np.frombuffer(self._rig.data, dtype="<i2").astype(np.int16)
+        if source is None and self.kind == "FXS" and seconds <= MAX_FIXTURE_RECORD_S:
+            self._do(f"RECORD {_ms(seconds)}", seconds)
+            return np.frombuffer(self._rig.data, dtype="<i2").astype(np.int16)
+        if source is not None and not (
+            isinstance(source, _SerialParty) and source._rig is self._rig
+        ):
+            raise RigError("the source must be a party of the same rig")
+        sound = samples
+        if source is not None and samples is None and hz is not None:
+            sound = sine(hz, seconds, level_dbm0)
+        return self._rig.play_record(self, seconds, source, sound)
 
     def wait_tone(self, name: str, timeout_s: float = 5) -> None:
         tones = self._rig.control_unit.tones()
