@@ -7,6 +7,7 @@ BIN := $(VENV)/bin
 RUN_DEBS := python3-venv espeak-ng sox libsndfile1
 TEST_DEBS := nodejs device-tree-compiler libspandsp2 libsndfile1 espeak-ng sox asterisk-moh-opsound-wav asterisk-core-sounds-en-wav asterisk-core-sounds-ru-wav chromium
 TEST_DEBS += gcc libc6-dev  # make bench times spandsp's echo canceller from C
+TEST_DEBS += libportaudio2  # a real HIL rig plays and records through its audio interface
 STAMP := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 # MicroPython's WebAssembly port from the npm registry: the `aio` core is tested under it.
 MICROPYTHON_VERSION := 1.27.0
