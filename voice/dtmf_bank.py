@@ -22,15 +22,20 @@ from numpy.typing import ArrayLike, NDArray
 
 from voice.dtmf_rx import (
     ANALYSED_FREQUENCIES_HZ,
+    FREQUENCY_SMOOTHING_TICKS,
     REFERENCE_BAND_HZ,
     TICK_SAMPLES,
     WINDOW_SAMPLES,
     DtmfEvent,
     DtmfReceiver,
-    screen,
+    Screened,
+    measure,
+    screening,
 )
 from voice.level import SAMPLE_RATE_HZ
 from voice.tones.bank import Ticks, ToneBank
+
+RECENT_TICKS = FREQUENCY_SMOOTHING_TICKS + 1  # what a frequency measurement looks back at
 
 
 class DtmfReceiverBank:
@@ -40,6 +45,7 @@ class DtmfReceiverBank:
         self._receivers: list[DtmfReceiver] = []
         self._history = np.zeros((0, WINDOW_SAMPLES - 1))
         self._ticks_fed = np.zeros(0, dtype=np.int64)
+        self._z_tail = np.zeros((0, len(ANALYSED_FREQUENCIES_HZ), RECENT_TICKS), dtype=complex)
         # The analysers every receiver uses (all the same): kernel, phases, reference power.
         self._analysers = ToneBank(
             ANALYSED_FREQUENCIES_HZ,
@@ -57,6 +63,7 @@ class DtmfReceiverBank:
         self._receivers.append(DtmfReceiver())
         self._history = np.vstack((self._history, np.zeros((1, WINDOW_SAMPLES - 1))))
         self._ticks_fed = np.append(self._ticks_fed, 0)
+        self._z_tail = np.concatenate((self._z_tail, np.zeros((1, *self._z_tail.shape[1:]))))
         return len(self._receivers) - 1
 
     @property
@@ -68,6 +75,7 @@ class DtmfReceiverBank:
         self._receivers[channel].reset()
         self._history[channel] = 0.0
         self._ticks_fed[channel] = 0
+        self._z_tail[channel] = 0.0
 
     def position(self, channel: int) -> int:
         """Samples fed to `channel` since it was added or reset."""
@@ -113,12 +121,48 @@ class DtmfReceiverBank:
             0, 2, 1
         )  # (channel, analyser, tick)
         frames = frames.reshape(index.size, count, WINDOW_SAMPLES)
+        # z with the ticks before it that frequency measurements look back at.
+        recent_z = np.concatenate((self._z_tail[index], z), axis=2)
+        self._z_tail[index] = recent_z[:, :, -RECENT_TICKS:]
+        magnitude = np.abs(z)
+        quiet, possible, strongest = screening(magnitude)
+        measured: list[tuple[NDArray, NDArray, NDArray] | None] = [None] * index.size
+        near = np.flatnonzero(possible.any(axis=1))
+        if near.size:
+            amplitude, deviation = measure(self._analysers, recent_z[near], 2 * magnitude[near])
+            power = self._analysers.reference_power(
+                frames[near].reshape(near.size * count, WINDOW_SAMPLES)
+            ).reshape(near.size, count)
+            for row, *values in zip(near.tolist(), amplitude, deviation, power, strict=True):
+                measured[row] = tuple(values)
         return [
             self._receivers[channel].take(
-                Ticks(first, z_row, self._analysers, frames_row), first_look
+                Ticks(first, z_row, self._analysers, frames_row),
+                Screened(magnitude_row, is_quiet, possible_row, strongest_row, recent, done),
             )
-            for channel, first, z_row, frames_row, first_look in zip(
-                channels, first_ticks.tolist(), z, frames, screen(np.abs(z)), strict=True
+            for (
+                channel,
+                first,
+                z_row,
+                frames_row,
+                magnitude_row,
+                is_quiet,
+                possible_row,
+                strongest_row,
+                recent,
+                done,
+            ) in zip(
+                channels,
+                first_ticks.tolist(),
+                z,
+                frames,
+                magnitude,
+                quiet,
+                possible,
+                strongest,
+                recent_z,
+                measured,
+                strict=True,
             )
         ]
 

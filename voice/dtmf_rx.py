@@ -74,6 +74,7 @@ ANALYSED_FREQUENCIES_HZ = ROW_FREQUENCIES_HZ + COLUMN_FREQUENCIES_HZ
 _FREQUENCIES = ANALYSED_FREQUENCIES_HZ
 _NO_DIGIT = -1
 _TINY = np.finfo(float).tiny
+_NOTHING_POSSIBLE = np.zeros(0, dtype=bool)  # what a quiet block's screening leaves unsaid
 _FREQUENCY_COLUMN = np.array(_FREQUENCIES)[:, None]
 _GROUP_FIRST_CHANNEL = np.array([[0], [4]])  # rows, then columns
 _MIN_TONE_AMPLITUDE = dbm0_to_amplitude(MIN_TONE_DBM0)
@@ -125,6 +126,26 @@ class DtmfEvent:
         return self.high_dbm0 - self.low_dbm0
 
 
+def measure(
+    analysers: ToneBank, z: NDArray[np.complex128], raw: NDArray[np.float64]
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Corrected amplitudes and relative frequency deviations of the last ticks of `z`
+    (FREQUENCY_SMOOTHING_TICKS + 1 more ticks before them), whose |z|·2 is `raw`; ticks
+    along the last axis, analysers along the one before (any channels before that)."""
+    count = raw.shape[-1]
+    # Frequency error from the phase turn between ticks, smoothed over a few ticks.
+    turn = np.cumsum(z[..., 1:] * np.conj(z[..., :-1]), axis=-1)
+    smoothed = (turn[..., FREQUENCY_SMOOTHING_TICKS:] - turn[..., :-FREQUENCY_SMOOTHING_TICKS])[
+        ..., -count:
+    ]
+    offset_hz = _angle(smoothed) / (2 * np.pi * analysers.tick_s)
+    deviation = offset_hz / _FREQUENCY_COLUMN
+    # Raw amplitudes pick the strongest tones; reported amplitudes undo the window's loss
+    # at the measured offset.
+    amplitude = raw / np.maximum(analysers.gain(offset_hz), 1 / MAX_GAIN_CORRECTION)
+    return amplitude, deviation
+
+
 class Screened(NamedTuple):
     """A first look at one channel's new ticks, before any measuring.
 
@@ -134,16 +155,29 @@ class Screened(NamedTuple):
     standing GROUP_PEAK_DB out of its group; only those can show a digit, and measuring the
     others waits until a digit's decisions look back at them. `strongest`: the strongest
     row and column analyser of each tick, within its group (2, tick).
+
+    A bank may also give `recent_z` (z with the FREQUENCY_SMOOTHING_TICKS + 1 ticks before
+    them) and, when some tick is possible, `measured`: what `measure` gives and the ticks'
+    reference power, worked out for all its channels at once.
     """
 
     magnitude: NDArray[np.float64]
     quiet: bool
     possible: NDArray[np.bool_]
     strongest: NDArray[np.int64]
+    recent_z: NDArray[np.complex128] | None = None
+    measured: tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]] | None = None
 
 
 def screen(magnitude: NDArray[np.float64]) -> Iterator[Screened]:
     """Screen the new ticks of several channels at once: |z| as (channel, analyser, tick)."""
+    return map(Screened, magnitude, *screening(magnitude))
+
+
+def screening(
+    magnitude: NDArray[np.float64],
+) -> tuple[list[bool], NDArray[np.bool_], NDArray[np.int64]]:
+    """`screen`'s findings as arrays over the channels: quiet, possible, strongest."""
     channels, _, count = magnitude.shape
     by_group = magnitude.reshape(channels, 2, 4, count)
     ranked = np.sort(by_group, axis=2)  # (channel, group, rank, tick), strongest last
@@ -152,7 +186,20 @@ def screen(magnitude: NDArray[np.float64]) -> Iterator[Screened]:
     standing_out = ranked[:, :, 3] >= _GROUP_PEAK * ranked[:, :, 2]  # (channel, group, tick)
     possible = (weaker_group_peak >= QUIET_MAGNITUDE) & standing_out.all(axis=1)
     strongest = by_group.argmax(axis=2)
-    return map(Screened, magnitude, quiet, possible, strongest)
+    return quiet, possible, strongest
+
+
+def _screen_alone(magnitude: NDArray[np.float64]) -> Screened:
+    """`screen` for one channel's |z| (analyser, tick), stopping at quiet ticks (most)."""
+    count = magnitude.shape[1]
+    by_group = magnitude.reshape(2, 4, count)
+    ranked = np.sort(by_group, axis=1)  # (group, rank, tick), strongest last
+    weaker_group_peak = ranked[:, 3].min(axis=0)
+    if weaker_group_peak.max() < QUIET_MAGNITUDE:
+        return Screened(magnitude, True, _NOTHING_POSSIBLE, _NOTHING_POSSIBLE)
+    standing_out = ranked[:, 3] >= _GROUP_PEAK * ranked[:, 2]  # (group, tick)
+    possible = (weaker_group_peak >= QUIET_MAGNITUDE) & standing_out.all(axis=0)
+    return Screened(magnitude, False, possible, by_group.argmax(axis=1))
 
 
 class DtmfReceiver:
@@ -230,9 +277,10 @@ class DtmfReceiver:
             return []
         self._first = ticks.first - HISTORY_TICKS
         self._append(count)
-        self._z_buffer[:, self._used - count : self._used] = ticks.z
         if screened is None:
-            screened = next(screen(np.abs(ticks.z)[None]))
+            screened = _screen_alone(np.abs(ticks.z))
+        if screened.recent_z is None:  # else the bank keeps what _classify looks back at
+            self._z_buffer[:, self._used - count : self._used] = ticks.z
         codes = self._classify(ticks, screened)
         if self._active == _NO_DIGIT and self._candidate == _NO_DIGIT and codes is None:
             self._gap += count  # nothing going on: only the gap since the last candidate grows
@@ -290,15 +338,22 @@ class DtmfReceiver:
             self._unmeasured.append((ticks, None))
             return None
         possible = screened.possible
-        z = self._z[:, -(count + FREQUENCY_SMOOTHING_TICKS + 1) :]
-        if not possible.any():
-            self._unmeasured.append((ticks, z.copy()))
-            return None
-        raw = 2 * screened.magnitude
-        amplitude, deviation = self._measure(z, raw)
+        if screened.measured is not None:
+            amplitude, deviation, power = screened.measured
+        else:
+            z = screened.recent_z
+            if z is None:
+                z = self._z[:, -(count + FREQUENCY_SMOOTHING_TICKS + 1) :]
+                if not possible.any():
+                    self._unmeasured.append((ticks, z.copy()))
+                    return None
+            elif not possible.any():
+                self._unmeasured.append((ticks, z))
+                return None
+            amplitude, deviation = self._measure(z, 2 * screened.magnitude)
+            power = ticks.power
         self._amplitude[:, -count:] = amplitude
         self._deviation[:, -count:] = deviation
-        power = ticks.power
         self._power[-count:] = power
 
         # The strongest row and column tone of each tick.
@@ -320,20 +375,7 @@ class DtmfReceiver:
     def _measure(
         self, z: NDArray[np.complex128], raw: NDArray[np.float64]
     ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-        """Corrected amplitudes and relative frequency deviations of the last ticks of `z`
-        (FREQUENCY_SMOOTHING_TICKS + 1 more ticks before them), whose |z|·2 is `raw`."""
-        count = raw.shape[1]
-        # Frequency error from the phase turn between ticks, smoothed over a few ticks.
-        turn = np.cumsum(z[:, 1:] * np.conj(z[:, :-1]), axis=1)
-        smoothed = (turn[:, FREQUENCY_SMOOTHING_TICKS:] - turn[:, :-FREQUENCY_SMOOTHING_TICKS])[
-            :, -count:
-        ]
-        offset_hz = _angle(smoothed) / (2 * np.pi * self._bank.tick_s)
-        deviation = offset_hz / _FREQUENCY_COLUMN
-        # Raw amplitudes pick the strongest tones; reported amplitudes undo the window's loss
-        # at the measured offset.
-        amplitude = raw / np.maximum(self._bank.gain(offset_hz), 1 / MAX_GAIN_CORRECTION)
-        return amplitude, deviation
+        return measure(self._bank, z, raw)
 
     def _measure_deferred(self) -> None:
         """Measure the blocks whose measurements were left until needed."""
