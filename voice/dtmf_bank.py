@@ -120,7 +120,7 @@ class DtmfReceiverBank:
         z = (correlation.reshape(index.size, count, -1) * self._rotations[phase]).transpose(
             0, 2, 1
         )  # (channel, analyser, tick)
-        frames = frames.reshape(index.size, count, WINDOW_SAMPLES)
+        windows = frames.reshape(index.size, count, WINDOW_SAMPLES)  # by channel
         # z with the ticks before it that frequency measurements look back at.
         recent_z = np.concatenate((self._z_tail[index], z), axis=2)
         self._z_tail[index] = recent_z[:, :, -RECENT_TICKS:]
@@ -131,7 +131,7 @@ class DtmfReceiverBank:
         if near.size:
             amplitude, deviation = measure(self._analysers, recent_z[near], 2 * magnitude[near])
             power = self._analysers.reference_power(
-                frames[near].reshape(near.size * count, WINDOW_SAMPLES)
+                windows[near].reshape(near.size * count, WINDOW_SAMPLES)
             ).reshape(near.size, count)
             for row, *values in zip(near.tolist(), amplitude, deviation, power, strict=True):
                 measured[row] = tuple(values)
@@ -155,7 +155,7 @@ class DtmfReceiverBank:
                 channels,
                 first_ticks.tolist(),
                 z,
-                frames,
+                windows,
                 magnitude,
                 quiet,
                 possible,
