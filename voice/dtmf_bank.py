@@ -29,7 +29,6 @@ from voice.dtmf_rx import (
     DtmfEvent,
     DtmfReceiver,
     Screened,
-    measure,
     screening,
 )
 from voice.level import SAMPLE_RATE_HZ
@@ -126,19 +125,10 @@ class DtmfReceiverBank:
         self._z_tail[index] = recent_z[:, :, -RECENT_TICKS:]
         magnitude = np.abs(z)
         quiet, possible, strongest = screening(magnitude)
-        measured: list[tuple[NDArray, NDArray, NDArray] | None] = [None] * index.size
-        near = np.flatnonzero(possible.any(axis=1))
-        if near.size:
-            amplitude, deviation = measure(self._analysers, recent_z[near], 2 * magnitude[near])
-            power = self._analysers.reference_power(
-                windows[near].reshape(near.size * count, WINDOW_SAMPLES)
-            ).reshape(near.size, count)
-            for row, *values in zip(near.tolist(), amplitude, deviation, power, strict=True):
-                measured[row] = tuple(values)
         return [
             self._receivers[channel].take(
                 Ticks(first, z_row, self._analysers, frames_row),
-                Screened(magnitude_row, is_quiet, possible_row, strongest_row, recent, done),
+                Screened(magnitude_row, is_quiet, possible_row, strongest_row, recent),
             )
             for (
                 channel,
@@ -150,7 +140,6 @@ class DtmfReceiverBank:
                 possible_row,
                 strongest_row,
                 recent,
-                done,
             ) in zip(
                 channels,
                 first_ticks.tolist(),
@@ -161,7 +150,6 @@ class DtmfReceiverBank:
                 possible,
                 strongest,
                 recent_z,
-                measured,
                 strict=True,
             )
         ]

@@ -156,9 +156,8 @@ class Screened(NamedTuple):
     others waits until a digit's decisions look back at them. `strongest`: the strongest
     row and column analyser of each tick, within its group (2, tick).
 
-    A bank may also give `recent_z` (z with the FREQUENCY_SMOOTHING_TICKS + 1 ticks before
-    them) and, when some tick is possible, `measured`: what `measure` gives and the ticks'
-    reference power, worked out for all its channels at once.
+    A bank also gives `recent_z`: z with the FREQUENCY_SMOOTHING_TICKS + 1 ticks before
+    them, which it keeps for all its channels at once.
     """
 
     magnitude: NDArray[np.float64]
@@ -166,7 +165,6 @@ class Screened(NamedTuple):
     possible: NDArray[np.bool_]
     strongest: NDArray[np.int64]
     recent_z: NDArray[np.complex128] | None = None
-    measured: tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]] | None = None
 
 
 def screen(magnitude: NDArray[np.float64]) -> Iterator[Screened]:
@@ -338,20 +336,17 @@ class DtmfReceiver:
             self._unmeasured.append((ticks, None))
             return None
         possible = screened.possible
-        if screened.measured is not None:
-            amplitude, deviation, power = screened.measured
-        else:
-            z = screened.recent_z
-            if z is None:
-                z = self._z[:, -(count + FREQUENCY_SMOOTHING_TICKS + 1) :]
-                if not possible.any():
-                    self._unmeasured.append((ticks, z.copy()))
-                    return None
-            elif not possible.any():
-                self._unmeasured.append((ticks, z))
+        z = screened.recent_z
+        if z is None:
+            z = self._z[:, -(count + FREQUENCY_SMOOTHING_TICKS + 1) :]
+            if not possible.any():
+                self._unmeasured.append((ticks, z.copy()))
                 return None
-            amplitude, deviation = self._measure(z, 2 * screened.magnitude)
-            power = ticks.power
+        elif not possible.any():
+            self._unmeasured.append((ticks, z))
+            return None
+        amplitude, deviation = self._measure(z, 2 * screened.magnitude)
+        power = ticks.power
         self._amplitude[:, -count:] = amplitude
         self._deviation[:, -count:] = deviation
         self._power[-count:] = power
