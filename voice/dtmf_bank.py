@@ -1,12 +1,13 @@
 """DTMF receivers for many channels, analysed together.
 
 A `DtmfReceiverBank` gives each channel exactly the events its own `DtmfReceiver` would
-give, but works out the costly common part for all channels fed in one call at once: the
+give, but works out the common part for all channels fed in one call at once: the
 analysers' correlations as one matrix product over every channel's ticks, their oscillator
-phases from one table lookup, and the test that finds most channels' ticks far from any
-digit. Only a channel whose block comes near a digit (or that has a digit in progress) runs
-its receiver's own decisions; the others just keep their history. The per-channel cost of
-a 20 ms frame thus drops from a dozen numpy calls to a few attribute updates.
+phases from one table lookup, the ticks each frequency measurement looks back at, and the
+screening that finds which ticks could show a digit. Each channel's receiver then only
+keeps its history, unless its block comes near a digit or a digit is in progress: then it
+measures and decides by itself (rarely more than one channel is near a digit in a tick, so
+batching that part cost more than it saved).
 
 Blocks are a whole number of analyser ticks (the engine's 20 ms frames are), so every
 channel's ticks start on a block boundary.
