@@ -15,6 +15,7 @@ from contextlib import contextmanager
 
 from bench.scenarios import every_port_config, put_every_port_in_a_call
 from firmware.simulator import SimulatedAppliance
+from voice.dtmf_bank import DtmfReceiverBank
 from voice.echo import EchoCanceller
 from voice.tones import CallProgressDetector
 
@@ -50,9 +51,14 @@ def _timing(owner: type, method: str, spent: dict[str, float], key: str) -> Iter
 
 def run() -> list[dict]:
     pbx = _busy_appliance()
-    blocks = {"echo cancellers": 0.0, "call-progress detectors": 0.0}
+    blocks = {
+        "echo cancellers": 0.0,
+        "call-progress detectors": 0.0,
+        "DTMF receiver bank (ports wanting digits)": 0.0,
+    }
     try:
         with (
+            _timing(DtmfReceiverBank, "feed", blocks, "DTMF receiver bank (ports wanting digits)"),
             _timing(EchoCanceller, "process", blocks, "echo cancellers"),
             _timing(CallProgressDetector, "feed", blocks, "call-progress detectors"),
         ):
@@ -67,7 +73,8 @@ def run() -> list[dict]:
                 "name": f"  of which {name}",
                 "ours_us_per_channel_s": 1e6 * seconds / channel_seconds,
                 "spandsp_us_per_channel_s": None,
-                "note": "inside the media tick, per port",
+                "note": "inside the media tick, per port"
+                + ("; in a call no port wants digits" if "DTMF" in name else ""),
             },
         )
     return rows

@@ -31,8 +31,10 @@ from __future__ import annotations
 import itertools
 import logging
 from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
+from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -68,14 +70,18 @@ FLUSH_SAMPLES = 800  # silence that closes any digit in progress
 HALF = 0.5
 HISTORY_SPARE_TICKS = 256  # room after the history: it moves once per this many ticks
 
-_FREQUENCIES = ROW_FREQUENCIES_HZ + COLUMN_FREQUENCIES_HZ
+ANALYSED_FREQUENCIES_HZ = ROW_FREQUENCIES_HZ + COLUMN_FREQUENCIES_HZ
+_FREQUENCIES = ANALYSED_FREQUENCIES_HZ
 _NO_DIGIT = -1
 _TINY = np.finfo(float).tiny
+_NOTHING_POSSIBLE = np.zeros(0, dtype=bool)  # what a quiet block's screening leaves unsaid
 _FREQUENCY_COLUMN = np.array(_FREQUENCIES)[:, None]
 _GROUP_FIRST_CHANNEL = np.array([[0], [4]])  # rows, then columns
 _MIN_TONE_AMPLITUDE = dbm0_to_amplitude(MIN_TONE_DBM0)
 # A tone this strong may still reach MIN_TONE_DBM0 after the largest window-loss correction.
 _NEAR_AMPLITUDE = _MIN_TONE_AMPLITUDE / MAX_GAIN_CORRECTION
+# Below this |z| (half the amplitude) in either group, a tick is nowhere near a digit.
+QUIET_MAGNITUDE = _NEAR_AMPLITUDE / 2
 _GROUP_PEAK = 10 ** (GROUP_PEAK_DB / 20)
 _NORMAL_TWIST = 10 ** (-NORMAL_TWIST_DB / 20)
 _REVERSE_TWIST = 10 ** (REVERSE_TWIST_DB / 20)
@@ -118,6 +124,80 @@ class DtmfEvent:
     @property
     def twist_db(self) -> float:
         return self.high_dbm0 - self.low_dbm0
+
+
+def measure(
+    analysers: ToneBank, z: NDArray[np.complex128], raw: NDArray[np.float64]
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Corrected amplitudes and relative frequency deviations of the last ticks of `z`
+    (FREQUENCY_SMOOTHING_TICKS + 1 more ticks before them), whose |z|·2 is `raw`; ticks
+    along the last axis, analysers along the one before (any channels before that)."""
+    count = raw.shape[-1]
+    # Frequency error from the phase turn between ticks, smoothed over a few ticks.
+    turn = np.cumsum(z[..., 1:] * np.conj(z[..., :-1]), axis=-1)
+    smoothed = (turn[..., FREQUENCY_SMOOTHING_TICKS:] - turn[..., :-FREQUENCY_SMOOTHING_TICKS])[
+        ..., -count:
+    ]
+    offset_hz = _angle(smoothed) / (2 * np.pi * analysers.tick_s)
+    deviation = offset_hz / _FREQUENCY_COLUMN
+    # Raw amplitudes pick the strongest tones; reported amplitudes undo the window's loss
+    # at the measured offset.
+    amplitude = raw / np.maximum(analysers.gain(offset_hz), 1 / MAX_GAIN_CORRECTION)
+    return amplitude, deviation
+
+
+class Screened(NamedTuple):
+    """A first look at one channel's new ticks, before any measuring.
+
+    `magnitude` is |z| (half the raw amplitudes). `quiet`: no tick has a row and a column
+    tone that could reach MIN_TONE_DBM0 even after the largest window-loss correction (most
+    of the time). `possible`: the ticks that are not quiet and have a row and a column tone
+    standing GROUP_PEAK_DB out of its group; only those can show a digit, and measuring the
+    others waits until a digit's decisions look back at them. `strongest`: the strongest
+    row and column analyser of each tick, within its group (2, tick).
+
+    A bank also gives `recent_z`: z with the FREQUENCY_SMOOTHING_TICKS + 1 ticks before
+    them, which it keeps for all its channels at once.
+    """
+
+    magnitude: NDArray[np.float64]
+    quiet: bool
+    possible: NDArray[np.bool_]
+    strongest: NDArray[np.int64]
+    recent_z: NDArray[np.complex128] | None = None
+
+
+def screen(magnitude: NDArray[np.float64]) -> Iterator[Screened]:
+    """Screen the new ticks of several channels at once: |z| as (channel, analyser, tick)."""
+    return map(Screened, magnitude, *screening(magnitude))
+
+
+def screening(
+    magnitude: NDArray[np.float64],
+) -> tuple[list[bool], NDArray[np.bool_], NDArray[np.int64]]:
+    """`screen`'s findings as arrays over the channels: quiet, possible, strongest."""
+    channels, _, count = magnitude.shape
+    by_group = magnitude.reshape(channels, 2, 4, count)
+    ranked = np.sort(by_group, axis=2)  # (channel, group, rank, tick), strongest last
+    weaker_group_peak = ranked[:, :, 3].min(axis=1)  # (channel, tick)
+    quiet = (weaker_group_peak.max(axis=1) < QUIET_MAGNITUDE).tolist()
+    standing_out = ranked[:, :, 3] >= _GROUP_PEAK * ranked[:, :, 2]  # (channel, group, tick)
+    possible = (weaker_group_peak >= QUIET_MAGNITUDE) & standing_out.all(axis=1)
+    strongest = by_group.argmax(axis=2)
+    return quiet, possible, strongest
+
+
+def _screen_alone(magnitude: NDArray[np.float64]) -> Screened:
+    """`screen` for one channel's |z| (analyser, tick), stopping at quiet ticks (most)."""
+    count = magnitude.shape[1]
+    by_group = magnitude.reshape(2, 4, count)
+    ranked = np.sort(by_group, axis=1)  # (group, rank, tick), strongest last
+    weaker_group_peak = ranked[:, 3].min(axis=0)
+    if weaker_group_peak.max() < QUIET_MAGNITUDE:
+        return Screened(magnitude, True, _NOTHING_POSSIBLE, _NOTHING_POSSIBLE)
+    standing_out = ranked[:, 3] >= _GROUP_PEAK * ranked[:, 2]  # (group, tick)
+    possible = (weaker_group_peak >= QUIET_MAGNITUDE) & standing_out.all(axis=0)
+    return Screened(magnitude, False, possible, by_group.argmax(axis=1))
 
 
 class DtmfReceiver:
@@ -185,14 +265,21 @@ class DtmfReceiver:
         x = np.asarray(samples)  # the bank takes it to float64 as it joins the history
         if x.ndim != 1:
             x = x.ravel()
-        ticks = self._bank.process(x)
+        return self.take(self._bank.process(x))
+
+    def take(self, ticks: Ticks, screened: Screened | None = None) -> list[DtmfEvent]:
+        """Decide on analyser ticks worked out for this receiver's signal (`feed` does both);
+        `screened` is what `screen` gave for them, when a bank did it for many channels."""
         count = ticks.count
         if count == 0:
             return []
         self._first = ticks.first - HISTORY_TICKS
         self._append(count)
-        self._z_buffer[:, self._used - count : self._used] = ticks.z
-        codes = self._classify(ticks)
+        if screened is None:
+            screened = _screen_alone(np.abs(ticks.z))
+        if screened.recent_z is None:  # else the bank keeps what _classify looks back at
+            self._z_buffer[:, self._used - count : self._used] = ticks.z
+        codes = self._classify(ticks, screened)
         if self._active == _NO_DIGIT and self._candidate == _NO_DIGIT and codes is None:
             self._gap += count  # nothing going on: only the gap since the last candidate grows
             return []
@@ -241,36 +328,31 @@ class DtmfReceiver:
     def _power(self) -> NDArray[np.float64]:
         return self._power_buffer[self._columns]
 
-    def _classify(self, ticks: Ticks) -> NDArray[np.int64] | None:
+    def _classify(self, ticks: Ticks, screened: Screened) -> NDArray[np.int64] | None:
         """Measure the new ticks (kept in the history arrays) and return the digit code
         (row·4 + column) each shows, or _NO_DIGIT; None when none shows a digit."""
         count = ticks.count
-        magnitude = np.abs(ticks.z)  # half the raw amplitude
-        # Most of the time nothing comes near a digit: no tick has a row and a column tone
-        # that could reach MIN_TONE_DBM0 even after the largest correction.
-        by_group = magnitude.reshape(2, 4, count)
-        ranked = np.sort(by_group, axis=1)  # (group, rank, tick), strongest last
-        weaker_group_peak = ranked[:, 3].min(axis=0)
-        if weaker_group_peak.max() < _NEAR_AMPLITUDE / 2:
+        if screened.quiet:
             self._unmeasured.append((ticks, None))
             return None
-        # Nor, often, does any tick have a row and a column tone standing out of its group;
-        # measuring such ticks waits until a digit's decisions look back at them.
-        standing_out = ranked[:, 3] >= _GROUP_PEAK * ranked[:, 2]  # (group, tick)
-        possible = (weaker_group_peak >= _NEAR_AMPLITUDE / 2) & standing_out.all(axis=0)
-        z = self._z[:, -(count + FREQUENCY_SMOOTHING_TICKS + 1) :]
-        if not possible.any():
-            self._unmeasured.append((ticks, z.copy()))
+        possible = screened.possible
+        z = screened.recent_z
+        if z is None:
+            z = self._z[:, -(count + FREQUENCY_SMOOTHING_TICKS + 1) :]
+            if not possible.any():
+                self._unmeasured.append((ticks, z.copy()))
+                return None
+        elif not possible.any():
+            self._unmeasured.append((ticks, z))
             return None
-        raw = 2 * magnitude
-        amplitude, deviation = self._measure(z, raw)
+        amplitude, deviation = self._measure(z, 2 * screened.magnitude)
+        power = ticks.power
         self._amplitude[:, -count:] = amplitude
         self._deviation[:, -count:] = deviation
-        power = ticks.power
         self._power[-count:] = power
 
         # The strongest row and column tone of each tick.
-        chosen = by_group.argmax(axis=1) + _GROUP_FIRST_CHANNEL
+        chosen = screened.strongest + _GROUP_FIRST_CHANNEL
         every = _ticks_index(count)
         low, high = amplitude[chosen, every]
         valid = (
@@ -288,20 +370,7 @@ class DtmfReceiver:
     def _measure(
         self, z: NDArray[np.complex128], raw: NDArray[np.float64]
     ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-        """Corrected amplitudes and relative frequency deviations of the last ticks of `z`
-        (FREQUENCY_SMOOTHING_TICKS + 1 more ticks before them), whose |z|·2 is `raw`."""
-        count = raw.shape[1]
-        # Frequency error from the phase turn between ticks, smoothed over a few ticks.
-        turn = np.cumsum(z[:, 1:] * np.conj(z[:, :-1]), axis=1)
-        smoothed = (turn[:, FREQUENCY_SMOOTHING_TICKS:] - turn[:, :-FREQUENCY_SMOOTHING_TICKS])[
-            :, -count:
-        ]
-        offset_hz = _angle(smoothed) / (2 * np.pi * self._bank.tick_s)
-        deviation = offset_hz / _FREQUENCY_COLUMN
-        # Raw amplitudes pick the strongest tones; reported amplitudes undo the window's loss
-        # at the measured offset.
-        amplitude = raw / np.maximum(self._bank.gain(offset_hz), 1 / MAX_GAIN_CORRECTION)
-        return amplitude, deviation
+        return measure(self._bank, z, raw)
 
     def _measure_deferred(self) -> None:
         """Measure the blocks whose measurements were left until needed."""

@@ -26,6 +26,7 @@ from firmware.countries import load_country
 from firmware.engine.call_control import EngineCallControl
 from firmware.engine.calls import CallManager, CallState
 from firmware.engine.context import EngineContext
+from firmware.engine.digit_listening import DigitListening
 from firmware.engine.fxo_line import FxoLine
 from firmware.engine.fxs_line import FxsLine
 from firmware.engine.heard import Heard, HeardKind
@@ -79,6 +80,7 @@ class Engine:
         self.config: Config
         self.hat: Hat | None = None
         self.channels: list[PortChannel] = []
+        self._digit_listening = DigitListening()  # every channel's DTMF receiver, in one bank
         self.lines: dict[int, FxsLine | FxoLine] = {}
         self.control = ControlServer(paths.control_socket)
         # What the chips report and what the receivers hear, in order, handled off the tick.
@@ -274,6 +276,7 @@ class Engine:
         """One media clock tick: frames in, bridges mixed, frames out."""
         for channel in self.channels:
             channel.pull()
+        self._digit_listening.listen(self.channels)
         for call in self.calls.calls:
             call.bridge.mix()
         self.call_control.tick()

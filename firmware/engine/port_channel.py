@@ -1,10 +1,11 @@
 """A channel on a hat port: G.711 at the bus, then the port's DSP chain.
 
-Every tick `pull()` takes the frame the port received, decodes it and runs the receivers
-(DTMF on every port; on exchange lines also the call-progress tone detector, the caller-ID
-receiver while on-hook and the echo canceller while off-hook), and `push()` encodes what the
-endpoint should hear and hands it to the port. A port that delivered no frame this tick is
-heard as silence.
+Every tick `pull()` takes the frame the port received, decodes it and runs the line's DSP
+(on exchange lines the call-progress tone detector, the caller-ID receiver while on-hook and
+the echo canceller while off-hook), and `push()` encodes what the endpoint should hear and
+hands it to the port. DTMF detection runs for all channels at once after every `pull()`
+(firmware.engine.digit_listening), while `on_digit` is set and `digits_wanted()`. A port
+that delivered no frame this tick is heard as silence.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ import numpy as np
 from firmware.engine.media import FRAME_SAMPLES, SILENCE, Channel
 from voice import g711
 from voice.callerid import CallerId, CallerIdReceiver
-from voice.dtmf import DtmfReceiver
 from voice.echo import EchoCanceller, EchoStats
 from voice.tones.detector import CallProgressDetector
 
@@ -48,8 +48,6 @@ class PortChannel(Channel):
         self.on_caller_id: Callable[[CallerId], None] | None = None
         self.on_tone: Callable[[str], None] | None = None
         self.digits_wanted: Callable[[], bool] = lambda: True
-        self._dtmf = DtmfReceiver()
-        self._dtmf_running = False
         self._line_side = echo_cancel
         self._echo = EchoCanceller() if echo_cancel else None
         self.last_echo: EchoStats | None = None  # the last call's figures, for status
@@ -87,19 +85,6 @@ class PortChannel(Channel):
         if self._line_side:
             frame = self._line_dsp(frame, far_end)
         self.input_frame = frame
-        self._listen_for_digits(frame)
-
-    def _listen_for_digits(self, frame: np.ndarray) -> None:
-        """Run the DTMF receiver only while the endpoint wants digits (it is costly)."""
-        if self.on_digit is None or not self.digits_wanted():
-            if self._dtmf_running:
-                self._dtmf.reset()
-                self._dtmf_running = False
-            return
-        self._dtmf_running = True
-        for event in self._dtmf.feed(frame):
-            if not event.ended:
-                self.on_digit(event.digit)
 
     def push(self) -> None:
         frame = self.output_frame()

@@ -147,6 +147,17 @@ class ToneBank:
         self._gain_steps = np.arange(self._gain_table.size)
 
     @property
+    def kernel_parts(self) -> NDArray[np.float64]:
+        """(window, 2·analysers): frames @ this, viewed as complex, are the correlations
+        before the oscillators' phase at each window's start."""
+        return self._kernel_parts
+
+    @property
+    def oscillator_table(self) -> NDArray[np.complex128]:
+        """exp(−j·2π·k/fs) for k in 0…fs−1: the phases `process` turns correlations by."""
+        return self._table
+
+    @property
     def position(self) -> int:
         """Samples processed so far."""
         return self._position

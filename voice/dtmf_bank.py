@@ -1,0 +1,171 @@
+"""DTMF receivers for many channels, analysed together.
+
+A `DtmfReceiverBank` gives each channel exactly the events its own `DtmfReceiver` would
+give, but works out the common part for all channels fed in one call at once: the
+analysers' correlations as one matrix product over every channel's ticks, their oscillator
+phases from one table lookup, the ticks each frequency measurement looks back at, and the
+screening that finds which ticks could show a digit. Each channel's receiver then only
+keeps its history, unless its block comes near a digit or a digit is in progress: then it
+measures and decides by itself (rarely more than one channel is near a digit in a tick, so
+batching that part cost more than it saved).
+
+Blocks are a whole number of analyser ticks (the engine's 20 ms frames are), so every
+channel's ticks start on a block boundary.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cache
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from voice.dtmf_rx import (
+    ANALYSED_FREQUENCIES_HZ,
+    FREQUENCY_SMOOTHING_TICKS,
+    REFERENCE_BAND_HZ,
+    TICK_SAMPLES,
+    WINDOW_SAMPLES,
+    DtmfEvent,
+    DtmfReceiver,
+    Screened,
+    screening,
+)
+from voice.level import SAMPLE_RATE_HZ
+from voice.tones.bank import Ticks, ToneBank
+
+RECENT_TICKS = FREQUENCY_SMOOTHING_TICKS + 1  # what a frequency measurement looks back at
+
+
+class DtmfReceiverBank:
+    """`channels` DTMF receivers; `feed` takes one block for any subset of them."""
+
+    def __init__(self, channels: int = 0) -> None:
+        self._receivers: list[DtmfReceiver] = []
+        self._history = np.zeros((0, WINDOW_SAMPLES - 1))
+        self._ticks_fed = np.zeros(0, dtype=np.int64)
+        self._z_tail = np.zeros((0, len(ANALYSED_FREQUENCIES_HZ), RECENT_TICKS), dtype=complex)
+        # The analysers every receiver uses (all the same): kernel, phases, reference power.
+        self._analysers = ToneBank(
+            ANALYSED_FREQUENCIES_HZ,
+            WINDOW_SAMPLES,
+            TICK_SAMPLES,
+            reference_band_hz=REFERENCE_BAND_HZ,
+        )
+        self._rotations = _rotation_table(self._analysers)
+        self._period_ticks = self._rotations.shape[0]
+        for _ in range(channels):
+            self.add_channel()
+
+    def add_channel(self) -> int:
+        """A new channel, at sample 0; returns its index."""
+        self._receivers.append(DtmfReceiver())
+        self._history = np.vstack((self._history, np.zeros((1, WINDOW_SAMPLES - 1))))
+        self._ticks_fed = np.append(self._ticks_fed, 0)
+        self._z_tail = np.concatenate((self._z_tail, np.zeros((1, *self._z_tail.shape[1:]))))
+        return len(self._receivers) - 1
+
+    @property
+    def channels(self) -> int:
+        return len(self._receivers)
+
+    def reset(self, channel: int) -> None:
+        """Forget a channel's past: its next sample is sample 0."""
+        self._receivers[channel].reset()
+        self._history[channel] = 0.0
+        self._ticks_fed[channel] = 0
+        self._z_tail[channel] = 0.0
+
+    def position(self, channel: int) -> int:
+        """Samples fed to `channel` since it was added or reset."""
+        return int(self._ticks_fed[channel]) * TICK_SAMPLES
+
+    def digit_in_progress(self, channel: int) -> str | None:
+        return self._receivers[channel].digit_in_progress
+
+    def feed(self, channels: Sequence[int], blocks: ArrayLike) -> list[list[DtmfEvent]]:
+        """Take one block for each of `channels` (rows of `blocks`, int16 or float, a whole
+        number of TICK_SAMPLES long); return each channel's digit starts and ends, in the
+        order of `channels`."""
+        x = np.asarray(blocks)
+        if x.ndim != 2 or x.shape[0] != len(channels):
+            raise ValueError(f"need one block per channel, got shape {x.shape}")
+        n = x.shape[1]
+        if n % TICK_SAMPLES:
+            raise ValueError(f"blocks must be a multiple of {TICK_SAMPLES} samples, not {n}")
+        if not channels:
+            return []
+        count = n // TICK_SAMPLES
+        if count == 0:
+            return [[] for _ in channels]
+        index = np.asarray(channels, dtype=np.int64)
+        if len(set(channels)) != len(channels):
+            raise ValueError("a channel may be fed only once per call")
+        signal = np.concatenate((self._history[index], x), axis=1, dtype=np.float64)
+        self._history[index] = signal[:, n:]
+        first_ticks = self._ticks_fed[index]
+        self._ticks_fed[index] = first_ticks + count
+        # Every channel's windows, one row per tick, the ticks of a channel together.
+        rows, columns = signal.strides
+        frames = np.ndarray(
+            (index.size, count, WINDOW_SAMPLES),
+            dtype=np.float64,
+            buffer=signal,
+            offset=(TICK_SAMPLES - 1) * columns,
+            strides=(rows, TICK_SAMPLES * columns, columns),
+        ).reshape(index.size * count, WINDOW_SAMPLES)
+        correlation = (frames @ self._analysers.kernel_parts).view(np.complex128)
+        phase = (first_ticks[:, None] + _tick_range(count)) % self._period_ticks
+        z = (correlation.reshape(index.size, count, -1) * self._rotations[phase]).transpose(
+            0, 2, 1
+        )  # (channel, analyser, tick)
+        windows = frames.reshape(index.size, count, WINDOW_SAMPLES)  # by channel
+        # z with the ticks before it that frequency measurements look back at.
+        recent_z = np.concatenate((self._z_tail[index], z), axis=2)
+        self._z_tail[index] = recent_z[:, :, -RECENT_TICKS:]
+        magnitude = np.abs(z)
+        quiet, possible, strongest = screening(magnitude)
+        return [
+            self._receivers[channel].take(
+                Ticks(first, z_row, self._analysers, frames_row),
+                Screened(magnitude_row, is_quiet, possible_row, strongest_row, recent),
+            )
+            for (
+                channel,
+                first,
+                z_row,
+                frames_row,
+                magnitude_row,
+                is_quiet,
+                possible_row,
+                strongest_row,
+                recent,
+            ) in zip(
+                channels,
+                first_ticks.tolist(),
+                z,
+                windows,
+                magnitude,
+                quiet,
+                possible,
+                strongest,
+                recent_z,
+                strict=True,
+            )
+        ]
+
+
+@cache
+def _tick_range(count: int) -> NDArray[np.int64]:
+    return np.arange(count)
+
+
+def _rotation_table(analysers: ToneBank) -> NDArray[np.complex128]:
+    """Each analyser's oscillator phase at the first sample of every tick's window, for the
+    ticks of one oscillator period (tick, analyser): the values ToneBank uses."""
+    period = int(np.lcm(SAMPLE_RATE_HZ, TICK_SAMPLES)) // TICK_SAMPLES
+    ticks = np.arange(period)
+    window_start = (ticks * TICK_SAMPLES + TICK_SAMPLES - WINDOW_SAMPLES) % SAMPLE_RATE_HZ
+    phase = (analysers.frequencies[None, :] * window_start[:, None]) % SAMPLE_RATE_HZ
+    return analysers.oscillator_table[phase]
