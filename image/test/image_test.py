@@ -181,6 +181,10 @@ class Machine:
                 raise RuntimeError("the guest shell closed")
             self._received += chunk
 
+    def send(self, command: str) -> None:
+        """Start `command` without waiting for it (a reboot ends the shell)."""
+        self._connect().sendall(f"{command}\n".encode())
+
     def put_file(self, path: str, text: str) -> None:
         status, output = self.run(f"cat >{path} <<'__SWITCHBOARD_EOF__'\n{text}__SWITCHBOARD_EOF__")
         if status:
@@ -478,7 +482,7 @@ def main(argv: list[str] | None = None) -> int:
         kept = check_first_boot(machine, results)
         if not args.no_crash_checks:
             check_watchdog(machine, results)
-        machine.run("systemctl reboot", timeout=30)
+        machine.send("systemctl reboot")
         machine.wait_for_exit()
 
         machine = Machine(work, 2, cmdline).start()
@@ -486,7 +490,7 @@ def main(argv: list[str] | None = None) -> int:
         results.figure("boot-to-web-ready, second boot", f"{machine.wait_for_web():.0f} s")
         check_after_reboot(machine, results, kept)
         if args.no_crash_checks:
-            machine.run("systemctl poweroff", timeout=30)
+            machine.send("systemctl poweroff")
             machine.wait_for_exit()
         else:
             check_power_cut_during_save(machine, results)
@@ -495,7 +499,7 @@ def main(argv: list[str] | None = None) -> int:
             ready = machine.wait_for_web()
             results.figure("boot-to-web-ready, after the power cut", f"{ready:.0f} s")
             check_after_power_cut(machine, results)
-            machine.run("systemctl poweroff", timeout=30)
+            machine.send("systemctl poweroff")
             machine.wait_for_exit()
     except (TimeoutError, RuntimeError, OSError, subprocess.SubprocessError) as error:
         results.check("the test ran to the end", False, f"{type(error).__name__}: {error}")
