@@ -233,8 +233,11 @@ def prepare_disk(image: Path, work: Path) -> str:
         if digest.hexdigest() != expected:
             raise RuntimeError(f"{image}: SHA-256 does not match {checksum}")
     disk = work / "disk.img"
-    with open(disk, "wb") as unpacked:
-        subprocess.run(["xz", "-dc", str(image)], stdout=unpacked, check=True)
+    if image.suffix == ".img":  # an uncompressed image (kept from a build) is copied as is
+        subprocess.run(["cp", "--sparse=always", str(image), str(disk)], check=True)
+    else:
+        with open(disk, "wb") as unpacked:
+            subprocess.run(["xz", "-dc", str(image)], stdout=unpacked, check=True)
     subprocess.run(["truncate", "-s", DISK_SIZE, str(disk)], check=True)
     table = json.loads(subprocess.run(
         ["sfdisk", "--json", str(disk)], capture_output=True, text=True, check=True
