@@ -393,6 +393,7 @@ def check_watchdog(machine: Machine, results: Results) -> None:
 
 def check_after_reboot(machine: Machine, results: Results, kept: dict[str, str]) -> None:
     machine.wait_for_shell()
+    machine.put_file(GUEST_CHECKS, (HERE / "guest_checks.py").read_text())  # /tmp is in RAM
     token = machine.run("cat /var/lib/switchboard/image-test-probe")[1].strip()
     name = _last_json(machine.run(f"{VENV_PYTHON} {GUEST_CHECKS} name")[1]).get("name")
     certificate = hashlib.sha256(
@@ -427,6 +428,7 @@ def check_power_cut_during_save(machine: Machine, results: Results) -> None:
 
 def check_after_power_cut(machine: Machine, results: Results) -> None:
     machine.wait_for_shell()
+    machine.put_file(GUEST_CHECKS, (HERE / "guest_checks.py").read_text())
     status, output = machine.run("switchboard config check /var/lib/switchboard/config/config.yaml")
     name = _last_json(machine.run(f"{VENV_PYTHON} {GUEST_CHECKS} name")[1]).get("name")
     results.check(
