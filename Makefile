@@ -82,3 +82,13 @@ $(STAMP): pyproject.toml | debs-run
 
 clean:
 	rm -rf $(VENV) var .cache .pytest_cache .ruff_cache .mypy_cache
+
+# The Raspberry Pi SD-card image (as root; not part of `make test`): image/README.md gives
+# the run times and disk space. image-test boots the newest image under qemu-system-aarch64.
+.PHONY: image image-test
+image:
+	@nice -n 10 image/build.sh
+
+image-test:
+	@scripts/ensure-debian-packages qemu-system-arm mtools fdisk xz-utils
+	@python3 image/test/image_test.py

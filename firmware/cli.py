@@ -36,8 +36,9 @@ def _build_parser() -> argparse.ArgumentParser:
     _data_options(engine)
     engine.add_argument(
         "--hal",
-        choices=("sim", "hw"),
-        help="simulated or real hat (default: $SWITCHBOARD_HAL, else hw on a Raspberry Pi)",
+        choices=("sim", "hw", "auto"),
+        help="simulated or real hat, or auto: the real hat when its EEPROM is found, else the "
+        "simulated one (default: $SWITCHBOARD_HAL, else hw on a Raspberry Pi)",
     )
     engine.add_argument(
         "--fast",
@@ -54,7 +55,7 @@ def _build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="run the engine and the web UI together")
     _data_options(run)
     run.add_argument("--listen", default=DEFAULT_LISTEN, help="HOST:PORT (default %(default)s)")
-    run.add_argument("--hal", choices=("sim", "hw"), help="simulated or real hat")
+    run.add_argument("--hal", choices=("sim", "hw", "auto"), help="simulated or real hat")
     run.set_defaults(handler=_run_both)
 
     from firmware.commands import dsp, engine_client, hw, mail, report

@@ -41,7 +41,10 @@ def choose_hal(
     if requested is None:
         from drivers.factory import default_choice
 
-        return HalChoice(default_choice(), "the default for this machine")
+        default = default_choice()
+        if default != "auto":
+            return HalChoice(default, "the default for this machine")
+        requested = default
     if requested != "auto":
         raise ValueError(f"--hal must be hw, sim or auto; got {requested!r}")
     product = _read_text(hat_product_path)

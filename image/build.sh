@@ -76,6 +76,7 @@ mmdebstrap --arch=arm64 --variant=minbase --components=main,non-free-firmware \
     --dpkgopt='path-exclude=/usr/share/locale/*' --dpkgopt='path-include=/usr/share/locale/locale.alias' \
     --include="$packages" \
     --setup-hook='mkdir -p "$1/boot/firmware"' \
+    --customize-hook='rm -f "$1/etc/resolv.conf" && cp /etc/resolv.conf "$1/etc/resolv.conf"' \
     --customize-hook="$lgpio_hook" \
     --customize-hook='chroot "$1" dpkg-query -W -f="\${Package}\t\${Version}\n" >"$1/.manifest-debian"' \
     --customize-hook='rm -rf "$1"/var/cache/apt/*.bin "$1"/var/lib/apt/lists/*' \

@@ -12,7 +12,12 @@ rm -f "$boot_img"
 mkfs.vfat -F 32 -n SBBOOT -C "$boot_img" $((boot_mb * 1024)) >/dev/null
 # shellcheck disable=SC2046
 mcopy -s -p -i "$boot_img" $(find "$root/boot/firmware" -mindepth 1 -maxdepth 1) ::/
-find "$root/boot/firmware" -mindepth 1 -delete  # the mount point stays empty in the root
+# The mount point stays empty in the root file system; the files go back after mkfs, so
+# finish.sh can run again on a kept root.
+boot_files=$work/boot-files
+rm -rf "$boot_files"
+mkdir -p "$boot_files"
+find "$root/boot/firmware" -mindepth 1 -maxdepth 1 -exec mv -t "$boot_files" {} +
 
 used_mb=$(du -sm "$root" | cut -f1)
 if [ "$used_mb" -gt $((root_mb * 85 / 100)) ]; then
@@ -22,6 +27,8 @@ fi
 root_img=$work/root.img
 rm -f "$root_img"
 mkfs.ext4 -q -F -L sbroot-a -m 0 -E lazy_itable_init=0 -d "$root" "$root_img" "${root_mb}M"
+find "$boot_files" -mindepth 1 -maxdepth 1 -exec mv -t "$root/boot/firmware" {} +
+rmdir "$boot_files"
 
 rm -f "$image"
 truncate -s $(((start_mb + boot_mb + root_mb) * 1024 * 1024)) "$image"

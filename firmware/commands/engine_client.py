@@ -61,6 +61,9 @@ def status_command(args: argparse.Namespace) -> int:
         print(json.dumps(status, indent=2))
         return 0
     print(f"{status['system']['name']} ({status['system']['country']})")
+    hat = status.get("hat", {})
+    if "hal" in hat:
+        print(f"hat: {'simulated' if hat['simulated'] else 'real'} ({hat['hal_reason']})")
     print(f"{'port':>4}  {'type':4}  {'state':9}  {'with':14}  {'health':7}  label")
     for port in status["ports"]:
         health = port["health"] + (f": {port['reason']}" if port["reason"] else "")

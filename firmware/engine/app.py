@@ -35,6 +35,7 @@ from firmware.engine.inbound import InboundEntry
 from firmware.engine.port_channel import PortChannel
 from firmware.engine.status import call_rows, port_row
 from firmware.greetings import greetings_dir
+from firmware.hat_choice import HalChoice
 from firmware.mail.fax import FaxInbox
 from firmware.paths import DataPaths
 from firmware.routing.runner import RoutingRunner
@@ -71,9 +72,15 @@ def hat_settings(config: Config) -> HatSettings:
 
 class Engine:
     def __init__(
-        self, paths: DataPaths, factory: HalFactory, *, serve_control: bool = True
+        self,
+        paths: DataPaths,
+        factory: HalFactory,
+        *,
+        serve_control: bool = True,
+        hal_choice: HalChoice | None = None,
     ) -> None:
         self.paths = paths
+        self.hal_choice = hal_choice  # which hat runs and why, for the status
         self.factory = factory
         self.store = ConfigStore(paths.config_dir)
         self.serve_control = serve_control
@@ -224,12 +231,25 @@ class Engine:
                 "version": VERSION,
                 "restart_required": self.restart_required,
             },
-            "hat": {"product": self.hat.layout.product, "serial": self.hat.layout.serial},
+            "hat": {
+                "product": self.hat.layout.product,
+                "serial": self.hat.layout.serial,
+                **self._hal_status(),
+            },
             "ports": rows,
             "calls": len(self.calls.calls),
             "active_calls": call_rows(self.calls.calls),
             "bridges": sum(1 for call in self.calls.calls if call.bridge.members),
             "pcm": self.hat.highway.counters(),
+        }
+
+    def _hal_status(self) -> dict[str, Any]:
+        if self.hal_choice is None:
+            return {}
+        return {
+            "simulated": self.hal_choice.hal == "sim",
+            "hal": self.hal_choice.hal,
+            "hal_reason": self.hal_choice.reason,
         }
 
     def _publish_calls(self, _call: object) -> None:

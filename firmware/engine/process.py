@@ -14,7 +14,7 @@ from typing import Any
 
 import aio
 from aio import host
-from drivers.factory import default_choice, make_factory
+from drivers.factory import make_factory
 from drivers.hal.factory import HalFactory
 from drivers.hat import HatError
 from drivers.sim.rig import SimulatedRig
@@ -26,9 +26,11 @@ from firmware.engine.app import Engine
 from firmware.engine.recent_log import RECENT_LOG
 from firmware.engine.sim_control import register_sim_control
 from firmware.engine.sim_rig_control import register_rig_control
+from firmware.hat_choice import HalChoice, choose_hal
 from firmware.mail import control as mail_control
 from firmware.paths import DataPaths
 from firmware.storage.errors import StorageError
+from firmware.systemd_notify import SystemdNotifier
 from firmware.voicemail import control as voicemail_control
 
 log = logging.getLogger(__name__)
@@ -37,10 +39,15 @@ log = logging.getLogger(__name__)
 def run_engine_process(paths: DataPaths, *, hal: str | None = None, fast: bool = False) -> int:
     """Run until SIGTERM/SIGINT. `fast` runs a simulated hat on virtual time: the clock
     jumps ahead whenever nothing is waiting for real input, for scripted runs and tests."""
-    choice = hal or default_choice()
-    if fast and choice != "sim":
+    try:
+        choice = choose_hal(hal)
+    except ValueError as error:
+        log.error("engine: %s", error)
+        return 2
+    if fast and choice.hal != "sim":
         log.error("engine: --fast runs only on the simulated hat")
         return 2
+    log.info("engine: hat: %s", choice.description)
     RECENT_LOG.attach()
     try:
         return host.run(_serve(paths, choice), virtual=fast)
@@ -78,10 +85,10 @@ async def _log_tail(request: dict[str, Any]) -> Any:
     return RECENT_LOG.tail(count, level)
 
 
-async def _serve(paths: DataPaths, choice: str) -> int:
+async def _serve(paths: DataPaths, choice: HalChoice) -> int:
     rig = None
     factory: HalFactory
-    if choice == "sim":
+    if choice.hal == "sim":
         try:
             country = ConfigStore(paths.config_dir).load(fall_back=True).system.country
         except ConfigError as error:
@@ -91,8 +98,8 @@ async def _serve(paths: DataPaths, choice: str) -> int:
         factory = rig.hat.factory
         log.info("engine: running on the simulated reference hat")
     else:
-        factory = make_factory(choice)
-    engine = Engine(paths, factory)
+        factory = make_factory(choice.hal)
+    engine = Engine(paths, factory, hal_choice=choice)
     stop = aio.Event()
     loop = asyncio.get_running_loop()
     for signal_number in (signal.SIGTERM, signal.SIGINT):
@@ -103,6 +110,26 @@ async def _serve(paths: DataPaths, choice: str) -> int:
         log.error("engine: cannot start: %s", error)
         return 1
     await open_control(engine, rig)
+    notifier = _notify_systemd_ready(engine, choice)
     await stop.wait()
+    if notifier is not None:
+        notifier.stopping()
     await engine.stop()
+    if notifier is not None:
+        notifier.close()
     return 0
+
+
+def _notify_systemd_ready(engine: Engine, choice: HalChoice) -> SystemdNotifier | None:
+    """Under systemd (Type=notify): ready once the control API answers, and the watchdog
+    petted from the media clock tick, so a stalled media loop gets the engine restarted."""
+    notifier = SystemdNotifier.from_environment()
+    if notifier is None:
+        return None
+    assert engine.hat is not None
+    engine.hat.highway.add_tick_listener(notifier.pet)
+    kind = "simulated hat" if choice.hal == "sim" else "hat"
+    notifier.ready(f"{len(engine.hat.ports)} ports on the {kind}: {choice.reason}")
+    if notifier.watchdog_interval_s is not None:
+        log.info("engine: systemd watchdog petted every %.1f s", notifier.watchdog_interval_s)
+    return notifier
