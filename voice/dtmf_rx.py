@@ -212,17 +212,18 @@ class DtmfReceiver:
         if sample_rate != SAMPLE_RATE_HZ:
             raise ValueError(f"the DTMF receiver works at {SAMPLE_RATE_HZ} Hz, not {sample_rate}")
         self.sample_rate = sample_rate
-        self.reset()
-
-    def reset(self) -> None:
-        """Forget everything: the next sample fed is sample 0."""
         self._bank = ToneBank(
             _FREQUENCIES,
             WINDOW_SAMPLES,
             TICK_SAMPLES,
             reference_band_hz=REFERENCE_BAND_HZ,
-            sample_rate=self.sample_rate,
+            sample_rate=sample_rate,
         )
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget everything: the next sample fed is sample 0."""
+        self._bank.restart()
         self._delay = self._bank.half_rise_samples
         channels = len(_FREQUENCIES)
         # History buffers with room to append HISTORY_SPARE_TICKS ticks before they move.

@@ -93,12 +93,13 @@ class FaxToneDetector:
                 f"the fax tone detector works at {SAMPLE_RATE_HZ} Hz, not {sample_rate}"
             )
         self.sample_rate = sample_rate
-        self.reset()
-
-    def reset(self) -> None:
         self._bank = ToneBank(
             (CNG_HZ, ANSWER_HZ), WINDOW_SAMPLES, TICK_SAMPLES, reference_band_hz=REFERENCE_BAND_HZ
         )
+        self.reset()
+
+    def reset(self) -> None:
+        self._bank.restart()
         self._tick_ms = TICK_SAMPLES * 1000 / self.sample_rate
         self._z = np.zeros((2, HISTORY_TICKS), dtype=np.complex128)
         self._power = np.zeros((2, HISTORY_TICKS))  # tone power (corrected) per tick

@@ -162,6 +162,12 @@ class ToneBank:
         """Samples processed so far."""
         return self._position
 
+    def restart(self) -> None:
+        """Forget the signal: the next sample processed is sample 0 (the kernels, worth
+        milliseconds to build, are kept)."""
+        self._x = np.zeros(self.window_samples - 1)
+        self._position = 0
+
     def gain(self, offset_hz: NDArray[np.float64]) -> NDArray[np.float64]:
         """Window response for a sine `offset_hz` away from an analysed frequency (1 at 0 Hz)."""
         return self.gain_at_distance(np.abs(offset_hz))
