@@ -4,10 +4,12 @@ A `DtmfReceiverBank` gives each channel exactly the events its own `DtmfReceiver
 give, but works out the common part for all channels fed in one call at once: the
 analysers' correlations as one matrix product over every channel's ticks, their oscillator
 phases from one table lookup, the ticks each frequency measurement looks back at, and the
-screening that finds which ticks could show a digit. Each channel's receiver then only
-keeps its history, unless its block comes near a digit or a digit is in progress: then it
-measures and decides by itself (rarely more than one channel is near a digit in a tick, so
-batching that part cost more than it saved).
+screening that finds which ticks could show a digit, and the measuring and classifying of
+the channels whose ticks could. A channel's receiver is called only when its block shows a
+digit or a digit is in progress or being confirmed: until then (nearly always) the bank just
+holds the channel's blocks, as many as the receiver's history keeps, and hands them over
+first when it calls the receiver again. Handing ticks that show no digit to an idle
+receiver late gives it exactly the state handing them over at once would have.
 
 Blocks are a whole number of analyser ticks (the engine's 20 ms frames are), so every
 channel's ticks start on a block boundary.
@@ -15,6 +17,7 @@ channel's ticks start on a block boundary.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Sequence
 from functools import cache
 
@@ -24,12 +27,16 @@ from numpy.typing import ArrayLike, NDArray
 from voice.dtmf_rx import (
     ANALYSED_FREQUENCIES_HZ,
     FREQUENCY_SMOOTHING_TICKS,
+    HISTORY_TICKS,
     REFERENCE_BAND_HZ,
     TICK_SAMPLES,
     WINDOW_SAMPLES,
     DtmfEvent,
     DtmfReceiver,
+    Measured,
     Screened,
+    digit_codes,
+    measure,
     screening,
 )
 from voice.level import SAMPLE_RATE_HZ
@@ -37,12 +44,20 @@ from voice.tones.bank import Ticks, ToneBank
 
 RECENT_TICKS = FREQUENCY_SMOOTHING_TICKS + 1  # what a frequency measurement looks back at
 
+# A block an idle receiver has not been handed yet: its Ticks and Screened, and its ticks.
+_Held = tuple[Ticks, Screened, int]
+
 
 class DtmfReceiverBank:
     """`channels` DTMF receivers; `feed` takes one block for any subset of them."""
 
     def __init__(self, channels: int = 0) -> None:
         self._receivers: list[DtmfReceiver] = []
+        # Per channel: blocks held back from its idle receiver, their ticks, and the ticks of
+        # older ones dropped since (the history no longer reaches them).
+        self._held: list[deque[_Held]] = []
+        self._held_ticks: list[int] = []
+        self._passed_over: list[int] = []
         self._history = np.zeros((0, WINDOW_SAMPLES - 1))
         self._ticks_fed = np.zeros(0, dtype=np.int64)
         self._z_tail = np.zeros((0, len(ANALYSED_FREQUENCIES_HZ), RECENT_TICKS), dtype=complex)
@@ -61,6 +76,9 @@ class DtmfReceiverBank:
     def add_channel(self) -> int:
         """A new channel, at sample 0; returns its index."""
         self._receivers.append(DtmfReceiver())
+        self._held.append(deque())
+        self._held_ticks.append(0)
+        self._passed_over.append(0)
         self._history = np.vstack((self._history, np.zeros((1, WINDOW_SAMPLES - 1))))
         self._ticks_fed = np.append(self._ticks_fed, 0)
         self._z_tail = np.concatenate((self._z_tail, np.zeros((1, *self._z_tail.shape[1:]))))
@@ -73,6 +91,9 @@ class DtmfReceiverBank:
     def reset(self, channel: int) -> None:
         """Forget a channel's past: its next sample is sample 0."""
         self._receivers[channel].reset()
+        self._held[channel].clear()
+        self._held_ticks[channel] = 0
+        self._passed_over[channel] = 0
         self._history[channel] = 0.0
         self._ticks_fed[channel] = 0
         self._z_tail[channel] = 0.0
@@ -126,34 +147,98 @@ class DtmfReceiverBank:
         self._z_tail[index] = recent_z[:, :, -RECENT_TICKS:]
         magnitude = np.abs(z)
         quiet, possible, strongest = screening(magnitude)
-        return [
-            self._receivers[channel].take(
-                Ticks(first, z_row, self._analysers, frames_row),
-                Screened(magnitude_row, is_quiet, possible_row, strongest_row, recent),
+        measured = self._measure_near(quiet, possible, strongest, recent_z, magnitude, windows)
+        events: list[list[DtmfEvent]] = []
+        for (
+            channel,
+            first,
+            z_row,
+            frames_row,
+            magnitude_row,
+            is_quiet,
+            possible_row,
+            strongest_row,
+            recent,
+            measurement,
+        ) in zip(
+            channels,
+            first_ticks.tolist(),
+            z,
+            windows,
+            magnitude,
+            quiet,
+            possible,
+            strongest,
+            recent_z,
+            measured,
+            strict=True,
+        ):
+            ticks = Ticks(first, z_row, self._analysers, frames_row)
+            screened = Screened(
+                magnitude_row, is_quiet, possible_row, strongest_row, recent, measurement
             )
-            for (
-                channel,
-                first,
-                z_row,
-                frames_row,
-                magnitude_row,
-                is_quiet,
-                possible_row,
-                strongest_row,
-                recent,
-            ) in zip(
-                channels,
-                first_ticks.tolist(),
-                z,
-                windows,
-                magnitude,
-                quiet,
-                possible,
-                strongest,
-                recent_z,
-                strict=True,
-            )
+            receiver = self._receivers[channel]
+            if receiver.idle and (measurement is None or measurement.codes is None):
+                self._hold(channel, (ticks, screened, count))
+                events.append([])
+                continue
+            if self._held[channel]:
+                self._hand_over(channel)
+            events.append(receiver.take(ticks, screened))
+        return events
+
+    def _hold(self, channel: int, block: _Held) -> None:
+        """Keep a block from an idle receiver; drop the oldest once the newer ones fill the
+        receiver's history."""
+        held = self._held[channel]
+        held.append(block)
+        self._held_ticks[channel] += block[2]
+        while self._held_ticks[channel] - held[0][2] >= HISTORY_TICKS:
+            self._held_ticks[channel] -= held[0][2]
+            self._passed_over[channel] += held.popleft()[2]
+
+    def _hand_over(self, channel: int) -> None:
+        """Give a receiver the blocks held back from it, as if it had had them in time."""
+        receiver = self._receivers[channel]
+        if self._passed_over[channel]:
+            receiver.pass_over(self._passed_over[channel])
+            self._passed_over[channel] = 0
+        held = self._held[channel]
+        while held:
+            ticks, screened, _ = held.popleft()
+            receiver.take(ticks, screened)
+        self._held_ticks[channel] = 0
+
+    def _measure_near(
+        self,
+        quiet: list[bool],
+        possible: NDArray[np.bool_],
+        strongest: NDArray[np.int64],
+        recent_z: NDArray[np.complex128],
+        magnitude: NDArray[np.float64],
+        windows: NDArray[np.float64],
+    ) -> list[Measured | None]:
+        """Measure and classify together the channels with a tick that could show a digit
+        (what each receiver would do by itself); None for the others."""
+        measured: list[Measured | None] = [None] * len(quiet)
+        near = [
+            i
+            for i, (q, p) in enumerate(zip(quiet, possible.any(axis=1).tolist(), strict=True))
+            if p and not q
         ]
+        if not near:
+            return measured
+        amplitude, deviation = measure(self._analysers, recent_z[near], 2 * magnitude[near])
+        count = magnitude.shape[2]
+        power = self._analysers.reference_power(
+            windows[near].reshape(len(near) * count, WINDOW_SAMPLES)
+        ).reshape(len(near), count)
+        codes, shown = digit_codes(possible[near], strongest[near], amplitude, deviation, power)
+        for row, (channel, any_shown) in enumerate(zip(near, shown.tolist(), strict=True)):
+            measured[channel] = Measured(
+                amplitude[row], deviation[row], power[row], codes[row] if any_shown else None
+            )
+        return measured
 
 
 @cache

@@ -31,7 +31,6 @@ from __future__ import annotations
 import itertools
 import logging
 from collections import deque
-from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from typing import NamedTuple
@@ -41,7 +40,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from voice.dtmf_tx import COLUMN_FREQUENCIES_HZ, KEYPAD, ROW_FREQUENCIES_HZ
 from voice.level import SAMPLE_RATE_HZ, amplitude_to_dbm0, dbm0_to_amplitude
-from voice.tones.bank import Ticks, ToneBank
+from voice.tones.bank import Ticks, ToneBank, joined_power
 
 log = logging.getLogger(__name__)
 
@@ -157,7 +156,8 @@ class Screened(NamedTuple):
     row and column analyser of each tick, within its group (2, tick).
 
     A bank also gives `recent_z`: z with the FREQUENCY_SMOOTHING_TICKS + 1 ticks before
-    them, which it keeps for all its channels at once.
+    them, which it keeps for all its channels at once, and `measured` when some tick is
+    possible: what the channels' measuring and classifying gave, done for them together.
     """
 
     magnitude: NDArray[np.float64]
@@ -165,11 +165,47 @@ class Screened(NamedTuple):
     possible: NDArray[np.bool_]
     strongest: NDArray[np.int64]
     recent_z: NDArray[np.complex128] | None = None
+    measured: Measured | None = None
 
 
-def screen(magnitude: NDArray[np.float64]) -> Iterator[Screened]:
-    """Screen the new ticks of several channels at once: |z| as (channel, analyser, tick)."""
-    return map(Screened, magnitude, *screening(magnitude))
+class Measured(NamedTuple):
+    """Corrected amplitudes, frequency deviations and reference power of new ticks, and the
+    digit codes they show (`digit_codes`), or None when no tick shows a digit."""
+
+    amplitude: NDArray[np.float64]
+    deviation: NDArray[np.float64]
+    power: NDArray[np.float64]
+    codes: NDArray[np.int64] | None
+
+
+def digit_codes(
+    possible: NDArray[np.bool_],
+    strongest: NDArray[np.int64],
+    amplitude: NDArray[np.float64],
+    deviation: NDArray[np.float64],
+    power: NDArray[np.float64],
+) -> tuple[NDArray[np.int64], NDArray[np.bool_]]:
+    """The digit code (row·4 + column) each tick shows, or _NO_DIGIT, and whether each
+    channel has a tick showing one: from the strongest row and column tone of each tick.
+    Ticks lie along the last axis, analysers along the one before (any channels first)."""
+    chosen = strongest + _GROUP_FIRST_CHANNEL  # (…, 2, tick)
+    ticks = _ticks_index(chosen.shape[-1])
+    if chosen.ndim == 2:
+        index: tuple[NDArray[np.int64], ...] = (chosen, ticks)
+    else:
+        index = (_ticks_index(chosen.shape[0])[:, None, None], chosen, ticks)
+    pair = amplitude[index]
+    low, high = pair[..., 0, :], pair[..., 1, :]
+    valid = (
+        possible
+        & (np.minimum(low, high) >= _MIN_TONE_AMPLITUDE)
+        & (high >= low * _NORMAL_TWIST)
+        & (high <= low * _REVERSE_TWIST)
+        & ((low**2 + high**2) / 2 >= MIN_PURITY * power)
+        & (np.abs(deviation[index]).max(axis=-2) <= FREQUENCY_TOLERANCE)
+    )
+    codes = np.where(valid, chosen[..., 0, :] * 4 + chosen[..., 1, :] - 4, _NO_DIGIT)
+    return codes, valid.any(axis=-1)
 
 
 def screening(
@@ -261,6 +297,18 @@ class DtmfReceiver:
         """Samples fed so far."""
         return self._bank.position
 
+    @property
+    def idle(self) -> bool:
+        """No digit in progress or being confirmed: ticks showing no digit change nothing
+        but the history, so a bank may hand them over late (`take`) or not at all
+        (`pass_over`) once newer ones fill the history."""
+        return self._active == _NO_DIGIT and self._candidate == _NO_DIGIT
+
+    def pass_over(self, count: int) -> None:
+        """Count `count` ticks showing no digit, heard while idle, without keeping them:
+        they are older than the history the next `take` keeps."""
+        self._gap += count
+
     def feed(self, samples: ArrayLike) -> list[DtmfEvent]:
         """Take a block of int16 audio (any length); return the digit starts and ends in it."""
         x = np.asarray(samples)  # the bank takes it to float64 as it joins the history
@@ -346,27 +394,16 @@ class DtmfReceiver:
         elif not possible.any():
             self._unmeasured.append((ticks, z))
             return None
-        amplitude, deviation = self._measure(z, 2 * screened.magnitude)
-        power = ticks.power
-        self._amplitude[:, -count:] = amplitude
-        self._deviation[:, -count:] = deviation
-        self._power[-count:] = power
-
-        # The strongest row and column tone of each tick.
-        chosen = screened.strongest + _GROUP_FIRST_CHANNEL
-        every = _ticks_index(count)
-        low, high = amplitude[chosen, every]
-        valid = (
-            possible
-            & (np.minimum(low, high) >= _MIN_TONE_AMPLITUDE)
-            & (high >= low * _NORMAL_TWIST)
-            & (high <= low * _REVERSE_TWIST)
-            & ((low**2 + high**2) / 2 >= MIN_PURITY * power)
-            & (np.abs(deviation[chosen, every]).max(axis=0) <= FREQUENCY_TOLERANCE)
-        )
-        if not valid.any():
-            return None
-        return np.where(valid, chosen[0] * 4 + chosen[1] - 4, _NO_DIGIT)
+        measured = screened.measured
+        if measured is None:
+            amplitude, deviation = self._measure(z, 2 * screened.magnitude)
+            power = ticks.power
+            codes, shown = digit_codes(possible, screened.strongest, amplitude, deviation, power)
+            measured = Measured(amplitude, deviation, power, codes if shown else None)
+        self._amplitude[:, -count:] = measured.amplitude
+        self._deviation[:, -count:] = measured.deviation
+        self._power[-count:] = measured.power
+        return measured.codes
 
     def _measure(
         self, z: NDArray[np.complex128], raw: NDArray[np.float64]
@@ -374,30 +411,64 @@ class DtmfReceiver:
         return measure(self._bank, z, raw)
 
     def _measure_deferred(self) -> None:
-        """Measure the blocks whose measurements were left until needed."""
+        """Measure the blocks whose measurements were left until needed, a run of
+        consecutive blocks near a digit at once."""
         if not self._unmeasured:
             return
+        run: list[tuple[Ticks, NDArray[np.complex128]]] = []
         for ticks, z in self._unmeasured:
-            raw = 2 * np.abs(ticks.z)
+            if run and (z is None or ticks.first != run[-1][0].first + run[-1][0].count):
+                self._measure_run(run)
+                run = []
+            if z is not None:
+                run.append((ticks, z))
+                continue
+            # Nothing near a digit: raw amplitudes, no deviation, unit power.
             skip = max(0, self._first - ticks.first)
             columns = slice(
                 ticks.first + skip - self._first, ticks.first + ticks.count - self._first
             )
-            if z is None:  # nothing near a digit: raw amplitudes, no deviation, unit power
-                self._amplitude[:, columns] = raw[:, skip:]
-                self._deviation[:, columns] = 0.0
-                self._power[columns] = 1.0
-                continue
-            amplitude, deviation = self._measure(z, raw)
-            self._amplitude[:, columns] = amplitude[:, skip:]
-            self._deviation[:, columns] = deviation[:, skip:]
-            self._power[columns] = ticks.power[skip:]
+            self._amplitude[:, columns] = 2 * np.abs(ticks.z[:, skip:])
+            self._deviation[:, columns] = 0.0
+            self._power[columns] = 1.0
+        if run:
+            self._measure_run(run)
         self._unmeasured.clear()
+
+    def _measure_run(self, run: list[tuple[Ticks, NDArray[np.complex128]]]) -> None:
+        """Measure consecutive blocks, each given with z from the ticks before it."""
+        blocks = [ticks for ticks, _ in run]
+        if len(run) == 1:
+            z, raw = run[0][1], 2 * np.abs(blocks[0].z)
+        else:
+            z = np.concatenate([run[0][1]] + [block.z for block in blocks[1:]], axis=1)
+            raw = 2 * np.abs(np.concatenate([block.z for block in blocks], axis=1))
+        first = blocks[0].first
+        skip = max(0, self._first - first)
+        columns = slice(first + skip - self._first, first + raw.shape[1] - self._first)
+        amplitude, deviation = self._measure(z, raw)
+        self._amplitude[:, columns] = amplitude[:, skip:]
+        self._deviation[:, columns] = deviation[:, skip:]
+        self._power[columns] = joined_power(blocks)[skip:]
 
     def _track(self, codes: NDArray[np.int64], first: int) -> list[DtmfEvent]:
         """Run the start/end decisions over the new ticks, one run of equal codes at a time."""
+        active = self._active
+        if (
+            active != _NO_DIGIT
+            and self._candidate == active
+            and self._candidate_started
+            and codes[0] == active
+            and codes[-1] == active
+            and (codes == active).all()
+        ):
+            # A digit going on through the whole block (what the loop below would find).
+            self._candidate_ticks += codes.size
+            self._gap = 0
+            self._note_match(first, first + codes.size)
+            return []
         events: list[DtmfEvent] = []
-        change = np.flatnonzero(codes[1:] != codes[:-1]) + 1
+        change = np.nonzero(codes[1:] != codes[:-1])[0] + 1
         bounds = [0, *change.tolist(), codes.size]
         for begin, end in itertools.pairwise(bounds):
             code = int(codes[begin])
@@ -453,7 +524,7 @@ class DtmfReceiver:
         tone_power = np.sum(self._amplitude[channels, span] ** 2, axis=0) / 2
         purity = tone_power / np.maximum(self._power[span], _TINY)
         core = _window_medians(purity)
-        good = np.flatnonzero((drift <= MAX_DRIFT) & (core >= MIN_CORE_PURITY))
+        good = np.nonzero((drift <= MAX_DRIFT) & (core >= MIN_CORE_PURITY))[0]
         return earliest + int(good[0]) if good.size else None
 
     def _channels(self, code: int) -> NDArray[np.float64]:
@@ -483,7 +554,7 @@ class DtmfReceiver:
         their level at `tick`, less the analysers' delay."""
         pair = self._channels(code)
         envelope = np.min(pair / pair[:, tick - self._first, None], axis=0)
-        below = np.flatnonzero(envelope[: tick - self._first] < HALF)
+        below = np.nonzero(envelope[: tick - self._first] < HALF)[0]
         if below.size:
             edge = self._crossing(envelope, self._first + int(below[-1]))
         else:
@@ -506,7 +577,7 @@ class DtmfReceiver:
         code = self._active
         envelope = np.min(self._channels(code) / self._plateau[:, None], axis=0)
         after = envelope[self._last_match + 1 - self._first : end_tick + 1 - self._first]
-        below = np.flatnonzero(after < HALF)
+        below = np.nonzero(after < HALF)[0]
         if below.size:
             edge = self._crossing(envelope, self._last_match + int(below[0]))
         else:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -34,7 +35,7 @@ def amplitude_to_dbm0(peak: float) -> float:
     """Level in dBm0 of a sine whose peak amplitude is `peak` (int16 scale)."""
     if peak <= 0:
         return LEVEL_FLOOR_DBM0
-    return max(LEVEL_FLOOR_DBM0, float(20 * np.log10(peak / DBM0_SINE_PEAK)))
+    return max(LEVEL_FLOOR_DBM0, 20 * math.log10(peak / DBM0_SINE_PEAK))
 
 
 def dbm0_to_power(dbm0: float) -> float:

@@ -30,7 +30,7 @@ from voice.level import SAMPLE_RATE_HZ
 
 GAIN_TABLE_STEP_HZ = 0.25
 GAIN_TABLE_SPAN_HZ = 500.0  # beyond this every window in use has negligible response
-MAX_LAYOUTS = 256  # block layouts remembered per bank (blocks of one length need at most 50)
+MAX_LAYOUTS = 256  # block layouts remembered per bank design (one block length needs ≤ 50)
 
 
 @cache
@@ -53,6 +53,18 @@ def _gain_table(window_samples: int, sample_rate: int) -> NDArray[np.float64]:
     offsets = np.arange(window_samples)
     steering = np.exp(-2j * np.pi * np.outer(span, offsets) / sample_rate)
     return np.asarray(np.abs(steering @ _hann(window_samples)))
+
+
+Layout = tuple[int, int, int, NDArray[np.complex128]]
+
+
+@cache
+def _shared_layouts(
+    frequencies: tuple[int, ...], window_samples: int, tick_samples: int, sample_rate: int
+) -> dict[tuple[int, int], Layout]:
+    """Block layouts, shared by every bank of the same design: a detector made for a new
+    call finds the layouts of the block lengths in use already worked out."""
+    return {}
 
 
 class Ticks:
@@ -87,6 +99,24 @@ class Ticks:
                 self._power = self._bank.reference_power(self._frames)
             self._frames = None
         return self._power
+
+
+def joined_power(ticks: Sequence[Ticks]) -> NDArray[np.float64]:
+    """The `power` of consecutive blocks' ticks, end to end: the ones not worked out yet
+    are worked out together, in one transform."""
+    pending = [
+        t for t in ticks if t._power is None and t._bank is not None and t._frames is not None
+    ]
+    if len(pending) > 1:
+        bank = pending[0]._bank
+        assert bank is not None
+        powers = bank.reference_power(np.concatenate([t._frames for t in pending]))  # type: ignore[misc]
+        start = 0
+        for block in pending:
+            block._power = powers[start : start + block.count]
+            block._frames = None
+            start += block.count
+    return np.concatenate([t.power for t in ticks])
 
 
 class ToneBank:
@@ -131,7 +161,9 @@ class ToneBank:
         # Where the ticks of a block lie and their oscillators' phase, by block length and
         # position within the oscillators' common period (blocks usually repeat both).
         self._period = int(np.lcm(sample_rate, tick_samples))
-        self._layouts: dict[tuple[int, int], tuple[int, int, int, NDArray[np.complex128]]] = {}
+        self._layouts = _shared_layouts(
+            tuple(self.frequencies.tolist()), window_samples, tick_samples, sample_rate
+        )
         self._fft_size = 1 << (window_samples - 1).bit_length()
         bins = np.fft.rfftfreq(self._fft_size, 1 / sample_rate)
         low, high = reference_band_hz
@@ -144,7 +176,7 @@ class ToneBank:
         # A tone's edge reaches half amplitude when it passes the window's centre.
         self.half_rise_samples = (window_samples - 1) // 2
         self._gain_table = _gain_table(window_samples, sample_rate)
-        self._gain_steps = np.arange(self._gain_table.size)
+        self._gain_offsets_hz = np.arange(self._gain_table.size) * GAIN_TABLE_STEP_HZ
 
     @property
     def kernel_parts(self) -> NDArray[np.float64]:
@@ -174,8 +206,7 @@ class ToneBank:
 
     def gain_at_distance(self, distance_hz: NDArray[np.float64]) -> NDArray[np.float64]:
         """`gain` for non-negative offsets."""
-        index = distance_hz / GAIN_TABLE_STEP_HZ
-        return np.interp(index, self._gain_steps, self._gain_table, right=0.0)
+        return np.interp(distance_hz, self._gain_offsets_hz, self._gain_table, right=0.0)
 
     def process(self, x: NDArray[np.float64] | NDArray[np.int16]) -> Ticks:
         """Run a block (1-D, int16 or float) through the bank; return the ticks that ended
@@ -200,7 +231,7 @@ class ToneBank:
         correlation = (frames @ self._kernel_parts).view(np.complex128)  # (ticks, frequencies)
         return Ticks(first_tick, rotation * correlation.T, self, frames)
 
-    def _layout(self, n: int, start: int) -> tuple[int, int, int, NDArray[np.complex128]]:
+    def _layout(self, n: int, start: int) -> Layout:
         """For a block of n samples from sample `start`: the local end of its first tick, its
         tick count, the first tick's number and each tick's oscillator phase (frequency, tick)."""
         key = (n, start % self._period)
