@@ -9,6 +9,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from bench import corpus, spandsp
+from firmware.engine.digit_listening import ANALYSIS_FRAMES
 from voice.dtmf import DtmfGenerator, DtmfReceiver
 from voice.dtmf_bank import DtmfReceiverBank
 
@@ -25,11 +26,12 @@ def _spandsp_receiver() -> Callable[[NDArray[np.int16]], object]:
 
 def _bank_us_per_channel_second(audio: NDArray[np.int16]) -> float:
     """Like corpus.us_per_channel_second for BANK_CHANNELS channels fed together, each the
-    same material started at a different point, as the engine's media tick feeds them."""
+    same material started at a different point, as the engine feeds them: ANALYSIS_FRAMES
+    media frames at a time."""
     channels = list(range(BANK_CHANNELS))
     shift = audio.size // BANK_CHANNELS
     signals = np.stack([np.roll(audio, channel * shift) for channel in channels])
-    frame = corpus.FRAME_SAMPLES
+    frame = corpus.FRAME_SAMPLES * ANALYSIS_FRAMES
     blocks = [signals[:, i : i + frame] for i in range(0, audio.size - frame + 1, frame)]
     best = float("inf")
     for _ in range(corpus.TIMING_REPEATS):
@@ -62,7 +64,8 @@ def run() -> list[dict]:
             f"DTMF receiver bank, {BANK_CHANNELS} channels (engine)",
             bank,
             theirs,
-            f"per channel; {seconds:.0f} s of prompts and digits, 20 ms frames",
+            f"per channel; {seconds:.0f} s of prompts and digits,"
+            f" analysed {ANALYSIS_FRAMES * 20} ms at a time",
         ),
         corpus.cost_row(
             "DTMF receiver, one channel alone",
