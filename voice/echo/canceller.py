@@ -365,9 +365,9 @@ class EchoCanceller:
         talk |= geigel
         holding: np.ndarray | None = None  # samples within a talk hangover (None: none)
         if np.count_nonzero(talk):
-            hits = np.flatnonzero(talk)
+            hits = np.nonzero(talk)[0]
             offsets = np.arange(start, stop)
-            geigel_hits = np.flatnonzero(geigel)
+            geigel_hits = np.nonzero(geigel)[0]
             if geigel_hits.size:
                 self._geigel_in_block = True
                 last = self._position + int(offsets[geigel_hits[-1]])
@@ -413,7 +413,7 @@ class EchoCanceller:
             if self._nlp_gain <= 0.0 and suppressed == count:
                 return 0.0
         gain = np.empty(suppress.size)
-        changes = np.flatnonzero(suppress[1:] != suppress[:-1]) + 1
+        changes = np.nonzero(suppress[1:] != suppress[:-1])[0] + 1
         bounds = [0, *changes.tolist(), suppress.size]
         level = self._nlp_gain
         for begin, end in itertools.pairwise(bounds):
