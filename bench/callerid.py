@@ -183,8 +183,10 @@ def run() -> list[dict]:
                     note,
                 )
             )
+    dtmf_message = encode_caller_id(CallerId(number="6135551234"), CallerIdStandard.DTMF)
     for label, audio in (
         ("Bell 202 message", _line(encode_caller_id(CALLER, CallerIdStandard.BELL202))),
+        ("DTMF message", _line(dtmf_message)),
         ("idle line", idle),
     ):
         rows.append(

@@ -131,6 +131,25 @@ def test_consecutive_calls_in_different_standards_are_each_detected() -> None:
     assert receiver.detected is ETSI
 
 
+@pytest.mark.parametrize("gap_s", [0.3, 2.0])
+def test_fsk_message_soon_after_a_dtmf_message_is_heard_where_it_ends(gap_s: float) -> None:
+    dtmf = encode_dtmf(CallerId(number="0441234567"))
+    cid = CallerId(number="6135551234", name="SMITH JOHN", time=TIME)
+    fsk = encode_fsk(cid, BELL)
+    rng = np.random.default_rng(10)
+    gap = np.zeros(round(gap_s * 8000))
+    line = impair(np.concatenate((dtmf, gap, fsk)), level=-20, snr_db=20, rng=rng)
+    results = receive(line)
+    assert [(r.standard, r.status) for r in results] == [
+        (DTMF, DecodeStatus.OK),
+        (BELL, DecodeStatus.OK),
+    ]
+    assert results[1].caller_id == cid
+    # The FSK decoders rested through the DTMF message and still count samples from the start.
+    alone = [r for r in receive(line, CallerIdReceiver([BELL])) if r.ok]
+    assert [r.sample for r in alone] == [results[1].sample]
+
+
 @pytest.mark.parametrize("block", [1, 7, 8000])
 def test_results_do_not_depend_on_block_size(block: int) -> None:
     cid = CallerId(number="6135551234", name="SMITH JOHN", time=TIME)

@@ -103,6 +103,13 @@ class DtmfCallerIdDecoder:
         return bool(self._digits)
 
     @property
+    def sending_message(self) -> bool:
+        """At least two digits of a message heard and its terminator not yet: the line is
+        carrying a DTMF caller ID (a lone digit may be a click or a word that sounded like
+        one)."""
+        return len(self._digits) >= 2
+
+    @property
     def idle(self) -> bool:
         """No digit sounding and the receiver's window has emptied: quiet may be skipped."""
         return (

@@ -55,6 +55,11 @@ class FskCallerIdDecoder:
         self._mark_hz: float | None = None
 
     @property
+    def position(self) -> int:
+        """Samples fed so far, heard or skipped."""
+        return self._received
+
+    @property
     def idle(self) -> bool:
         """No carrier and no message in progress: quiet audio may be skipped."""
         return self._message is None and self._framer.hunting and not self._demodulator.carrier

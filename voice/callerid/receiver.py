@@ -5,6 +5,10 @@ demodulator reads the other modem's signal too (1300/2100 Hz fall on the same si
 Bell discriminator as 1200/2200 Hz, and the other way round), so an FSK message is kept
 only from the decoder whose modem matches the mark tone measured before the message:
 nearer 1200 Hz is Bell 202, nearer 1300 Hz is V.23. DTMF messages need no arbitration.
+
+A line carries one message at a time, so while a DTMF message is being sent the FSK
+decoders rest: they start afresh and pass over the audio unanalysed (DTMF tones keep an FSK
+demodulator's carrier detector busy, which would cost as much as a message of its own).
 """
 
 from __future__ import annotations
@@ -48,6 +52,7 @@ class CallerIdReceiver:
         if self._dtmf is not None:
             self._decoders.append(self._dtmf)
         self.detected: CallerIdStandard | None = None  # standard of the last good message
+        self._fsk_resting = False  # a DTMF message is being sent: FSK decoders pass over it
         self._idle = False  # every decoder was idle after the last block
         self._unheard = 0  # quiet samples skipped but not yet passed on to the decoders
 
@@ -57,6 +62,7 @@ class CallerIdReceiver:
         if self._dtmf is not None:
             self._dtmf.reset()
         self.detected = None
+        self._fsk_resting = False
         self._idle = False
         self._unheard = 0
 
@@ -80,8 +86,12 @@ class CallerIdReceiver:
         # Skipping leaves every decoder idle; hearing audio may not.
         self._idle = was_idle and block.size == 0
         if block.size:
+            self._rest_fsk_during_dtmf()
             for decoder in self._fsk:
-                results.extend(r for r in decoder.feed(block) if self._keep(r))
+                if self._fsk_resting:
+                    decoder.skip(block.size)
+                else:
+                    results.extend(r for r in decoder.feed(block) if self._keep(r))
             if self._dtmf is not None:
                 results.extend(self._dtmf.feed(block))
         results.sort(key=lambda result: result.sample)
@@ -90,6 +100,15 @@ class CallerIdReceiver:
                 self.detected = result.standard
                 log.info("caller ID received in %s", result.standard.description)
         return results
+
+    def _rest_fsk_during_dtmf(self) -> None:
+        sending = self._dtmf is not None and self._dtmf.sending_message
+        if sending and not self._fsk_resting:
+            for decoder in self._fsk:
+                position = decoder.position
+                decoder.reset()  # nothing FSK can be under way: start afresh, idle
+                decoder.skip(position)
+        self._fsk_resting = sending
 
     def _keep(self, result: CallerIdResult) -> bool:
         if len(self._fsk) < 2 or result.mark_hz is None:
