@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Sequence
 from functools import cache
+from typing import cast
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -44,8 +45,21 @@ from voice.tones.bank import Ticks, ToneBank
 
 RECENT_TICKS = FREQUENCY_SMOOTHING_TICKS + 1  # what a frequency measurement looks back at
 
-# A block an idle receiver has not been handed yet: its Ticks and Screened, and its ticks.
-_Held = tuple[Ticks, Screened, int]
+# What one feed worked out for its channels (a row each): first ticks, z, frames, |z|,
+# quiet, possible, strongest, recent z, measured.
+_Feed = tuple[
+    list[int],
+    NDArray[np.complex128],
+    NDArray[np.float64],
+    NDArray[np.float64],
+    list[bool],
+    NDArray[np.bool_],
+    NDArray[np.int64],
+    NDArray[np.complex128],
+    "list[Measured | None]",
+]
+# A block an idle receiver has not been handed yet: its feed, its row there, its ticks.
+_Held = tuple[_Feed, int, int]
 
 
 class DtmfReceiverBank:
@@ -148,20 +162,9 @@ class DtmfReceiverBank:
         magnitude = np.abs(z)
         quiet, possible, strongest = screening(magnitude)
         measured = self._measure_near(quiet, possible, strongest, recent_z, magnitude, windows)
-        events: list[list[DtmfEvent]] = []
-        for (
-            channel,
-            first,
-            z_row,
-            frames_row,
-            magnitude_row,
-            is_quiet,
-            possible_row,
-            strongest_row,
-            recent,
-            measurement,
-        ) in zip(
-            channels,
+        # What every channel's Ticks and Screened are made of, kept whole: a channel held
+        # back keeps a reference to it and its row instead of views of its own.
+        feed: _Feed = (
             first_ticks.tolist(),
             z,
             windows,
@@ -171,31 +174,42 @@ class DtmfReceiverBank:
             strongest,
             recent_z,
             measured,
-            strict=True,
-        ):
-            ticks = Ticks(first, z_row, self._analysers, frames_row)
-            screened = Screened(
-                magnitude_row, is_quiet, possible_row, strongest_row, recent, measurement
-            )
-            receiver = self._receivers[channel]
+        )
+        events: list[list[DtmfEvent]] = []
+        receivers, held_blocks, held_ticks = self._receivers, self._held, self._held_ticks
+        for row, channel in enumerate(channels):
+            receiver = receivers[channel]
+            measurement = measured[row]
             if receiver.idle and (measurement is None or measurement.codes is None):
-                self._hold(channel, (ticks, screened, count))
+                held = held_blocks[channel]
+                held.append((feed, row, count))
+                held_ticks[channel] += count
+                while held_ticks[channel] - held[0][2] >= HISTORY_TICKS:
+                    # The newer blocks fill the receiver's history: the oldest never counts.
+                    passed = held.popleft()[2]
+                    held_ticks[channel] -= passed
+                    self._passed_over[channel] += passed
                 events.append([])
                 continue
-            if self._held[channel]:
+            if held_blocks[channel]:
                 self._hand_over(channel)
-            events.append(receiver.take(ticks, screened))
+            events.append(receiver.take(*self._block(feed, row)))
         return events
 
-    def _hold(self, channel: int, block: _Held) -> None:
-        """Keep a block from an idle receiver; drop the oldest once the newer ones fill the
-        receiver's history."""
-        held = self._held[channel]
-        held.append(block)
-        self._held_ticks[channel] += block[2]
-        while self._held_ticks[channel] - held[0][2] >= HISTORY_TICKS:
-            self._held_ticks[channel] -= held[0][2]
-            self._passed_over[channel] += held.popleft()[2]
+    def _block(self, feed: _Feed, row: int) -> tuple[Ticks, Screened]:
+        """One channel's Ticks and Screened from what a feed worked out for all."""
+        first, z, windows, magnitude, quiet, possible, strongest, recent_z, measured = feed
+        return (
+            Ticks(first[row], z[row], self._analysers, windows[row]),
+            Screened(
+                magnitude[row],
+                quiet[row],
+                possible[row],
+                strongest[row],
+                recent_z[row],
+                measured[row],
+            ),
+        )
 
     def _hand_over(self, channel: int) -> None:
         """Give a receiver the blocks held back from it, as if it had had them in time."""
@@ -205,8 +219,8 @@ class DtmfReceiverBank:
             self._passed_over[channel] = 0
         held = self._held[channel]
         while held:
-            ticks, screened, _ = held.popleft()
-            receiver.take(ticks, screened)
+            feed, row, _ = held.popleft()
+            receiver.take(*self._block(feed, row))
         self._held_ticks[channel] = 0
 
     def _measure_near(
@@ -221,10 +235,9 @@ class DtmfReceiverBank:
         """Measure and classify together the channels with a tick that could show a digit
         (what each receiver would do by itself); None for the others."""
         measured: list[Measured | None] = [None] * len(quiet)
+        possible_anywhere = cast(list[bool], possible.any(axis=1).tolist())
         near = [
-            i
-            for i, (q, p) in enumerate(zip(quiet, possible.any(axis=1).tolist(), strict=True))
-            if p and not q
+            i for i, (q, p) in enumerate(zip(quiet, possible_anywhere, strict=True)) if p and not q
         ]
         if not near:
             return measured
