@@ -133,7 +133,7 @@ def measure(
     along the last axis, analysers along the one before (any channels before that)."""
     count = raw.shape[-1]
     # Frequency error from the phase turn between ticks, smoothed over a few ticks.
-    turn = np.cumsum(z[..., 1:] * np.conj(z[..., :-1]), axis=-1)
+    turn = (z[..., 1:] * np.conj(z[..., :-1])).cumsum(axis=-1)
     smoothed = (turn[..., FREQUENCY_SMOOTHING_TICKS:] - turn[..., :-FREQUENCY_SMOOTHING_TICKS])[
         ..., -count:
     ]
@@ -520,8 +520,8 @@ class DtmfReceiver:
         channels = [code // 4, 4 + code % 4]
         span = slice(earliest - START_TICKS + 1 - self._first, stop - self._first)
         windows = _windows(self._deviation[channels, span])
-        drift = np.max(windows.max(axis=2) - windows.min(axis=2), axis=0)
-        tone_power = np.sum(self._amplitude[channels, span] ** 2, axis=0) / 2
+        drift = (windows.max(axis=2) - windows.min(axis=2)).max(axis=0)
+        tone_power = (self._amplitude[channels, span] ** 2).sum(axis=0) / 2
         purity = tone_power / np.maximum(self._power[span], _TINY)
         core = _window_medians(purity)
         good = np.nonzero((drift <= MAX_DRIFT) & (core >= MIN_CORE_PURITY))[0]
@@ -553,7 +553,7 @@ class DtmfReceiver:
         """Sample where the digit's tones began: where both envelopes last rose through half
         their level at `tick`, less the analysers' delay."""
         pair = self._channels(code)
-        envelope = np.min(pair / pair[:, tick - self._first, None], axis=0)
+        envelope = (pair / pair[:, tick - self._first, None]).min(axis=0)
         below = np.nonzero(envelope[: tick - self._first] < HALF)[0]
         if below.size:
             edge = self._crossing(envelope, self._first + int(below[-1]))
@@ -575,7 +575,7 @@ class DtmfReceiver:
 
     def _end(self, end_tick: int) -> DtmfEvent:
         code = self._active
-        envelope = np.min(self._channels(code) / self._plateau[:, None], axis=0)
+        envelope = (self._channels(code) / self._plateau[:, None]).min(axis=0)
         after = envelope[self._last_match + 1 - self._first : end_tick + 1 - self._first]
         below = np.nonzero(after < HALF)[0]
         if below.size:

@@ -355,7 +355,7 @@ class EchoCanceller:
         geigel = loud > np.maximum(self._geigel_ratio * far_peak, self._near_min_peak)
         count = stop - start
         envelope = residual * self._envelope_in[:count]
-        np.cumsum(envelope, out=envelope)
+        envelope.cumsum(out=envelope)
         envelope += self._envelope_decay * self._envelope_state
         envelope *= self._envelope_out[:count]
         self._envelope_state = float(envelope[-1])
