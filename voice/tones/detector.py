@@ -103,7 +103,8 @@ class CallProgressDetector:
     `tones` maps tone names to specs (e.g. `load_country("RU").tones`); only the names in
     `detect` are looked for, and those in `early` may be recognised after one cycle (see
     the module notes). `feed()` takes blocks of any length and returns ToneEvents; audio is
-    analysed every `batch_samples` (a line watching for a hang-up wants every frame).
+    analysed every `batch_samples` (decisions keep their 10 ms resolution; only their
+    reporting waits for the batch).
     """
 
     def __init__(
