@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 
 from firmware.engine.digit_listening import ANALYSIS_FRAMES, DigitListening
 from voice.dtmf import DtmfGenerator, DtmfReceiver
+
+if TYPE_CHECKING:
+    from firmware.engine.port_channel import PortChannel
 
 FRAME = 160
 LENGTH_TICKS = 150
@@ -55,12 +59,16 @@ def alone(audio: np.ndarray, first_tick: int, last_tick: int) -> list[tuple[int,
     return heard
 
 
+def from_tick(start: int) -> Callable[[int], bool]:
+    return lambda tick: tick >= start
+
+
 def run(channels: list[ListeningChannel], ticks: int) -> None:
     listening = DigitListening()
     for tick in range(ticks):
         for channel in channels:
             channel.advance(tick)
-        listening.listen(channels)
+        listening.listen(cast("list[PortChannel]", channels))
 
 
 def test_every_port_hears_its_keys_at_most_one_tick_late_whenever_it_began_listening() -> None:
@@ -68,7 +76,7 @@ def test_every_port_hears_its_keys_at_most_one_tick_late_whenever_it_began_liste
     audios = [keys("159#"), keys("2580", lead_ms=130), keys("*7D3", lead_ms=30)]
     starts = [0, 1, 3]  # an odd start joins in the middle of an analysis period
     channels = [
-        ListeningChannel(audio, lambda tick, start=start: tick >= start)
+        ListeningChannel(audio, from_tick(start))
         for audio, start in zip(audios, starts, strict=True)
     ]
     run(channels, ticks)
