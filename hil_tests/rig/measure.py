@@ -141,16 +141,23 @@ def steady_tone(
         present.append(
             tone >= threshold_dbm0 and tone >= level_dbm0(frame) + 10 * math.log10(purity)
         )
-    frame_s = STEADY_FRAME / SAMPLE_RATE_HZ
+    runs = _runs(present, STEADY_FRAME / SAMPLE_RATE_HZ, min_s)
+    return runs[0] if runs else None
+
+
+def _runs(flags: list[bool], frame_s: float, min_s: float) -> list[tuple[float, float]]:
+    """The stretches of consecutive true frames lasting at least `min_s`: each one's start
+    and length in seconds."""
+    found: list[tuple[float, float]] = []
     start = None
-    for index, on in enumerate([*present, False]):
+    for index, on in enumerate([*flags, False]):
         if on and start is None:
             start = index
         elif not on and start is not None:
             if (index - start) * frame_s >= min_s:
-                return start * frame_s, (index - start) * frame_s
+                found.append((start * frame_s, (index - start) * frame_s))
             start = None
-    return None
+    return found
 
 
 DTMF_LOW_HZ = (697, 770, 852, 941)
@@ -188,14 +195,4 @@ def bursts(
         level_dbm0(samples[i * BURST_FRAME : (i + 1) * BURST_FRAME]) >= threshold_dbm0
         for i in range(frames)
     ]
-    frame_s = BURST_FRAME / SAMPLE_RATE_HZ
-    found: list[tuple[float, float]] = []
-    start = None
-    for index, on in enumerate([*loud, False]):
-        if on and start is None:
-            start = index
-        elif not on and start is not None:
-            if (index - start) * frame_s >= min_s:
-                found.append((start * frame_s, (index - start) * frame_s))
-            start = None
-    return found
+    return _runs(loud, BURST_FRAME / SAMPLE_RATE_HZ, min_s)
