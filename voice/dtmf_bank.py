@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Sequence
-from functools import cache
 from typing import cast
 
 import numpy as np
@@ -39,6 +38,7 @@ from voice.dtmf_rx import (
     digit_codes,
     measure,
     screening,
+    tick_indices,
 )
 from voice.level import SAMPLE_RATE_HZ
 from voice.tones.bank import Ticks, ToneBank
@@ -67,11 +67,7 @@ class DtmfReceiverBank:
 
     def __init__(self, channels: int = 0) -> None:
         self._receivers: list[DtmfReceiver] = []
-        # Per channel: blocks held back from its idle receiver, their ticks, and the ticks of
-        # older ones dropped since (the history no longer reaches them).
-        self._held: list[deque[_Held]] = []
-        self._held_ticks: list[int] = []
-        self._passed_over: list[int] = []
+        self._held: list[_HeldBack] = []  # per channel
         self._history = np.zeros((0, WINDOW_SAMPLES - 1))
         self._ticks_fed = np.zeros(0, dtype=np.int64)
         self._z_tail = np.zeros((0, len(ANALYSED_FREQUENCIES_HZ), RECENT_TICKS), dtype=complex)
@@ -90,9 +86,7 @@ class DtmfReceiverBank:
     def add_channel(self) -> int:
         """A new channel, at sample 0; returns its index."""
         self._receivers.append(DtmfReceiver())
-        self._held.append(deque())
-        self._held_ticks.append(0)
-        self._passed_over.append(0)
+        self._held.append(_HeldBack())
         self._history = np.vstack((self._history, np.zeros((1, WINDOW_SAMPLES - 1))))
         self._ticks_fed = np.append(self._ticks_fed, 0)
         self._z_tail = np.concatenate((self._z_tail, np.zeros((1, *self._z_tail.shape[1:]))))
@@ -105,9 +99,7 @@ class DtmfReceiverBank:
     def reset(self, channel: int) -> None:
         """Forget a channel's past: its next sample is sample 0."""
         self._receivers[channel].reset()
-        self._held[channel].clear()
-        self._held_ticks[channel] = 0
-        self._passed_over[channel] = 0
+        self._held[channel] = _HeldBack()
         self._history[channel] = 0.0
         self._ticks_fed[channel] = 0
         self._z_tail[channel] = 0.0
@@ -151,7 +143,7 @@ class DtmfReceiverBank:
             strides=(rows, TICK_SAMPLES * columns, columns),
         ).reshape(index.size * count, WINDOW_SAMPLES)
         correlation = (frames @ self._analysers.kernel_parts).view(np.complex128)
-        phase = (first_ticks[:, None] + _tick_range(count)) % self._period_ticks
+        phase = (first_ticks[:, None] + tick_indices(count)) % self._period_ticks
         z = (correlation.reshape(index.size, count, -1) * self._rotations[phase]).transpose(
             0, 2, 1
         )  # (channel, analyser, tick)
@@ -176,22 +168,14 @@ class DtmfReceiverBank:
             measured,
         )
         events: list[list[DtmfEvent]] = []
-        receivers, held_blocks, held_ticks = self._receivers, self._held, self._held_ticks
         for row, channel in enumerate(channels):
-            receiver = receivers[channel]
+            receiver, held = self._receivers[channel], self._held[channel]
             measurement = measured[row]
             if receiver.idle and (measurement is None or measurement.codes is None):
-                held = held_blocks[channel]
-                held.append((feed, row, count))
-                held_ticks[channel] += count
-                while held_ticks[channel] - held[0][2] >= HISTORY_TICKS:
-                    # The newer blocks fill the receiver's history: the oldest never counts.
-                    passed = held.popleft()[2]
-                    held_ticks[channel] -= passed
-                    self._passed_over[channel] += passed
+                held.hold((feed, row, count))
                 events.append([])
                 continue
-            if held_blocks[channel]:
+            if held.blocks:
                 self._hand_over(channel)
             events.append(receiver.take(*self._block(feed, row)))
         return events
@@ -213,15 +197,12 @@ class DtmfReceiverBank:
 
     def _hand_over(self, channel: int) -> None:
         """Give a receiver the blocks held back from it, as if it had had them in time."""
-        receiver = self._receivers[channel]
-        if self._passed_over[channel]:
-            receiver.pass_over(self._passed_over[channel])
-            self._passed_over[channel] = 0
-        held = self._held[channel]
-        while held:
-            feed, row, _ = held.popleft()
+        receiver, held = self._receivers[channel], self._held[channel]
+        self._held[channel] = _HeldBack()
+        if held.passed_over:
+            receiver.pass_over(held.passed_over)
+        for feed, row, _ in held.blocks:
             receiver.take(*self._block(feed, row))
-        self._held_ticks[channel] = 0
 
     def _measure_near(
         self,
@@ -247,16 +228,30 @@ class DtmfReceiverBank:
             windows[near].reshape(len(near) * count, WINDOW_SAMPLES)
         ).reshape(len(near), count)
         codes, shown = digit_codes(possible[near], strongest[near], amplitude, deviation, power)
-        for row, (channel, any_shown) in enumerate(zip(near, shown.tolist(), strict=True)):
-            measured[channel] = Measured(
-                amplitude[row], deviation[row], power[row], codes[row] if any_shown else None
+        for k, (row, any_shown) in enumerate(zip(near, shown.tolist(), strict=True)):
+            measured[row] = Measured(
+                amplitude[k], deviation[k], power[k], codes[k] if any_shown else None
             )
         return measured
 
 
-@cache
-def _tick_range(count: int) -> NDArray[np.int64]:
-    return np.arange(count)
+class _HeldBack:
+    """The blocks held back from one idle receiver: no more than its history reaches, and
+    the ticks of older ones dropped since."""
+
+    def __init__(self) -> None:
+        self.blocks: deque[_Held] = deque()
+        self.ticks = 0
+        self.passed_over = 0
+
+    def hold(self, block: _Held) -> None:
+        self.blocks.append(block)
+        self.ticks += block[2]
+        while self.ticks - self.blocks[0][2] >= HISTORY_TICKS:
+            # The newer blocks fill the receiver's history: the oldest never counts.
+            passed = self.blocks.popleft()[2]
+            self.ticks -= passed
+            self.passed_over += passed
 
 
 def _rotation_table(analysers: ToneBank) -> NDArray[np.complex128]:

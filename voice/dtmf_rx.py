@@ -189,11 +189,11 @@ def digit_codes(
     channel has a tick showing one: from the strongest row and column tone of each tick.
     Ticks lie along the last axis, analysers along the one before (any channels first)."""
     chosen = strongest + _GROUP_FIRST_CHANNEL  # (…, 2, tick)
-    ticks = _ticks_index(chosen.shape[-1])
+    ticks = tick_indices(chosen.shape[-1])
     if chosen.ndim == 2:
         index: tuple[NDArray[np.int64], ...] = (chosen, ticks)
     else:
-        index = (_ticks_index(chosen.shape[0])[:, None, None], chosen, ticks)
+        index = (tick_indices(chosen.shape[0])[:, None, None], chosen, ticks)
     pair = amplitude[index]
     low, high = pair[..., 0, :], pair[..., 1, :]
     valid = (
@@ -599,8 +599,11 @@ def _no_digits(count: int) -> NDArray[np.int64]:
 
 
 @cache
-def _ticks_index(count: int) -> NDArray[np.int64]:
-    return np.arange(count)
+def tick_indices(count: int) -> NDArray[np.int64]:
+    """0 … count − 1, shared by every caller (read-only)."""
+    indices = np.arange(count)
+    indices.setflags(write=False)
+    return indices
 
 
 def _windows(values: NDArray[np.float64]) -> NDArray[np.float64]:
