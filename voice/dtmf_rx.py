@@ -438,11 +438,8 @@ class DtmfReceiver:
     def _measure_run(self, run: list[tuple[Ticks, NDArray[np.complex128]]]) -> None:
         """Measure consecutive blocks, each given with z from the ticks before it."""
         blocks = [ticks for ticks, _ in run]
-        if len(run) == 1:
-            z, raw = run[0][1], 2 * np.abs(blocks[0].z)
-        else:
-            z = np.concatenate([run[0][1]] + [block.z for block in blocks[1:]], axis=1)
-            raw = 2 * np.abs(np.concatenate([block.z for block in blocks], axis=1))
+        z = np.concatenate([run[0][1], *(block.z for block in blocks[1:])], axis=1)
+        raw = 2 * np.abs(np.concatenate([block.z for block in blocks], axis=1))
         first = blocks[0].first
         skip = max(0, self._first - first)
         columns = slice(first + skip - self._first, first + raw.shape[1] - self._first)
@@ -453,20 +450,6 @@ class DtmfReceiver:
 
     def _track(self, codes: NDArray[np.int64], first: int) -> list[DtmfEvent]:
         """Run the start/end decisions over the new ticks, one run of equal codes at a time."""
-        active = self._active
-        if (
-            active != _NO_DIGIT
-            and self._candidate == active
-            and self._candidate_started
-            and codes[0] == active
-            and codes[-1] == active
-            and (codes == active).all()
-        ):
-            # A digit going on through the whole block (what the loop below would find).
-            self._candidate_ticks += codes.size
-            self._gap = 0
-            self._note_match(first, first + codes.size)
-            return []
         events: list[DtmfEvent] = []
         change = np.nonzero(codes[1:] != codes[:-1])[0] + 1
         bounds = [0, *change.tolist(), codes.size]
