@@ -17,6 +17,9 @@ from hil_tests.rig import Rig, RigError, open_rig
 
 FXS_PORTS = 4  # the reference hat; a rig with fewer ports skips the rest
 FXO_PORTS = 2
+# Per-port parameters for cases, named as the report names the ports.
+FXS = [pytest.param(i, id=f"fxs{i}") for i in range(FXS_PORTS)]
+FXO = [pytest.param(i, id=f"fxo{i}") for i in range(FXO_PORTS)]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -4,10 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from hil_tests.rig import Rig
+from hil_tests.rig import Rig, measure
 
 FIRST_EXTENSION = 101  # the default configuration numbers FXS ports 101, 102, …
 OUTSIDE_PREFIX = "9"
+TEST_HZ = 1004  # the test tone the telephone network measures with
+TEST_LEVEL_DBM0 = -10
+SETTLE_S = 0.2  # the tone starts at the first recorded sample; skip the path's delay
+TONE_S = 0.7
+
+
+def heard_dbm0(listener: Any, speaker: Any, hz: float = TEST_HZ) -> float:
+    """The level `listener` hears of a TEST_LEVEL_DBM0 tone `speaker` sends."""
+    heard = listener.record(SETTLE_S + TONE_S, source=speaker, hz=hz, level_dbm0=TEST_LEVEL_DBM0)
+    return measure.component_dbm0(heard[round(SETTLE_S * measure.SAMPLE_RATE_HZ) :], hz)
 
 
 def extension_of(fxs_index: int) -> str:

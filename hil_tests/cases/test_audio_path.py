@@ -8,15 +8,17 @@ from typing import Any
 
 import pytest
 
-from hil_tests.cases.conftest import FXS_PORTS, Measured, port_of
-from hil_tests.cases.helpers import extension_of
+from hil_tests.cases.conftest import FXS, Measured, port_of
+from hil_tests.cases.helpers import (
+    SETTLE_S,
+    TEST_HZ,
+    TEST_LEVEL_DBM0,
+    TONE_S,
+    extension_of,
+    heard_dbm0,
+)
 from hil_tests.rig import Rig, RigTimeout, measure
 
-FXS = [pytest.param(i, id=f"fxs{i}") for i in range(FXS_PORTS)]
-REFERENCE_HZ = 1004
-TEST_LEVEL_DBM0 = -10
-SETTLE_S = 0.2  # the tone starts at the first recorded sample; skip the path's delay
-TONE_S = 0.7
 NOISE_S = 1.0
 LATENCY_WINDOW_S = 0.5
 
@@ -37,11 +39,6 @@ def _connect(rig: Rig, called_index: int) -> tuple[Any, Any]:
     return caller, called
 
 
-def _heard_dbm0(caller: Any, called: Any, hz: float) -> float:
-    heard = called.record(SETTLE_S + TONE_S, source=caller, hz=hz, level_dbm0=TEST_LEVEL_DBM0)
-    return measure.component_dbm0(heard[round(SETTLE_S * measure.SAMPLE_RATE_HZ) :], hz)
-
-
 @pytest.mark.parametrize("index", FXS)
 def test_internal_call_audio_path(
     rig: Rig, index: int, limits: dict[str, Any], measured: Measured
@@ -49,14 +46,14 @@ def test_internal_call_audio_path(
     spec = limits["audio"]
     port = f"fxs{index}"
     caller, called = _connect(rig, index)
-    reference = _heard_dbm0(caller, called, REFERENCE_HZ)
-    levels = [_heard_dbm0(caller, called, hz) for hz in spec["response_frequencies_hz"]]
+    reference = heard_dbm0(called, caller)
+    levels = [heard_dbm0(called, caller, hz) for hz in spec["response_frequencies_hz"]]
     relative = [level - reference for level in levels]
     measured.curve(
         "frequency response", spec["response_frequencies_hz"], relative, "dB re 1004 Hz", port
     )
     measured(
-        f"level heard of a {TEST_LEVEL_DBM0} dBm0 tone at {REFERENCE_HZ} Hz",
+        f"level heard of a {TEST_LEVEL_DBM0} dBm0 tone at {TEST_HZ} Hz",
         reference,
         spec["level_dbm0"],
         "dBm0",
@@ -64,11 +61,11 @@ def test_internal_call_audio_path(
     )
     for hz, response in zip(spec["response_frequencies_hz"], relative, strict=True):
         measured(f"response at {hz} Hz", response, spec["response_db"], "dB", port)
-    heard = called.record(TONE_S, source=caller, hz=REFERENCE_HZ, level_dbm0=TEST_LEVEL_DBM0)
+    heard = called.record(TONE_S, source=caller, hz=TEST_HZ, level_dbm0=TEST_LEVEL_DBM0)
     measured("delay mouthpiece to earpiece", _delay_ms(heard), spec["latency_ms"], "ms", port)
     measured(
-        f"distortion of a {REFERENCE_HZ} Hz tone",
-        measure.thd_percent(heard[round(SETTLE_S * measure.SAMPLE_RATE_HZ) :], REFERENCE_HZ),
+        f"distortion of a {TEST_HZ} Hz tone",
+        measure.thd_percent(heard[round(SETTLE_S * measure.SAMPLE_RATE_HZ) :], TEST_HZ),
         spec["thd_percent"],
         "%",
         port,
@@ -79,5 +76,5 @@ def test_internal_call_audio_path(
 
 
 def _delay_ms(heard: Any) -> float | None:
-    onset = measure.onset_s(heard[: round(LATENCY_WINDOW_S * measure.SAMPLE_RATE_HZ)], REFERENCE_HZ)
+    onset = measure.onset_s(heard[: round(LATENCY_WINDOW_S * measure.SAMPLE_RATE_HZ)], TEST_HZ)
     return None if onset is None else onset * 1000

@@ -8,24 +8,12 @@ from typing import Any
 
 import pytest
 
-from hil_tests.cases.conftest import FXO_PORTS, Measured, port_of
-from hil_tests.cases.helpers import extension_of
-from hil_tests.rig import Rig, RigTimeout, measure
+from hil_tests.cases.conftest import FXO, Measured, port_of
+from hil_tests.cases.helpers import TEST_LEVEL_DBM0, extension_of, heard_dbm0
+from hil_tests.rig import Rig, RigTimeout
 from hil_tests.rig.sim import CALL_CENTRE_CALLERS, CALL_CENTRE_MEMBERS
 
-FXO = [pytest.param(i, id=f"fxo{i}") for i in range(FXO_PORTS)]
 CALLER_NUMBER = CALL_CENTRE_CALLERS + "214"  # the acceptance setup routes these to the centre
-TEST_HZ = 1004
-TEST_LEVEL_DBM0 = -10
-SETTLE_S = 0.2  # the tone starts at the first recorded sample; skip the path's delay
-TONE_S = 0.7
-
-
-def _heard_dbm0(listener: Any, speaker: Any) -> float:
-    heard = listener.record(
-        SETTLE_S + TONE_S, source=speaker, hz=TEST_HZ, level_dbm0=TEST_LEVEL_DBM0
-    )
-    return measure.component_dbm0(heard[round(SETTLE_S * measure.SAMPLE_RATE_HZ) :], TEST_HZ)
 
 
 @pytest.mark.parametrize("index", FXO)
@@ -70,14 +58,14 @@ def test_call_centre_call(rig: Rig, index: int, limits: dict[str, Any], measured
     rig.idle(0.3)
     measured(
         f"level fxs{answering} hears of a {TEST_LEVEL_DBM0} dBm0 tone from the caller",
-        _heard_dbm0(answerer, line),
+        heard_dbm0(answerer, line),
         spec["level_dbm0"],
         "dBm0",
         port,
     )
     measured(
         f"level the caller hears of a {TEST_LEVEL_DBM0} dBm0 tone from fxs{answering}",
-        _heard_dbm0(line, answerer),
+        heard_dbm0(line, answerer),
         spec["level_dbm0"],
         "dBm0",
         port,

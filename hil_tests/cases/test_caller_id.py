@@ -7,12 +7,11 @@ from typing import Any
 
 import pytest
 
-from hil_tests.cases.conftest import FXO_PORTS, Measured, port_of
+from hil_tests.cases.conftest import FXO, Measured, port_of
 from hil_tests.cases.helpers import port_row
 from hil_tests.rig import Rig, RigTimeout
 
 STANDARDS = ["bell202", "etsi_fsk", "dtmf"]
-FXO = [pytest.param(i, id=f"fxo{i}") for i in range(FXO_PORTS)]
 
 
 @pytest.mark.parametrize("standard", STANDARDS)

@@ -11,11 +11,10 @@ from typing import Any
 import numpy as np
 import pytest
 
-from hil_tests.cases.conftest import FXO_PORTS, Measured, port_of
+from hil_tests.cases.conftest import FXO, Measured, port_of
 from hil_tests.rig import Rig, RigTimeout, measure
 from hil_tests.rig.sim import MENU_CALLERS
 
-FXO = [pytest.param(i, id=f"fxo{i}") for i in range(FXO_PORTS)]
 FAX_NUMBER = MENU_CALLERS + "329"  # the acceptance setup greets these callers with a menu
 CALLING_TONE_DBM0 = -15  # a fax machine's usual sending level
 ANSWER_TONE_HZ = 2100

@@ -10,11 +10,10 @@ from typing import Any
 import numpy as np
 import pytest
 
-from hil_tests.cases.conftest import FXO_PORTS, Measured, port_of
+from hil_tests.cases.conftest import FXO, Measured, port_of
 from hil_tests.cases.helpers import OUTSIDE_PREFIX, port_row
 from hil_tests.rig import Rig, RigTimeout, measure
 
-FXO = [pytest.param(i, id=f"fxo{i}") for i in range(FXO_PORTS)]
 CALLER_NUMBER = "5550142"
 ECHO_TEST_HZ = 1004  # the test tone the telephone network measures with
 ECHO_TALK_DBM0 = -10

@@ -6,11 +6,10 @@ from typing import Any
 
 import pytest
 
-from hil_tests.cases.conftest import FXS_PORTS, Measured, port_of
+from hil_tests.cases.conftest import FXS, Measured, port_of
 from hil_tests.cases.helpers import OUTSIDE_PREFIX, cadence_error_ms, extension_of, port_state
 from hil_tests.rig import Rig, measure
 
-FXS = [pytest.param(i, id=f"fxs{i}") for i in range(FXS_PORTS)]
 DIGITS = list("0123456789")
 OUTSIDE_NUMBER = "555012"
 
