@@ -52,7 +52,7 @@ class SerialRig(Rig):
         device: str,
         *,
         unit_socket: str | None = None,
-        audio: AudioInterface | str | None = None,
+        audio: AudioInterface | None = None,
     ) -> None:
         try:
             self._port = serial.Serial(device, BAUD_RATE, timeout=REPLY_MARGIN_S)
@@ -73,7 +73,7 @@ class SerialRig(Rig):
             SerialExchange(self, i) for i in range(int(options["fxo"]))
         ]
         self.audio_channels = int(options.get("audio", 0))
-        self._audio_spec = audio
+        self._audio_given = audio
         self._audio: AudioInterface | None = None
         self.control_unit = ControlUnit(unit_socket or str(DataPaths.resolve().control_socket))
         self.unit = self.control_unit
@@ -114,9 +114,7 @@ class SerialRig(Rig):
     def audio(self) -> AudioInterface:
         """The audio interface, opened on first use."""
         if self._audio is None:
-            spec = self._audio_spec
-            opened = spec if spec is not None and not isinstance(spec, str) else None
-            self._audio = opened or open_audio_interface(spec if isinstance(spec, str) else None)
+            self._audio = self._audio_given or open_audio_interface()
             if self._audio is None:
                 raise RigError(AUDIO_MISSING)
         if self.audio_channels < 2:

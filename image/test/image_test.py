@@ -259,6 +259,8 @@ def check_first_boot(machine: Machine, results: Results) -> dict[str, str]:
     cert_file = machine.work / "cert.pem"
     cert_file.write_text(certificate)
     try:
+        if status != 0:
+            raise OSError(f"the unit has no certificate (cat exited {status})")
         trusted = ssl.create_default_context(cafile=str(cert_file))
         with urllib.request.urlopen(
             f"https://127.0.0.1:{machine.https_port}/", context=trusted, timeout=30

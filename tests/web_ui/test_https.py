@@ -4,7 +4,6 @@ import http.client
 import importlib.machinery
 import importlib.util
 import os
-import socket
 import ssl
 import subprocess
 import sys
@@ -14,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.firmware.mail.smtp_server import free_port
 from web_ui.https_redirect import redirect_location
 
 FIRSTBOOT = Path(__file__).parents[2] / "image/rootfs/usr/local/sbin/switchboard-firstboot"
@@ -27,12 +27,6 @@ def firstboot_module():
     sys.modules[loader.name] = module  # its dataclasses look their module up
     loader.exec_module(module)
     return module
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def start_web(data, *arguments):
