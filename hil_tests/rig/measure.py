@@ -7,6 +7,8 @@ import math
 
 import numpy as np
 
+from hil_tests.fixture.signals import DTMF_HIGH_HZ, DTMF_LOW_HZ
+
 SAMPLE_RATE_HZ = 8000
 DBM0_SINE_PEAK = 32768 * 10 ** (-3.14 / 20)
 DBM0_MEAN_SQUARE = DBM0_SINE_PEAK**2 / 2
@@ -160,17 +162,11 @@ def _runs(flags: list[bool], frame_s: float, min_s: float) -> list[tuple[float, 
     return found
 
 
-DTMF_LOW_HZ = (697, 770, 852, 941)
-DTMF_HIGH_HZ = (1209, 1336, 1477, 1633)
-DTMF_KEYS = ("123A", "456B", "789C", "*0#D")  # rows: low group; columns: high group
-
-
 def key_frequencies(key: str) -> tuple[int, int]:
-    """The low- and high-group frequencies of a keypad key."""
-    for row, keys in enumerate(DTMF_KEYS):
-        if key in keys:
-            return DTMF_LOW_HZ[row], DTMF_HIGH_HZ[keys.index(key)]
-    raise ValueError(f"{key!r} is not a DTMF key")
+    """The low- and high-group frequencies of a keypad key (the fixture's own table)."""
+    if key not in DTMF_LOW_HZ:
+        raise ValueError(f"{key!r} is not a DTMF key")
+    return DTMF_LOW_HZ[key], DTMF_HIGH_HZ[key]
 
 
 def key_tones(
