@@ -37,7 +37,7 @@ def make_factory(name: str) -> HalFactory:
         from drivers.sim.hat import SimulatedHat
 
         return SimulatedHat().factory
-    raise ValueError(f"{HAL_ENV} must be one of {', '.join(HAL_CHOICES)}; got {name!r}")
+    raise ValueError(f"{HAL_ENV} must be one of {', '.join(HAL_CHOICES)} or auto; got {name!r}")
 
 
 def on_raspberry_pi(model_path: str = BOARD_MODEL_PATH) -> bool:
@@ -50,7 +50,8 @@ def on_raspberry_pi(model_path: str = BOARD_MODEL_PATH) -> bool:
 
 
 def default_choice() -> str:
-    """ "hw" or "sim": $SWITCHBOARD_HAL if set, else by the kind of machine."""
+    """$SWITCHBOARD_HAL if set ("hw", "sim", or "auto", which `firmware.hat_choice` resolves
+    by looking for the hat), else "hw" or "sim" by the kind of machine."""
     chosen = os.environ.get(HAL_ENV, "").strip().lower()
     if chosen:
         return chosen

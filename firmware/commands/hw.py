@@ -37,11 +37,12 @@ from drivers.eeprom import (
     parse_image,
     write_eeprom,
 )
-from drivers.factory import HAL_ENV, default_choice, make_factory
+from drivers.factory import HAL_ENV, make_factory
 from drivers.hal.errors import HalError
 from drivers.hal.factory import HalFactory
 from drivers.hat_layout import LAYOUTS, REFERENCE_LAYOUT, layout_named
 from drivers.ports import PortEvent, PortStatus
+from firmware.hat_choice import choose_hal
 
 T = TypeVar("T")
 
@@ -99,7 +100,7 @@ def _hal_options(parser: argparse.ArgumentParser) -> None:
 
 def _factory(args: argparse.Namespace) -> tuple[HalFactory, bool]:
     """The factory the options ask for, and whether it is simulated."""
-    choice = args.hal or default_choice()
+    choice = choose_hal(args.hal).hal  # SWITCHBOARD_HAL=auto looks for the hat, as the engine does
     if choice == "sim":
         from drivers.sim.hat import SimulatedHat
 

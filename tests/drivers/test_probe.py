@@ -86,6 +86,14 @@ def test_probe_of_a_real_hat_that_is_not_there_says_what_to_enable(capsys):
     assert "/dev/i2c-0 not found" in capsys.readouterr().err
 
 
+def test_probe_with_auto_in_the_environment_finds_no_hat_here_and_uses_the_simulated_one(
+    capsys, monkeypatch
+):
+    monkeypatch.setenv("SWITCHBOARD_HAL", "auto")  # as for the engine: look for the hat
+    assert switchboard("hw", "probe") == 0
+    assert capsys.readouterr().out.startswith("simulated hat:")
+
+
 def test_eeprom_image_writes_a_valid_image_for_the_chosen_layout_and_serial(tmp_path, capsys):
     path = tmp_path / "hat.eep"
     code = switchboard(
