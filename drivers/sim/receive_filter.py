@@ -9,22 +9,10 @@ from block to block, as the chip's filter runs continuously.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 from scipy.signal import lfilter
 
-SAMPLE_RATE_HZ = 8000
-
-
-def highpass_coefficients(corner_hz: float) -> tuple[np.ndarray, np.ndarray]:
-    """2nd-order Butterworth high-pass with its -3 dB point at `corner_hz`."""
-    w0 = 2 * math.pi * corner_hz / SAMPLE_RATE_HZ
-    alpha = math.sin(w0) / math.sqrt(2)
-    cos_w0 = math.cos(w0)
-    b = np.array([(1 + cos_w0) / 2, -(1 + cos_w0), (1 + cos_w0) / 2])
-    a = np.array([1 + alpha, -2 * cos_w0, 1 - alpha])
-    return b / a[0], a / a[0]
+from drivers.sim.biquad import biquad
 
 
 class ReceiveHighPass:
@@ -38,7 +26,7 @@ class ReceiveHighPass:
     def apply(self, samples: np.ndarray, corner_hz: float) -> np.ndarray:
         if corner_hz != self._corner_hz:
             self._corner_hz = corner_hz
-            self._coefficients = highpass_coefficients(corner_hz)
+            self._coefficients = biquad("highpass", corner_hz)
             self._state = np.zeros(2)
         filtered, self._state = lfilter(
             *self._coefficients, np.asarray(samples, dtype=np.float64), zi=self._state

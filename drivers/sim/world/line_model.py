@@ -11,11 +11,10 @@ Noise is white Gaussian at a fixed level while the line has battery.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from drivers.frames import SAMPLE_RATE_HZ
+from drivers.sim.biquad import biquad
 from drivers.sim.world.levels import DBM0_MEAN_SQUARE
 from drivers.sim.world.timeline import ClipMixer
 
@@ -23,19 +22,6 @@ RESPONSE_TAPS = 128  # 16 ms of dispersion after the bulk delay
 REFLECTION_DELAY_MS = 1.5
 REFLECTION_GAIN = -0.2
 VOICE_BAND_HZ = (300.0, 3400.0)
-
-
-def _biquad(kind: str, corner_hz: float, q: float) -> tuple[np.ndarray, np.ndarray]:
-    """2nd-order high- or low-pass section (bilinear transform, prewarped corner)."""
-    w0 = 2 * math.pi * corner_hz / SAMPLE_RATE_HZ
-    alpha = math.sin(w0) / (2 * q)
-    cos_w0 = math.cos(w0)
-    if kind == "lowpass":
-        b = np.array([(1 - cos_w0) / 2, 1 - cos_w0, (1 - cos_w0) / 2])
-    else:
-        b = np.array([(1 + cos_w0) / 2, -(1 + cos_w0), (1 + cos_w0) / 2])
-    a = np.array([1 + alpha, -2 * cos_w0, 1 - alpha])
-    return b / a[0], a / a[0]
 
 
 def _filtered(signal: np.ndarray, b: np.ndarray, a: np.ndarray) -> np.ndarray:
@@ -54,8 +40,8 @@ def hybrid_response(return_loss_db: float) -> np.ndarray:
     impulse[0] = 1.0
     reflection = round(REFLECTION_DELAY_MS * SAMPLE_RATE_HZ / 1000)
     impulse[reflection] = REFLECTION_GAIN
-    response = _filtered(impulse, *_biquad("highpass", 250, 0.707))
-    response = _filtered(response, *_biquad("lowpass", 3300, 0.9))
+    response = _filtered(impulse, *biquad("highpass", 250, 0.707))
+    response = _filtered(response, *biquad("lowpass", 3300, 0.9))
     return response * 10 ** (-return_loss_db / 20) / np.sqrt(voice_band_gain(response))
 
 
