@@ -199,12 +199,57 @@ def active_level_dbm0(samples: NDArray[np.int16]) -> float:
     return float(power_to_dbm0(power[active].mean())) if active.any() else float(level.max())
 
 
-def presented(samples: NDArray[np.int16], level_dbm0: float, law: g711.Law) -> NDArray[np.int16]:
-    """`samples` scaled to a mean active level of `level_dbm0`, clipped, through G.711."""
+def at_level(samples: NDArray[np.int16], level_dbm0: float) -> NDArray[np.int16]:
+    """`samples` scaled to a mean active level of `level_dbm0`, rounded and clipped."""
     current = active_level_dbm0(samples)
     gain = np.sqrt(dbm0_to_power(level_dbm0) / dbm0_to_power(current))
-    scaled = np.clip(np.rint(samples * gain), -32768, 32767).astype(np.int16)
-    return g711.through(scaled, law)
+    return np.clip(np.rint(samples * gain), -32768, 32767).astype(np.int16)
+
+
+def presented(samples: NDArray[np.int16], level_dbm0: float, law: g711.Law) -> NDArray[np.int16]:
+    """`samples` at a mean active level of `level_dbm0`, through G.711."""
+    return g711.through(at_level(samples, level_dbm0), law)
+
+
+# Talkers: Asterisk's recorded prompts, one after another as a person speaks.
+
+SOUNDS = Path("/usr/share/asterisk/sounds")
+# Where each package puts its prompts: the voice's own directory, or the language's link.
+VOICES = {
+    "en": (("en_US_f_Allison", "en"), "asterisk-core-sounds-en-wav"),
+    "ru": (("ru_RU_f_IvrvoiceRU", "ru"), "asterisk-core-sounds-ru-wav"),
+}
+PROMPT_PAUSE_S = 0.15  # between prompts, as a talker pauses
+SILENCE_PEAK = 300  # a prompt's edge quieter than this is silence
+
+
+def voice_directory(language: str) -> Path:
+    names, package = VOICES[language]
+    for name in names:
+        if (SOUNDS / name).is_dir():
+            return SOUNDS / name
+    raise CorpusMissing(f"{package} is not installed (make debs-test installs it)")
+
+
+@cache
+def talker(language: str, seconds: float, skip: int = 0) -> NDArray[np.int16]:
+    """`seconds` of the prompts in `language` from the `skip`th on, each with its silent
+    edges cut and prompts under half a second left out, PROMPT_PAUSE_S between them."""
+    pause = np.zeros(round(PROMPT_PAUSE_S * SAMPLE_RATE_HZ), np.int16)
+    pieces: list[NDArray[np.int16]] = []
+    total = 0
+    for path in sorted(voice_directory(language).glob("*.wav"))[skip:]:
+        prompt = read_wav(path)
+        loud = np.flatnonzero(np.abs(prompt.astype(np.int32)) > SILENCE_PEAK)
+        if loud.size == 0 or loud[-1] + 1 - loud[0] < SAMPLE_RATE_HZ // 2:
+            continue
+        pieces += [prompt[loud[0] : loud[-1] + 1], pause]
+        total += loud[-1] + 1 - loud[0] + pause.size
+        if total >= seconds * SAMPLE_RATE_HZ:
+            break
+    speech = np.concatenate(pieces)[: round(seconds * SAMPLE_RATE_HZ)]
+    speech.setflags(write=False)
+    return speech
 
 
 # Timing blocks over this material.

@@ -22,31 +22,22 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from bench.corpus import active_level_dbm0, read_wav
+from bench.corpus import at_level, talker
 from firmware.config.defaults import default_config
 from firmware.simulator import Line, Phone, SimulatedAppliance
 from voice import g711
-from voice.level import SAMPLE_RATE_HZ, dbm0_to_power
+from voice.level import SAMPLE_RATE_HZ
 
 PATHS = ("phone to phone", "outside line to phone", "phone to outside line")
 COUNTRY_LAWS: dict[str, g711.Law] = {"US": "ulaw", "RU": "alaw"}  # the law each country's hat runs
-SOUNDS = Path("/usr/share/asterisk/sounds")
-# Where each package puts its prompts: the voice's own directory, or the language's link.
-VOICES = {
-    "en": (("en_US_f_Allison", "en"), "asterisk-core-sounds-en-wav"),
-    "ru": (("ru_RU_f_IvrvoiceRU", "ru"), "asterisk-core-sounds-ru-wav"),
-}
 SPEECH_S = 12.0  # P.862 asks for 8 to 20 s of speech
 LEVEL_DBM0 = -15.0  # mean active level, the nominal level of the other benchmarks
-PAUSE_S = 0.15  # between prompts, as a talker pauses
 EDGE_S = 0.5  # silence before and after the measured speech
-SILENCE_PEAK = 300  # a prompt's edge quieter than this is silence
 TURN_S = 4.0  # the listener's turn before the measured speech
 TURN_GAP_S = 0.5  # between the turn's end and the measured speech
 OUTSIDE_NUMBER = "5551234"
@@ -54,38 +45,11 @@ CALLER_NUMBER = "5550100"
 STEP_S = 0.02
 
 
-class SpeechMissing(RuntimeError):
-    """The recorded prompts are not installed."""
-
-
-def voice_directory(language: str) -> Path:
-    names, package = VOICES[language]
-    for name in names:
-        if (SOUNDS / name).is_dir():
-            return SOUNDS / name
-    raise SpeechMissing(f"{package} is not installed (make debs-test installs it)")
-
-
 def recorded_speech(
-    language: str, seconds: float = SPEECH_S, level_dbm0: float = LEVEL_DBM0, skip: int = 0
+    language: str, seconds: float = SPEECH_S, level_dbm0: float = LEVEL_DBM0
 ) -> NDArray[np.int16]:
     """`seconds` of recorded prompts in `language`, silent edges cut, at `level_dbm0`."""
-    pause = np.zeros(round(PAUSE_S * SAMPLE_RATE_HZ))
-    pieces: list[np.ndarray] = []
-    total = 0
-    for path in sorted(voice_directory(language).glob("*.wav"))[skip:]:
-        prompt = read_wav(path).astype(np.float64)
-        loud = np.flatnonzero(np.abs(prompt) > SILENCE_PEAK)
-        if loud.size == 0 or loud[-1] - loud[0] < SAMPLE_RATE_HZ // 2:
-            continue
-        pieces += [prompt[loud[0] : loud[-1] + 1], pause]
-        total += loud[-1] + 1 - loud[0] + pause.size
-        if total >= seconds * SAMPLE_RATE_HZ:
-            break
-    speech = np.concatenate(pieces)[: round(seconds * SAMPLE_RATE_HZ)]
-    current = active_level_dbm0(np.clip(np.rint(speech), -32768, 32767).astype(np.int16))
-    gain = np.sqrt(dbm0_to_power(level_dbm0) / dbm0_to_power(current))
-    return np.clip(np.rint(speech * gain), -32768, 32767).astype(np.int16)
+    return at_level(talker(language, seconds), level_dbm0)
 
 
 def with_edges(speech: NDArray[np.int16]) -> NDArray[np.int16]:

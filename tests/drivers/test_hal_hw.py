@@ -379,7 +379,8 @@ def test_pcm_plays_a_burst_of_late_writes_without_keeping_the_delay(sounddevice)
 
 # --- factory --------------------------------------------------------------------------
 def test_unknown_hal_name_lists_the_choices():
-    with pytest.raises(ValueError, match="SWITCHBOARD_HAL must be one of hw, sim or auto; got 'pi'"):
+    expected = "SWITCHBOARD_HAL must be one of hw, sim or auto; got 'pi'"
+    with pytest.raises(ValueError, match=expected):
         make_factory("pi")
 
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import pytest
 
+from bench.corpus import CorpusMissing
 from bench.voice_paths import (
     PATHS,
     TURN_S,
-    SpeechMissing,
     carry,
     g711_passes,
     pesq_score,
@@ -33,7 +33,7 @@ pytest.importorskip("pesq", reason="the pesq package is a dev dependency (pip in
 def test_recorded_speech_scores_within_a_tenth_of_one_g711_pass(path, country):
     try:
         speech, turn = recorded_speech("en"), recorded_speech("ru", TURN_S)
-    except SpeechMissing as missing:
+    except CorpusMissing as missing:
         pytest.skip(str(missing))
     carried = carry(path, country, speech, turn)
     one_pass = pesq_score(carried.sent, g711_passes(carried.sent, carried.law, 1))

@@ -8,58 +8,20 @@ talker would, so speech starts at once.
 
 from __future__ import annotations
 
-import wave
-from functools import cache
-from pathlib import Path
-
 import numpy as np
 import pytest
 
-SOUNDS = Path("/usr/share/asterisk/sounds")
-VOICES = {
-    "en": ("en_US_f_Allison", "en", "asterisk-core-sounds-en-wav"),
-    "ru": ("ru_RU_f_IvrvoiceRU", "ru", "asterisk-core-sounds-ru-wav"),
-}
+from bench.corpus import CorpusMissing, talker
+
 FS = 8000
 DBM0_POWER = (32768 * 10 ** (-3.14 / 20)) ** 2 / 2
-PAUSE_S = 0.15
-SILENCE_PEAK = 300  # below this a prompt's edge is silence
 
 
-def voice_directory(language: str) -> Path:
-    """Where the package puts the prompts (the voice's own name, or the language link)."""
-    *names, package = VOICES[language]
-    for name in names:
-        if (SOUNDS / name).is_dir():
-            return SOUNDS / name
-    pytest.skip(f"{package} is not installed (make test installs it)")
-
-
-def read_prompt(path: Path) -> np.ndarray:
-    with wave.open(str(path), "rb") as recording:
-        assert recording.getframerate() == FS and recording.getsampwidth() == 2, path
-        pcm = np.frombuffer(recording.readframes(recording.getnframes()), dtype="<i2")
-    loud = np.flatnonzero(np.abs(pcm) > SILENCE_PEAK)
-    if loud.size == 0:
-        return np.zeros(0)
-    return pcm[loud[0] : loud[-1] + 1].astype(np.float64)
-
-
-@cache
 def _talk(language: str, seconds: float, skip: int) -> np.ndarray:
-    directory = voice_directory(language)
-    pause = np.zeros(round(PAUSE_S * FS))
-    pieces: list[np.ndarray] = []
-    total = 0
-    for path in sorted(directory.glob("*.wav"))[skip:]:
-        prompt = read_prompt(path)
-        if prompt.size < FS // 2:
-            continue
-        pieces += [prompt, pause]
-        total += prompt.size + pause.size
-        if total >= seconds * FS:
-            break
-    return np.concatenate(pieces)[: round(seconds * FS)]
+    try:
+        return talker(language, seconds, skip).astype(np.float64)
+    except CorpusMissing as missing:
+        pytest.skip(str(missing))
 
 
 def talk(language: str, seconds: float, dbm0: float, skip: int = 0) -> np.ndarray:
