@@ -78,9 +78,11 @@ class ComfortNoise:
 
     def next_block(self) -> np.ndarray:
         """The next `block` samples of comfort noise (float, continuous across calls)."""
-        if not self._spectrum.any():
+        if not self._spectrum.any() or self.floor_power <= 0.0:
+            # Nothing learnt, or a digitally silent line: silence, and noise starts afresh.
+            self.skip_block()
             return np.zeros(self.block)
-        if self._batch is None or self._served == SYNTHESIS_BLOCKS or self._batch_floor <= 0.0:
+        if self._batch is None or self._served == SYNTHESIS_BLOCKS:
             self._drop_batch()
             self._batch = self._synthesise()
             self._batch_floor = self.floor_power
