@@ -62,14 +62,16 @@ def _ours(tail_ms: int, far: np.ndarray, near: np.ndarray, learnt: bool = False)
     return best / SECONDS * 1e6
 
 
-def _spandsp(tail_ms: int, far: np.ndarray, near: np.ndarray) -> float | None:
+def _spandsp(tail_ms: int, far: np.ndarray, near: np.ndarray) -> tuple[float | None, bool]:
+    """spandsp's cost per channel-second (None without the library), and whether it was
+    timed from C (else through ctypes, its overhead subtracted)."""
     if not spandsp_echo.available():
-        return None
+        return None, False
     timed_in_c = spandsp_echo.c_driver_us_per_channel_second(
         tail_ms * FS // 1000, far, near, REPEATS
     )
     if timed_in_c is not None:
-        return timed_in_c
+        return timed_in_c, True
     best = float("inf")
     for _ in range(REPEATS):
         canceller = spandsp_echo.SpandspEchoCanceller(tail_ms * FS // 1000)
@@ -80,7 +82,7 @@ def _spandsp(tail_ms: int, far: np.ndarray, near: np.ndarray) -> float | None:
         canceller.close()
     per_sample = spandsp_echo.call_overhead_us() + spandsp_echo.debug_print_us()
     overhead = per_sample * far.size
-    return max(best * 1e6 - overhead, 0.0) / SECONDS
+    return max(best * 1e6 - overhead, 0.0) / SECONDS, False
 
 
 def run() -> list[dict]:
@@ -91,7 +93,7 @@ def run() -> list[dict]:
     for tail_ms in (64, 128):
         ours = _ours(tail_ms, far, near)
         settled = _ours(tail_ms, long_far, long_near, learnt=True)
-        theirs = _spandsp(tail_ms, far, near)
+        theirs, timed_in_c = _spandsp(tail_ms, far, near)
         note = (
             f"20 ms frames, NLP and comfort noise on; first {SECONDS:g} s of a call (fitting"
             f" the new echo path) {ours / 50:.0f} us per frame; once learnt"
@@ -103,7 +105,7 @@ def run() -> list[dict]:
         if theirs:
             how = (
                 "timed from C, the 0.0.6 build's per-sample debug printing stubbed out"
-                if spandsp_echo.c_driver_available()
+                if timed_in_c
                 else "per-sample ctypes calls; ctypes overhead and the 0.0.6 build's"
                 " per-sample debug printing subtracted"
             )

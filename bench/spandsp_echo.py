@@ -218,10 +218,6 @@ def _driver() -> Path | None:
     return binary
 
 
-def c_driver_available() -> bool:
-    return _driver() is not None
-
-
 def c_driver_us_per_channel_second(
     taps: int, far: np.ndarray, near: np.ndarray, repeats: int = 3, mode: int = DEFAULT_MODE
 ) -> float | None:
