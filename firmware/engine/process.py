@@ -127,9 +127,9 @@ def _notify_systemd_ready(engine: Engine, choice: HalChoice) -> SystemdNotifier 
     if notifier is None:
         return None
     assert engine.hat is not None
-    engine.hat.highway.add_tick_listener(notifier.pet)
+    if notifier.watchdog_interval_s is not None:  # else petting would do nothing every tick
+        engine.hat.highway.add_tick_listener(notifier.pet)
+        log.info("engine: systemd watchdog petted every %.1f s", notifier.watchdog_interval_s)
     kind = "simulated hat" if choice.hal == "sim" else "hat"
     notifier.ready(f"{len(engine.hat.ports)} ports on the {kind}: {choice.reason}")
-    if notifier.watchdog_interval_s is not None:
-        log.info("engine: systemd watchdog petted every %.1f s", notifier.watchdog_interval_s)
     return notifier

@@ -216,7 +216,8 @@ class CallProgressDetector:
         # A quiet line: no component can be present even after the largest window-loss
         # correction, and no tone sounded lately, so no level of these ticks will be read.
         faint = self._min_amplitude / (2 * MAX_GAIN_CORRECTION)
-        if np.abs(z_new).max() < faint and all(
+        magnitude = np.abs(z_new)
+        if magnitude.max() < faint and all(
             last_on < ticks.first - EARLY_BAND_LOOKBACK_TICKS for last_on in self._last_on
         ):
             for _channels, levels in self._group_inputs:
@@ -229,7 +230,7 @@ class CallProgressDetector:
         ]
         distance_hz = np.abs(_angle(smoothed) / (2 * np.pi * self._bank.tick_s))
         gain = np.maximum(self._bank.gain_at_distance(distance_hz), 1 / MAX_GAIN_CORRECTION)
-        amplitude = 2 * np.abs(z_new) / gain
+        amplitude = 2 * magnitude / gain
         present = (amplitude >= self._min_amplitude) & (
             distance_hz / self._frequency_column <= FREQUENCY_TOLERANCE
         )
