@@ -15,7 +15,15 @@ import time
 
 from bench.corpus import CorpusMissing
 
-MODULES = ("dtmf", "tones", "callerid", "echo", "engine", "routed_calls", "talkoff")
+MODULES: tuple[str, ...] = (
+    "dtmf",
+    "tones",
+    "callerid",
+    "echo",
+    "engine",
+    "routed_calls",
+    "talkoff",
+)
 MODULES += ("routing_reports", "voicemail", "fax")
 MODULES += ("pesq",)
 US_PER_SECOND = 1e6

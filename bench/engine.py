@@ -89,6 +89,7 @@ def _run(pbx: SimulatedAppliance) -> list[dict]:
         tick()
         spent[0] += time.thread_time() - started
 
+    assert pbx.engine.hat is not None  # the simulated appliance always has its hat
     highway = pbx.engine.hat.highway
     highway.remove_tick_listener(tick)
     highway.add_tick_listener(timed_tick)

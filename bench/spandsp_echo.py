@@ -31,6 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from bench.spandsp import load_library
+from voice.level import SAMPLE_RATE_HZ
 
 ECHO_CAN_USE_ADAPTION = 0x01
 ECHO_CAN_USE_NLP = 0x02
@@ -39,7 +40,6 @@ ECHO_CAN_USE_CLIP = 0x08
 ECHO_CAN_USE_TX_HPF = 0x20
 ECHO_CAN_USE_RX_HPF = 0x40
 DEFAULT_MODE = ECHO_CAN_USE_ADAPTION | ECHO_CAN_USE_NLP | ECHO_CAN_USE_CNG
-SAMPLE_RATE_HZ = 8000
 
 
 @cache
