@@ -163,6 +163,9 @@ class EchoCanceller:
         self._hangover = round(HANGOVER_MS * SAMPLE_RATE_HZ / 1000.0)
         self._modem_release = round(MODEM_RELEASE_MS * SAMPLE_RATE_HZ / 1000.0)
         self._modem_quiet_power = dbm0_to_power(MODEM_QUIET_DBM0)
+        self._levels = np.zeros((3, block))  # |near|, residual envelope, |residual|
+        self._threshold_scales = np.zeros((3, 1))  # Geigel ratio, residual margin, 0
+        self._threshold_floors = np.array([[self._near_min_peak], [0.0], [self._near_min_peak]])
         # The residual's envelope, y[n] = r·y[n−1] + (1 − r)·|e[n]|, for a block at once:
         # y[n] = rⁿ·(r·y[−1] + Σₖ (1 − r)·r⁻ᵏ·|e[k]|), one cumulative sum (r⁻¹⁶⁰ ≈ 150).
         decay = math.exp(-1.0 / (RESIDUAL_ENVELOPE_MS * SAMPLE_RATE_HZ / 1000.0))
@@ -182,8 +185,9 @@ class EchoCanceller:
         self._comfort.reset()
         block = self.block
         self._fill = 0
-        self._far = np.zeros(block)
+        self._far = self._spectra.current  # the block being filled (the spectra's frame)
         self._near = np.zeros(block)
+        self._error = np.zeros(block)  # the foreground's output before the NLP
         self._echo = np.zeros(block)  # foreground estimate for the current block
         self._background_echo = np.zeros(block)  # background estimate for the block
         self._pushed = False  # the block's far-end spectrum is already the newest partition
@@ -312,11 +316,11 @@ class EchoCanceller:
 
     @staticmethod
     def _to_pcm(out: np.ndarray) -> np.ndarray:
-        """`out` (a scratch array, changed in place) rounded to int16."""
-        np.rint(out, out=out)
-        np.minimum(out, 32767.0, out=out)
-        np.maximum(out, -32768.0, out=out)
-        return out.astype(np.int16)
+        """`out` rounded to int16 (`out` itself is left as it was: it may be the error)."""
+        pcm = np.rint(out)
+        np.minimum(pcm, 32767.0, out=pcm)
+        np.maximum(pcm, -32768.0, out=pcm)
+        return pcm.astype(np.int16)
 
     # --- per sample: the output ----------------------------------------------------------
 
@@ -334,56 +338,59 @@ class EchoCanceller:
         near = self._near[start:stop]
         if self._bypassed:
             self._echo[start:stop] = 0.0
+            self._error[start:stop] = near
             return near.copy()
-        spectrum = self._spectra.spectrum_of(self._far[:stop])
+        spectrum = self._spectra.spectrum(stop)
         if stop == self.block:  # the block is complete: its spectrum joins the model's
-            self._spectra.push(spectrum, self._far)
+            self._spectra.push(spectrum)
             self._pushed = True
-            estimates = self._paths.estimates(self._spectra.spectra)
-            self._background_echo = estimates[1]
+            foreground, self._background_echo = self._paths.estimates(self._spectra.spectra)
         else:
-            estimates = self._paths.estimates(self._spectra.with_newest(spectrum))
-        echo = estimates[0, start:stop]
+            foreground, _ = self._paths.estimates(self._spectra.with_newest(spectrum))
+        echo = foreground[start:stop]
         self._echo[start:stop] = echo
-        error = near - echo
-        residual = np.abs(error)
+        error = np.subtract(near, echo, out=self._error[start:stop])
         far_peak = np.maximum.accumulate(np.abs(self._far[start:stop]))
         block_peak = max(self._peak_in_block, float(far_peak[-1]))
         np.maximum(far_peak, max(self._tail_peak, self._peak_in_block), out=far_peak)
         self._peak_in_block = block_peak
-        loud = np.abs(near)
-        geigel = loud > np.maximum(self._geigel_ratio * far_peak, self._near_min_peak)
+        # The three talk tests compare at once: |near| against the Geigel threshold, the
+        # residual's envelope against what the echo model leaves, |residual| against the
+        # talk floor (a threshold is far_peak × scale, at least floor).
         count = stop - start
-        envelope = residual * self._envelope_in[:count]
-        envelope.cumsum(out=envelope)
+        levels = self._levels[:, :count]
+        residual = np.abs(error, out=levels[2])
+        np.abs(near, out=levels[0])
+        envelope = np.multiply(residual, self._envelope_in[:count], out=levels[1])
+        np.add.accumulate(envelope, out=envelope)  # cumsum, without the method's overhead
         envelope += self._envelope_decay * self._envelope_state
         envelope *= self._envelope_out[:count]
         self._envelope_state = float(envelope[-1])
-        expected = far_peak * (RESIDUAL_MARGIN * self._residual_ratio)
-        np.maximum(expected, RESIDUAL_MARGIN * self._noise_amplitude(), out=expected)
-        talk = (envelope > expected) & (residual > self._near_min_peak)
+        self._threshold_scales[0, 0] = self._geigel_ratio
+        self._threshold_scales[1, 0] = RESIDUAL_MARGIN * self._residual_ratio
+        self._threshold_floors[1, 0] = RESIDUAL_MARGIN * self._noise_amplitude()
+        thresholds = far_peak * self._threshold_scales
+        np.maximum(thresholds, self._threshold_floors, out=thresholds)
+        over = levels > thresholds
+        geigel = over[0]
+        talk = over[1] & over[2]
         talk |= geigel
-        holding: np.ndarray | None = None  # samples within a talk hangover (None: none)
-        if np.count_nonzero(talk):
-            hits = np.nonzero(talk)[0]
-            offsets = np.arange(start, stop)
-            geigel_hits = np.nonzero(geigel)[0]
+        hits = talk.nonzero()[0]
+        talk_until = self._talk_until  # as it stood before this stretch
+        if hits.size:
+            geigel_hits = geigel.nonzero()[0]
+            hold_end = self._position + start + self._hangover + 1  # of a hit at `start`
             if geigel_hits.size:
                 self._geigel_in_block = True
-                last = self._position + int(offsets[geigel_hits[-1]])
-                self._geigel_until = last + self._hangover + 1
+                self._geigel_until = hold_end + int(geigel_hits[-1])
             self._talk_in_block = True
-            marks = np.full(count, self._talk_until - self._hangover - 1 - self._position)
-            marks[hits] = offsets[hits]
-            holding = offsets <= np.maximum.accumulate(marks) + self._hangover
-            self._talk_until = self._position + int(offsets[hits[-1]]) + self._hangover + 1
-        elif self._talk_until - self._position > start:
-            holding = np.arange(start, stop) < self._talk_until - self._position
+            self._talk_until = hold_end + int(hits[-1])
         if not self.nlp_enabled:
             return error
         suppress: np.ndarray | None = None  # samples the NLP removes (None: none)
         if self.erle_db >= NLP_MIN_ERLE_DB:
             suppress = far_peak > self._far_active_peak
+            holding = self._holding(hits, talk_until, start, stop)
             if holding is not None:
                 suppress &= ~holding
         self._nlp_active = suppress is not None and bool(suppress[-1])
@@ -394,6 +401,19 @@ class EchoCanceller:
         if isinstance(gain, float):  # suppressed throughout
             return noise.copy()
         return gain * error + (1.0 - gain) * noise
+
+    def _holding(
+        self, hits: np.ndarray, talk_until: int, start: int, stop: int
+    ) -> np.ndarray | None:
+        """Which samples of [start, stop) lie within a talk hangover, given the talk `hits`
+        among them (offsets from `start`) and where the hangover stood before (None: none)."""
+        until = talk_until - self._position  # block offset the earlier hangover ends at
+        if not hits.size:
+            return np.arange(start, stop) < until if until > start else None
+        offsets = np.arange(start, stop)
+        marks = np.full(stop - start, until - self._hangover - 1)
+        marks[hits] = offsets[hits]
+        return offsets <= np.maximum.accumulate(marks) + self._hangover
 
     def _ramp(self, suppress: np.ndarray | None, count: int) -> np.ndarray | float | None:
         """NLP gain per sample, moving NLP_RAMP_STEP per sample towards 0 (suppress) or 1.
@@ -441,10 +461,10 @@ class EchoCanceller:
     def _finish_block(self) -> None:
         far, near = self._far, self._near
         if not self._pushed:  # bypassed: the far-end history is kept all the same
-            self._spectra.push(self._spectra.spectrum_of(far), far)
+            self._spectra.push(self._spectra.spectrum(self.block))
             self._peak_in_block = float(np.max(np.abs(far)))
-        far_power = float(np.dot(far, far)) / self.block
-        near_energy = float(np.dot(near, near))
+        far_power = float(far.dot(far)) / self.block
+        near_energy = float(near.dot(near))
         near_power = near_energy / self.block
         self._block_peaks.pop()
         self._block_peaks.insert(0, self._peak_in_block)
@@ -453,8 +473,8 @@ class EchoCanceller:
         if self._bypassed:
             self._watch_modem_release(far_power, near_power)
             return
-        foreground_error = near - self._echo
-        foreground_energy = float(np.dot(foreground_error, foreground_error))
+        foreground_error = self._error
+        foreground_energy = float(foreground_error.dot(foreground_error))
         far_active = far_power > self._adapt_min_power
         geigel_talk = self._geigel_in_block or self._position < self._geigel_until
         double_talk = geigel_talk or self._position < self._talk_until
@@ -467,7 +487,7 @@ class EchoCanceller:
         if fitted:  # the background is now a fit: its estimate is still to be made
             self._background_echo = self._paths.background.estimate(self._spectra.spectra)
         background_error = near - self._background_echo
-        background_energy = float(np.dot(background_error, background_error))
+        background_energy = float(background_error.dot(background_error))
         if geigel_talk:  # mostly talk: learn nothing, but drop a background that went astray
             self._paths.compare(background_energy, foreground_energy, near_energy, math.inf)
             return
@@ -499,7 +519,7 @@ class EchoCanceller:
         mean = float(np.add.reduce(power)) / power.size
         normaliser = np.maximum(power, 10.0 ** (NORMALISER_FLOOR_DB / 10.0) * mean)
         gain = np.where(echo_bins, STEP / normaliser, 0.0)
-        self._paths.background.adapt(self._spectra.spectra, error_spectrum, gain)
+        self._paths.adapt_background(self._spectra.spectra, error_spectrum, gain)
 
     def _measure_call(self, far_power: float, near_power: float, error_power: float) -> None:
         self._measured_blocks += 1

@@ -43,15 +43,16 @@ class ComfortNoise:
         self._spectrum = np.zeros(self.block + 1)  # expected |FFT(window · noise)|²
         self._previous = np.zeros(self.block)  # previous output block, for analysis
         self._tail = np.zeros(self.block)  # second half of the frame before the batch
+        self._tail_silent = True  # _tail is all zeros (most blocks use no comfort noise)
         self._batch: np.ndarray | None = None  # synthesised frames, 2 blocks each
         self._batch_floor = 0.0  # the floor power the batch was made for
         self._served = 0  # blocks of the batch already returned
 
     def observe(self, output: np.ndarray, far_active: bool, near_talk: bool) -> None:
         """Learn from one block of the canceller's linear output."""
-        power = float(np.dot(output, output)) / output.size
+        power = float(output.dot(output)) / output.size
         previous = self._previous
-        self._previous = output.astype(np.float64, copy=True)
+        self._previous = output.astype(np.float64)  # a copy: `output` may be reused
         if far_active or near_talk:
             # Residual echo or speech is not background; only let the floor fall.
             if 0.0 < power < self.floor_power:
@@ -74,7 +75,9 @@ class ComfortNoise:
     def skip_block(self) -> None:
         """A block passed without comfort noise: the next one starts afresh."""
         self._batch = None
-        self._tail[:] = 0.0
+        if not self._tail_silent:
+            self._tail[:] = 0.0
+            self._tail_silent = True
 
     def next_block(self) -> np.ndarray:
         """The next `block` samples of comfort noise (float, continuous across calls)."""
@@ -98,6 +101,7 @@ class ComfortNoise:
         """Forget the frames not yet used; the last one used still overlaps the next."""
         if self._batch is not None and self._served:
             self._tail = self._batch[self._served - 1, self.block :].copy()
+            self._tail_silent = False
         self._batch = None
         self._served = 0
 

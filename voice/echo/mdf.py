@@ -34,18 +34,18 @@ class FarEndSpectra:
         self._powers = np.zeros((self.partitions, self.bins))
         self.power = np.zeros(self.bins)
         self._frame = np.zeros(2 * self.block)  # [previous block, current block]
+        # The current block is written here directly, saving a copy per block.
+        self.current = self._frame[self.block :]
         self._padded = np.zeros((2, 2 * self.block))  # [zeros, one block], two at a time
 
-    def spectrum_of(self, current: np.ndarray) -> np.ndarray:
-        """Overlap-save spectrum of [previous block, `current`] (shorter `current` = zeros)."""
-        frame = self._frame
-        block = self.block
-        frame[block : block + current.size] = current
-        if current.size < block:
-            frame[block + current.size :] = 0.0
-        return np.fft.rfft(frame)
+    def spectrum(self, filled: int) -> np.ndarray:
+        """Overlap-save spectrum of [previous block, `current`], of which the first `filled`
+        samples are in (the rest is taken as zeros, and set so)."""
+        if filled < self.block:
+            self.current[filled:] = 0.0
+        return np.fft.rfft(self._frame)
 
-    def push(self, spectrum: np.ndarray, current: np.ndarray) -> None:
+    def push(self, spectrum: np.ndarray) -> None:
         """Make `spectrum` (of the now complete block `current`) the newest partition."""
         self.spectra[1:] = self.spectra[:-1]
         self.spectra[0] = spectrum
@@ -56,7 +56,7 @@ class FarEndSpectra:
         newest = self._powers[0]
         np.square(np.abs(spectrum), out=newest)
         self.power += newest
-        self._frame[: self.block] = current
+        self._frame[: self.block] = self.current
 
     def spectra_of_blocks(self, first: np.ndarray, second: np.ndarray) -> np.ndarray:
         """Spectra of two blocks alone (zeros where the previous block would be), on the

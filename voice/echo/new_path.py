@@ -19,6 +19,7 @@ of 2, leaves D.8 at ERL 20 dB under 30 dB in double talk or 1.6 dB above it.
 from __future__ import annotations
 
 import logging
+from collections import deque
 
 import numpy as np
 
@@ -60,7 +61,8 @@ class NewPathFitter:
         self._fit_countdown = 0
         self._suspect_blocks = 0
         self._support: tuple[int, int] | None = None  # (first tap, taps) later fits cover
-        self._window_errors = np.zeros(self._fit_blocks)  # foreground error energy per block
+        # foreground error energy per block over the window (a deque: no array call a block)
+        self._window_errors = deque([0.0] * self._fit_blocks, maxlen=self._fit_blocks)
 
     @property
     def fitting(self) -> bool:
@@ -82,8 +84,7 @@ class NewPathFitter:
         far end); it only leaves the fit no better than a converged foreground. True when
         a fit became the background."""
         self._fit.push(far, near)
-        self._window_errors[:-1] = self._window_errors[1:]
-        self._window_errors[-1] = foreground_energy
+        self._window_errors.append(foreground_energy)
         if far_active:
             self._suspect_blocks = self._suspect_blocks + 1 if talk else 0
         known = erle_db >= PATH_KNOWN_ERLE_DB  # else there is no old path to forget
@@ -110,7 +111,7 @@ class NewPathFitter:
             return False
         taps, residual = fit
         blocks = self._fit.filled // self._block_size
-        foreground = float(self._window_errors[-blocks:].sum())
+        foreground = float(np.array(self._window_errors)[-blocks:].sum())
         if residual < FIT_BETTER * foreground:
             self._paths.try_background(taps)
             self._support = self._strongest_span(taps)

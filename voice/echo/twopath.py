@@ -33,15 +33,28 @@ class TwoPathModel:
         self.background = PartitionedFilter(block, partitions, self._weights[1])
         self.reset()
 
-    def estimates(self, spectra: np.ndarray) -> np.ndarray:
-        """Echo estimates of the newest block: row 0 the foreground's, row 1 the
-        background's (`spectra` newest first)."""
+    def estimates(self, spectra: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Echo estimates of the newest block: the foreground's and the background's
+        (`spectra` newest first; one array for both while the models are the same)."""
+        if self._same:
+            total = (self._weights[0] * spectra).sum(axis=0)
+            estimate = np.fft.irfft(total, 2 * self.block)[self.block :]
+            return estimate, estimate
         totals = (self._weights * spectra).sum(axis=1)
-        return np.fft.irfft(totals, 2 * self.block, axis=1)[:, self.block :]
+        both = np.fft.irfft(totals, 2 * self.block, axis=1)[:, self.block :]
+        return both[0], both[1]
+
+    def adapt_background(
+        self, spectra: np.ndarray, error_spectrum: np.ndarray, gain: np.ndarray
+    ) -> None:
+        """One step of the background model (`PartitionedFilter.adapt`)."""
+        self.background.adapt(spectra, error_spectrum, gain)
+        self._same = False
 
     def reset(self) -> None:
         self.background.reset()
         self.foreground.reset()
+        self._same = True  # the models are equal: one estimate serves both
         self._background_error = 0.0
         self._foreground_error = 0.0
         self._received = 0.0
@@ -51,6 +64,7 @@ class TwoPathModel:
         background learns, it is heard only once it cancels better on the blocks that
         follow, so a fit that explained near-end talk as echo is never heard."""
         self.background.set_impulse_response(taps)
+        self._same = False
         self._background_error = self._foreground_error
 
     def compare(
@@ -66,8 +80,10 @@ class TwoPathModel:
         better = self._background_error < COPY_RATIO * self._foreground_error
         if better and self._background_error * 10.0 ** (min_erle_db / 10.0) < self._received:
             self.foreground.copy_from(self.background)
+            self._same = True
             self._foreground_error = self._background_error
         elif self._background_error > RESET_RATIO * self._foreground_error:
             log.debug("echo canceller background model diverged; restarting it")
             self.background.copy_from(self.foreground)
+            self._same = True
             self._background_error = self._foreground_error
