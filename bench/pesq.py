@@ -8,10 +8,11 @@ path, so a loss shows where it happens. Nothing here times anything; the note ca
 scores.
 
 How to read it: the engine's paths are bit-transparent (phone to phone and phone to outside
-line score what one G.711 pass scores, and a second pass changes nothing). What an outside
-line to phone call loses against one pass is the simulated exchange line's own noise
-(-70 dBm0) once the DAA has coded it: A-law has no zero level, so that noise becomes a
-one-step hiss in every pause, which PESQ hears against the silent original.
+line score what one G.711 pass scores, and a second pass changes nothing). On an outside
+line to phone call the DAA codes the simulated exchange line's own noise (−70 dBm0); A-law
+has no zero level, so that noise would become a one-step hiss in every pause, which PESQ
+hears against the silent original (0.14 lost on the Russian speech). The engine hears a
+line frame no louder than that as silence (`firmware.engine.port_channel.LINE_SQUELCH_DBM0`).
 """
 
 from __future__ import annotations

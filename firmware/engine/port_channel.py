@@ -21,6 +21,7 @@ from firmware.engine.media import FRAME_SAMPLES, SILENCE, Channel
 from voice import g711
 from voice.callerid import CallerId, CallerIdReceiver
 from voice.echo import EchoCanceller, EchoStats
+from voice.level import dbm0_to_amplitude
 from voice.tones.detector import CallProgressDetector
 
 log = logging.getLogger(__name__)
@@ -38,6 +39,14 @@ EARLY_TONES = ("busy", "congestion")
 # analysis costs a third of what it would frame by frame, for at most 80 ms more delay on
 # top of a tone's own cadence (a busy tone's first burst alone lasts 350-500 ms).
 TONE_BATCH_SAMPLES = 5 * FRAME_SAMPLES
+# An exchange line's frame whose peak stays below this reaches the call as silence. A quiet
+# line's background, coded by the DAA, is a hiss on the codec's smallest steps (A-law has no
+# zero level: noise below its first step comes out as ±1 step, −66 dBm0 of hiss in every
+# pause, which listeners hear against the speech). Nothing else a line carries is this
+# faint: the weakest caller ID, DTMF and tones lie 25 dB and more above it. The line's own
+# DSP still hears such frames as they are: the echo canceller measures the line by them.
+LINE_SQUELCH_DBM0 = -59.0
+_LINE_SQUELCH_PEAK = int(dbm0_to_amplitude(LINE_SQUELCH_DBM0))
 
 
 class PortChannel(Channel):
@@ -84,7 +93,10 @@ class PortChannel(Channel):
             frame = g711.decode(received, self.law)
         far_end = self._sent.popleft()
         if self._line_side:
+            squelched = _squelched(frame)
             frame = self._line_dsp(frame, far_end)
+            if squelched:
+                frame = SILENCE
         self.input_frame = frame
 
     def push(self) -> None:
@@ -132,3 +144,8 @@ class PortChannel(Channel):
             stats.erl_db,
             stats.converged_erle_db,
         )
+
+
+def _squelched(frame: np.ndarray) -> bool:
+    """The frame's peak lies below LINE_SQUELCH_DBM0."""
+    return int(frame.max()) <= _LINE_SQUELCH_PEAK and int(frame.min()) >= -_LINE_SQUELCH_PEAK

@@ -1,8 +1,8 @@
 """Recorded speech keeps the quality of one G.711 pass on every voice path of the hat.
 
 A listener notices a muffled, noisy or choppy voice; ITU-T P.862 (PESQ, narrow band) puts a
-MOS-LQO on it. One pass of the same speech through G.711 (about 4.15 for this speech) is the
-best a G.711 path can do; every path must stay within 0.1 of it, and at 4.05 or above. The
+MOS-LQO on it. One pass of the same speech through G.711 (about 4.15 for the English
+speech, 4.43 for the Russian) is the best a G.711 path can do; every path must stay within 0.1 of it, and at 4.05 or above. The
 parties first talk in turn, so an exchange line's echo canceller has learnt the line and
 its non-linear processor has worked before the measured speech arrives.
 """
@@ -30,9 +30,12 @@ pytest.importorskip("pesq", reason="the pesq package is a dev dependency (pip in
 @pytest.mark.slow
 @pytest.mark.parametrize("country", ["US", "RU"])  # µ-law and A-law
 @pytest.mark.parametrize("path", PATHS)
-def test_recorded_speech_scores_within_a_tenth_of_one_g711_pass(path, country):
+@pytest.mark.parametrize(("language", "listener_language"), [("en", "ru"), ("ru", "en")])
+def test_recorded_speech_scores_within_a_tenth_of_one_g711_pass(
+    path, country, language, listener_language
+):
     try:
-        speech, turn = recorded_speech("en"), recorded_speech("ru", TURN_S)
+        speech, turn = recorded_speech(language), recorded_speech(listener_language, TURN_S)
     except CorpusMissing as missing:
         pytest.skip(str(missing))
     carried = carry(path, country, speech, turn)
