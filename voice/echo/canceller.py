@@ -191,6 +191,7 @@ class EchoCanceller:
         self._echo = np.zeros(block)  # foreground estimate for the current block
         self._background_echo = np.zeros(block)  # background estimate for the block
         self._pushed = False  # the block's far-end spectrum is already the newest partition
+        self._one_estimate = False  # both models' estimates of the block were one
         # far-end |peak| of recent blocks, newest first (a few floats: a list is cheaper)
         self._block_peaks = [0.0] * self.partitions
         self._tail_peak = 0.0  # their largest
@@ -331,6 +332,7 @@ class EchoCanceller:
         self._geigel_in_block = False
         self._talk_in_block = False
         self._pushed = False
+        self._one_estimate = False
         self._peak_in_block = 0.0
 
     def _output(self, start: int, stop: int) -> np.ndarray:
@@ -345,6 +347,9 @@ class EchoCanceller:
             self._spectra.push(spectrum)
             self._pushed = True
             foreground, self._background_echo = self._paths.estimates(self._spectra.spectra)
+            # A whole block's output from the one estimate both models share: the
+            # background's error is the foreground's.
+            self._one_estimate = start == 0 and foreground is self._background_echo
         else:
             foreground, _ = self._paths.estimates(self._spectra.with_newest(spectrum))
         echo = foreground[start:stop]
@@ -486,8 +491,11 @@ class EchoCanceller:
             return  # no echo to learn from
         if fitted:  # the background is now a fit: its estimate is still to be made
             self._background_echo = self._paths.background.estimate(self._spectra.spectra)
-        background_error = near - self._background_echo
-        background_energy = float(background_error.dot(background_error))
+        if self._one_estimate and not fitted:
+            background_error, background_energy = foreground_error, foreground_energy
+        else:
+            background_error = near - self._background_echo
+            background_energy = float(background_error.dot(background_error))
         if geigel_talk:  # mostly talk: learn nothing, but drop a background that went astray
             self._paths.compare(background_energy, foreground_energy, near_energy, math.inf)
             return

@@ -186,7 +186,8 @@ class CallProgressDetector:
         Audio is analysed once `batch_samples` have gathered (decisions keep their exact
         sample positions); `flush()` analyses what is left.
         """
-        self._pending.append(np.asarray(samples, dtype=np.float64).ravel())
+        # Kept as given: the bank takes the batch to float64 as it joins its history.
+        self._pending.append(np.asarray(samples).ravel())
         self._pending_samples += self._pending[-1].size
         if self._pending_samples < self.batch_samples:
             return []

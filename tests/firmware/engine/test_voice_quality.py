@@ -1,10 +1,11 @@
 """Recorded speech keeps the quality of one G.711 pass on every voice path of the hat.
 
 A listener notices a muffled, noisy or choppy voice; ITU-T P.862 (PESQ, narrow band) puts a
-MOS-LQO on it. One pass of the same speech through G.711 (about 4.15 for the English
-speech, 4.43 for the Russian) is the best a G.711 path can do; every path must stay within 0.1 of it, and at 4.05 or above. The
-parties first talk in turn, so an exchange line's echo canceller has learnt the line and
-its non-linear processor has worked before the measured speech arrives.
+MOS-LQO on it. One pass of the same speech through G.711 (about 4.15 for the English speech,
+4.43 for the Russian) is the best a G.711 path can do; every path must stay within 0.1 of
+it, and at 4.05 or above. The parties first talk in turn, so an exchange line's echo
+canceller has learnt the line and its non-linear processor has worked before the measured
+speech arrives.
 """
 
 from __future__ import annotations
