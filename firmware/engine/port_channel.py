@@ -93,7 +93,7 @@ class PortChannel(Channel):
             frame = g711.decode(received, self.law)
         far_end = self._sent.popleft()
         if self._line_side:
-            squelched = _squelched(frame)
+            squelched = self.port.seized and _squelched(frame)  # on-hook no call hears it
             frame = self._line_dsp(frame, far_end)
             if squelched:
                 frame = SILENCE
