@@ -2,8 +2,9 @@
 
 Every tick `pull()` takes the frame the port received, decodes it and runs the line's DSP
 (on exchange lines the call-progress tone detector, the caller-ID receiver while on-hook and
-the echo canceller while off-hook), and `push()` encodes what the endpoint should hear and
-hands it to the port. DTMF detection runs for all channels at once on the frames `pull()`
+the echo canceller while off-hook; a seized line's frame below LINE_SQUELCH_DBM0 then
+reaches the call as silence), and `push()` encodes what the endpoint should hear and hands
+it to the port. DTMF detection runs for all channels at once on the frames `pull()`
 gave (firmware.engine.digit_listening), while `on_digit` is set and `digits_wanted()`. A
 port that delivered no frame this tick is heard as silence.
 """

@@ -49,14 +49,18 @@ tones (no information about the rest of the band) is never fitted.
 Cost (`make bench`: CPU time per channel-second, NLP and comfort noise on, beside spandsp's
 canceller timed from C in the same run). At these sizes a numpy call costs about as much
 as its arithmetic, so the per-block work is counted in calls: both models' estimates come
-from one multiply-and-sum and one inverse FFT, the far-end power per bin is a running sum,
-the received and error spectra share one transform, the residual envelope is a cumulative
-sum, error energies are computed once, and comfort noise is synthesised eight blocks at a
-time. A model that cancels HALF_RATE_ERLE_DB outside the fits adapts on every other block:
-it only tracks then. A fit is 0.4-0.7 ms (64 taps, 1.5 ms at 256). Figures on the 2-core
-x86 bench machine, per channel-second: at a 64 ms tail 4.8-5.3 ms once learnt and 7.9-8.3
-ms over a call's first four seconds (fitting a new path), against spandsp's 4.2 (1.1-1.3x
-and 1.9-2.0x); at 128 ms 5.2 and 8.5 against 7.3 (0.7x and 1.2x). Written without
+from one multiply-and-sum and one inverse FFT (one of each while the models are equal, which
+they often are in double talk), the far-end block is written straight into the frame the FFT
+takes, the far-end power per bin is a running sum, the received and error spectra share one
+transform, the three talk tests are one comparison of stacked levels against stacked
+thresholds, the talk hangover per sample is worked out only when the NLP needs it, the
+residual envelope is a cumulative sum, error energies are computed once, and comfort noise
+is synthesised eight blocks at a time. A model that cancels HALF_RATE_ERLE_DB outside the
+fits adapts on every other block: it only tracks then. A fit is 0.4-0.7 ms (64 taps, 1.5 ms
+at 256). Figures on the 2-core x86 bench machine, per channel-second: at a 64 ms tail
+4.5-4.7 ms once learnt and 7.2-7.5 ms over a call's first four seconds (fitting a new path),
+against spandsp's 4.2-6.5 in the same runs; at 128 ms 4.6 and 7.7-8.2 against 7.3-11.3. In
+the engine bench's permanent double talk it takes about 60 µs a block. Written without
 counting calls, the same algorithm cost 11-13 ms learnt and 15-20 ms learning. Measured
 and rejected, as they cost the recorded-speech figures their margin: half-rate adaptation
 while fitting (double talk: ERLE 3.1 dB below what it was before the talk, 3 allowed),
