@@ -94,8 +94,9 @@ class PortChannel(Channel):
             frame = g711.decode(received, self.law)
         far_end = self._sent.popleft()
         if self._line_side:
-            squelched = self.port.seized and _squelched(frame)  # on-hook no call hears it
-            frame = self._line_dsp(frame, far_end)
+            seized = self.port.seized
+            squelched = seized and _squelched(frame)  # on-hook no call hears the line
+            frame = self._line_dsp(frame, far_end, seized)
             if squelched:
                 frame = SILENCE
         self.input_frame = frame
@@ -105,8 +106,7 @@ class PortChannel(Channel):
         self._sent.append(frame)
         self.port.send_audio(g711.encode(frame, self.law).tobytes())
 
-    def _line_dsp(self, frame: np.ndarray, far_end: np.ndarray) -> np.ndarray:
-        seized = self.port.seized
+    def _line_dsp(self, frame: np.ndarray, far_end: np.ndarray, seized: bool) -> np.ndarray:
         if seized != self._was_seized:
             self._was_seized = seized
             if seized:  # a new call on the line: nothing heard before it counts
