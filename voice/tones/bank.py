@@ -9,8 +9,11 @@ with a Hann window and correlates them with a complex oscillator at each analyse
 - the phase of z turns by 2π·Δf·tick/fs from one tick to the next, so consecutive ticks
   measure the frequency error: this is what lets a detector accept a tone 1.5 % off and
   reject one 3.5 % off, which no practical bandwidth alone can,
-- the power of the same windowed signal within `reference_band_hz` (from its spectrum) is
-  the reference a detector compares tone power with; the band can leave out dial tone.
+- the power of the same windowed signal within `reference_band_hz` (from its spectrum,
+  zero-padded to a power of two) is the reference a detector compares tone power with; the
+  band can leave out dial tone. It is the whole power less the few bins outside the band,
+  one matrix product (a transform of every bin costs more), and only for the ticks a
+  detector asks for.
 
 The window has no negative weights, so envelopes rise and fall without ringing, and a tone's
 edge crosses half amplitude exactly half a window after it reaches the analyser.
@@ -47,12 +50,17 @@ def _hann(window_samples: int) -> NDArray[np.float64]:
 
 
 @cache
-def _gain_table(window_samples: int, sample_rate: int) -> NDArray[np.float64]:
-    """|window response| every GAIN_TABLE_STEP_HZ from 0 to GAIN_TABLE_SPAN_HZ."""
+def _gain_interpolation(
+    window_samples: int, sample_rate: int
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """|window response| every GAIN_TABLE_STEP_HZ from 0 to GAIN_TABLE_SPAN_HZ, and the
+    slope from each point to the next (0 after the last, where the table ends)."""
     span = np.arange(0.0, GAIN_TABLE_SPAN_HZ, GAIN_TABLE_STEP_HZ)
     offsets = np.arange(window_samples)
     steering = np.exp(-2j * np.pi * np.outer(span, offsets) / sample_rate)
-    return np.asarray(np.abs(steering @ _hann(window_samples)))
+    table = np.asarray(np.abs(steering @ _hann(window_samples)))
+    slopes = np.append(np.diff(table) / np.diff(span), 0.0)
+    return table, slopes
 
 
 Layout = tuple[int, int, int, NDArray[np.complex128]]
@@ -100,10 +108,19 @@ class Ticks:
             self._frames = None
         return self._power
 
+    def power_within(self, start: int, stop: int) -> NDArray[np.float64]:
+        """`power` at ticks start … stop − 1 and NaN at the others (all of it when it is
+        known already), for a detector that reads the reference at a few ticks only."""
+        if self._power is not None or self._bank is None or self._frames is None:
+            return self.power
+        power = np.full(self.count, np.nan)
+        power[start:stop] = self._bank.reference_power(self._frames[start:stop])
+        return power
+
 
 def joined_power(ticks: Sequence[Ticks]) -> NDArray[np.float64]:
     """The `power` of consecutive blocks' ticks, end to end: the ones not worked out yet
-    are worked out together, in one transform."""
+    are worked out together, in one matrix product."""
     pending = [
         t for t in ticks if t._power is None and t._bank is not None and t._frames is not None
     ]
@@ -167,16 +184,22 @@ class ToneBank:
         self._fft_size = 1 << (window_samples - 1).bit_length()
         bins = np.fft.rfftfreq(self._fft_size, 1 / sample_rate)
         low, high = reference_band_hz
-        inside = np.flatnonzero((bins >= low) & (bins <= high))
-        self._band = slice(int(inside[0]), int(inside[-1]) + 1)
+        inside = (bins >= low) & (bins <= high)
+        if not inside.any():
+            raise ValueError(f"reference band {reference_band_hz} Hz holds no spectrum bin")
+        self._band_parts, self._band_weights, self._whole_weight = _band_parts(
+            window_samples, self._fft_size, tuple(inside.tolist())
+        )
+        self._window_squared = self._window**2
         # Parseval: one-sided spectrum power of a windowed sine is A²/4 · fft_size · Σw².
-        self._band_scale = 2.0 / (self._fft_size * float(np.sum(self._window**2)))
+        self._band_scale = 2.0 / (self._fft_size * float(np.sum(self._window_squared)))
         self._x = np.zeros(window_samples - 1)  # the signal before the next block
         self._position = 0
         # A tone's edge reaches half amplitude when it passes the window's centre.
         self.half_rise_samples = (window_samples - 1) // 2
-        self._gain_table = _gain_table(window_samples, sample_rate)
-        self._gain_offsets_hz = np.arange(self._gain_table.size) * GAIN_TABLE_STEP_HZ
+        self._gain_table, self._gain_slopes = _gain_interpolation(window_samples, sample_rate)
+        self._gain_last = self._gain_table.size - 1
+        self._gain_span_hz = self._gain_last * GAIN_TABLE_STEP_HZ
 
     @property
     def kernel_parts(self) -> NDArray[np.float64]:
@@ -205,8 +228,15 @@ class ToneBank:
         return self.gain_at_distance(np.abs(offset_hz))
 
     def gain_at_distance(self, distance_hz: NDArray[np.float64]) -> NDArray[np.float64]:
-        """`gain` for non-negative offsets."""
-        return np.interp(distance_hz, self._gain_offsets_hz, self._gain_table, right=0.0)
+        """`gain` for non-negative offsets: what np.interp gives from the table (0 beyond
+        it), bit for bit, without searching it (its points are evenly spaced)."""
+        index = np.minimum(
+            (distance_hz * (1 / GAIN_TABLE_STEP_HZ)).astype(np.intp), self._gain_last
+        )
+        after = distance_hz - index * GAIN_TABLE_STEP_HZ
+        gain = self._gain_slopes[index] * after + self._gain_table[index]
+        gain[distance_hz > self._gain_span_hz] = 0.0
+        return gain
 
     def process(self, x: NDArray[np.float64] | NDArray[np.int16]) -> Ticks:
         """Run a block (1-D, int16 or float) through the bank; return the ticks that ended
@@ -257,6 +287,49 @@ class ToneBank:
 
     def reference_power(self, frames: NDArray[np.float64]) -> NDArray[np.float64]:
         """Power within the reference band of each windowed frame (one per tick)."""
-        spectrum = np.fft.rfft(frames * self._window, n=self._fft_size, axis=1)[:, self._band]
-        parts = spectrum.view(np.float64)
-        return np.asarray(np.einsum("ij,ij->i", parts, parts) * self._band_scale)
+        parts = frames @ self._band_parts
+        band = (parts * parts) @ self._band_weights
+        if self._whole_weight:
+            band += ((frames * frames) @ self._window_squared) * self._whole_weight
+            band = np.maximum(band, 0.0)  # what rounding may leave below an empty band
+        return band * self._band_scale
+
+
+@cache
+def _band_parts(
+    window_samples: int, fft_size: int, inside: tuple[bool, ...]
+) -> tuple[NDArray[np.float64], NDArray[np.float64], float]:
+    """How to get a frame's one-sided spectrum power within the band (`inside`: a flag per
+    bin of the windowed frame zero-padded to `fft_size`) from a matrix product over a few
+    bins, which costs less than transforming them all.
+
+    Returns the matrix taking frames to the real and imaginary parts of the bins summed,
+    the weight of each part's square, and the weight of the windowed frame's whole power.
+    Either the bins inside the band are summed, or, when fewer lie outside it, the band is
+    the whole (Parseval: fft_size/2 · Σ(w·x)² is half the two-sided power) less the bins
+    outside; the bins at 0 Hz and at half the sample rate then add ½ (the two-sided sum
+    counts them once, every other bin twice).
+    """
+    window = _hann(window_samples)
+    edges = (0, fft_size // 2)
+    parts_inside = sum(1 if k in edges else 2 for k, flag in enumerate(inside) if flag)
+    parts_all = 2 * len(inside) - 2  # the edges' imaginary parts are zero
+    direct = parts_inside <= parts_all - parts_inside
+    columns: list[NDArray[np.float64]] = []
+    weights: list[float] = []
+    offsets = np.arange(window_samples)
+    for k, flag in enumerate(inside):
+        if direct:
+            weight = 1.0 if flag else 0.0
+        else:
+            weight = (0.0 if flag else -1.0) + (0.5 if k in edges else 0.0)
+        if weight == 0.0:
+            continue
+        turn = 2 * np.pi * k * offsets / fft_size
+        columns.append(window * np.cos(turn))
+        weights.append(weight)
+        if k not in edges:  # the imaginary part is zero at the edges
+            columns.append(-window * np.sin(turn))
+            weights.append(weight)
+    whole = 0.0 if direct else fft_size / 2
+    return np.ascontiguousarray(np.array(columns).T), np.array(weights), whole
