@@ -23,7 +23,8 @@ amplitude, corrected for the analysers' delay.
 Cost: most blocks hold no tick with a row and a column tone standing GROUP_PEAK_DB out of
 their groups, and none of those can show a digit; their frequencies, corrected amplitudes
 and band power are worked out only if a later decision looks back at them (the results are
-the same either way).
+the same either way). In a block that can show a digit, the band power is worked out only
+where a decision reads it (`purity_span`).
 """
 
 from __future__ import annotations
@@ -82,6 +83,14 @@ _NEAR_AMPLITUDE = _MIN_TONE_AMPLITUDE / MAX_GAIN_CORRECTION
 # Below this |z| (half the amplitude) in either group, a tick is nowhere near a digit.
 QUIET_MAGNITUDE = _NEAR_AMPLITUDE / 2
 _GROUP_PEAK = 10 ** (GROUP_PEAK_DB / 20)
+# Rows of a digit's row and column analysers (code = row·4 + column), as slices: indexing
+# with them gives views, without turning a list into an index array each time.
+_PAIR_ROWS = tuple(
+    slice(row, 5 + column, 4 + column - row) for row in range(4) for column in range(4)
+)
+# Reductions as ufunc methods: what the array methods give, without their wrappers.
+_largest = np.maximum.reduce
+_smallest = np.minimum.reduce
 _NORMAL_TWIST = 10 ** (-NORMAL_TWIST_DB / 20)
 _REVERSE_TWIST = 10 ** (REVERSE_TWIST_DB / 20)
 
@@ -202,10 +211,20 @@ def digit_codes(
         & (high >= low * _NORMAL_TWIST)
         & (high <= low * _REVERSE_TWIST)
         & ((low**2 + high**2) / 2 >= MIN_PURITY * power)
-        & (np.abs(deviation[index]).max(axis=-2) <= FREQUENCY_TOLERANCE)
+        & (_largest(np.abs(deviation[index]), axis=-2) <= FREQUENCY_TOLERANCE)
     )
     codes = np.where(valid, chosen[..., 0, :] * 4 + chosen[..., 1, :] - 4, _NO_DIGIT)
     return codes, valid.any(axis=-1)
+
+
+def purity_span(possible_at: NDArray[np.int64], count: int) -> tuple[int, int]:
+    """The ticks of a block whose reference power a decision may read, given the ticks that
+    could show a digit (`possible_at`, ascending; there is one at least): from
+    BRIDGED_GAP_TICKS before the first to as many after the last. A start reads ticks that
+    showed its digit and the gaps it bridged, no longer than that; a block with no possible
+    tick is measured whole when a decision needs it."""
+    first = max(0, int(possible_at[0]) - BRIDGED_GAP_TICKS)
+    return first, min(count, int(possible_at[-1]) + BRIDGED_GAP_TICKS + 1)
 
 
 def screening(
@@ -215,8 +234,8 @@ def screening(
     channels, _, count = magnitude.shape
     by_group = magnitude.reshape(channels, 2, 4, count)
     ranked = np.sort(by_group, axis=2)  # (channel, group, rank, tick), strongest last
-    weaker_group_peak = ranked[:, :, 3].min(axis=1)  # (channel, tick)
-    quiet = (weaker_group_peak.max(axis=1) < QUIET_MAGNITUDE).tolist()
+    weaker_group_peak = _smallest(ranked[:, :, 3], axis=1)  # (channel, tick)
+    quiet = (_largest(weaker_group_peak, axis=1) < QUIET_MAGNITUDE).tolist()
     standing_out = ranked[:, :, 3] >= _GROUP_PEAK * ranked[:, :, 2]  # (channel, group, tick)
     possible = (weaker_group_peak >= QUIET_MAGNITUDE) & standing_out.all(axis=1)
     strongest = by_group.argmax(axis=2)
@@ -228,8 +247,8 @@ def _screen_alone(magnitude: NDArray[np.float64]) -> Screened:
     count = magnitude.shape[1]
     by_group = magnitude.reshape(2, 4, count)
     ranked = np.sort(by_group, axis=1)  # (group, rank, tick), strongest last
-    weaker_group_peak = ranked[:, 3].min(axis=0)
-    if weaker_group_peak.max() < QUIET_MAGNITUDE:
+    weaker_group_peak = _smallest(ranked[:, 3], axis=0)
+    if _largest(weaker_group_peak, axis=0) < QUIET_MAGNITUDE:
         return Screened(magnitude, True, _NOTHING_POSSIBLE, _NOTHING_POSSIBLE)
     standing_out = ranked[:, 3] >= _GROUP_PEAK * ranked[:, 2]  # (group, tick)
     possible = (weaker_group_peak >= QUIET_MAGNITUDE) & standing_out.all(axis=0)
@@ -255,19 +274,24 @@ class DtmfReceiver:
             reference_band_hz=REFERENCE_BAND_HZ,
             sample_rate=sample_rate,
         )
+        # History buffers with room to append HISTORY_SPARE_TICKS ticks before they move.
+        channels = len(_FREQUENCIES)
+        capacity = HISTORY_TICKS + HISTORY_SPARE_TICKS
+        self._z_buffer = np.zeros((channels, capacity), dtype=np.complex128)
+        self._amplitude_buffer = np.zeros((channels, capacity))
+        self._deviation_buffer = np.zeros((channels, capacity))
+        self._power_buffer = np.ones(capacity)
         self.reset()
 
     def reset(self) -> None:
         """Forget everything: the next sample fed is sample 0."""
         self._bank.restart()
         self._delay = self._bank.half_rise_samples
-        channels = len(_FREQUENCIES)
-        # History buffers with room to append HISTORY_SPARE_TICKS ticks before they move.
-        capacity = HISTORY_TICKS + HISTORY_SPARE_TICKS
-        self._z_buffer = np.zeros((channels, capacity), dtype=np.complex128)
-        self._amplitude_buffer = np.zeros((channels, capacity))
-        self._deviation_buffer = np.zeros((channels, capacity))
-        self._power_buffer = np.ones(capacity)
+        # Silence before the first sample; later columns are written before being read.
+        self._z_buffer[:, :HISTORY_TICKS] = 0.0
+        self._amplitude_buffer[:, :HISTORY_TICKS] = 0.0
+        self._deviation_buffer[:, :HISTORY_TICKS] = 0.0
+        self._power_buffer[:HISTORY_TICKS] = 1.0
         self._used = HISTORY_TICKS  # buffer columns in use
         # The columns of the last HISTORY_TICKS ticks (and, while a block is handled, its
         # ticks): the views _z, _amplitude, _deviation and _power show them.
@@ -385,19 +409,20 @@ class DtmfReceiver:
             self._unmeasured.append((ticks, None))
             return None
         possible = screened.possible
+        shown_at = possible.nonzero()[0]
         z = screened.recent_z
         if z is None:
             z = self._z[:, -(count + FREQUENCY_SMOOTHING_TICKS + 1) :]
-            if not possible.any():
+            if not shown_at.size:
                 self._unmeasured.append((ticks, z.copy()))
                 return None
-        elif not possible.any():
+        elif not shown_at.size:
             self._unmeasured.append((ticks, z))
             return None
         measured = screened.measured
         if measured is None:
             amplitude, deviation = self._measure(z, 2 * screened.magnitude)
-            power = ticks.power
+            power = ticks.power_within(*purity_span(shown_at, count))
             codes, shown = digit_codes(possible, screened.strongest, amplitude, deviation, power)
             measured = Measured(amplitude, deviation, power, codes if shown else None)
         self._amplitude[:, -count:] = measured.amplitude
@@ -451,7 +476,7 @@ class DtmfReceiver:
     def _track(self, codes: NDArray[np.int64], first: int) -> list[DtmfEvent]:
         """Run the start/end decisions over the new ticks, one run of equal codes at a time."""
         events: list[DtmfEvent] = []
-        change = np.nonzero(codes[1:] != codes[:-1])[0] + 1
+        change = (codes[1:] != codes[:-1]).nonzero()[0] + 1
         bounds = [0, *change.tolist(), codes.size]
         for begin, end in itertools.pairwise(bounds):
             code = int(codes[begin])
@@ -500,26 +525,27 @@ class DtmfReceiver:
             return None
         # ... and over the START_TICKS up to it, steady frequencies and a pure core.
         self._measure_deferred()
-        channels = [code // 4, 4 + code % 4]
+        rows = _PAIR_ROWS[code]
         span = slice(earliest - START_TICKS + 1 - self._first, stop - self._first)
-        windows = _windows(self._deviation[channels, span])
-        drift = (windows.max(axis=2) - windows.min(axis=2)).max(axis=0)
-        tone_power = (self._amplitude[channels, span] ** 2).sum(axis=0) / 2
+        windows = _windows(self._deviation[rows, span])
+        drift = _largest(_largest(windows, axis=2) - _smallest(windows, axis=2), axis=0)
+        tone_power = (self._amplitude[rows, span] ** 2).sum(axis=0) / 2
         purity = tone_power / np.maximum(self._power[span], _TINY)
         core = _window_medians(purity)
-        good = np.nonzero((drift <= MAX_DRIFT) & (core >= MIN_CORE_PURITY))[0]
+        good = ((drift <= MAX_DRIFT) & (core >= MIN_CORE_PURITY)).nonzero()[0]
         return earliest + int(good[0]) if good.size else None
 
     def _channels(self, code: int) -> NDArray[np.float64]:
-        """Corrected amplitudes of a digit's row and column tones over the kept ticks."""
+        """Corrected amplitudes of a digit's row and column tones over the kept ticks (a
+        view: read it before the history moves)."""
         self._measure_deferred()
-        return self._amplitude[[code // 4, 4 + code % 4]]
+        return self._amplitude[_PAIR_ROWS[code]]
 
     def _note_match(self, tick: int, stop: int) -> None:
         # Matching ticks are always measured: no need to measure deferred ones.
         code = self._active
-        pair = self._amplitude[(code // 4, 4 + code % 4), tick - self._first : stop - self._first]
-        self._plateau = np.maximum(self._plateau, pair.max(axis=1))
+        pair = self._amplitude[_PAIR_ROWS[code], tick - self._first : stop - self._first]
+        self._plateau = np.maximum(self._plateau, _largest(pair, axis=1))
         self._last_match = stop - 1
 
     @staticmethod
@@ -536,8 +562,8 @@ class DtmfReceiver:
         """Sample where the digit's tones began: where both envelopes last rose through half
         their level at `tick`, less the analysers' delay."""
         pair = self._channels(code)
-        envelope = (pair / pair[:, tick - self._first, None]).min(axis=0)
-        below = np.nonzero(envelope[: tick - self._first] < HALF)[0]
+        envelope = _smallest(pair / pair[:, tick - self._first, None], axis=0)
+        below = (envelope[: tick - self._first] < HALF).nonzero()[0]
         if below.size:
             edge = self._crossing(envelope, self._first + int(below[-1]))
         else:
@@ -558,9 +584,9 @@ class DtmfReceiver:
 
     def _end(self, end_tick: int) -> DtmfEvent:
         code = self._active
-        envelope = (self._channels(code) / self._plateau[:, None]).min(axis=0)
+        envelope = _smallest(self._channels(code) / self._plateau[:, None], axis=0)
         after = envelope[self._last_match + 1 - self._first : end_tick + 1 - self._first]
-        below = np.nonzero(after < HALF)[0]
+        below = (after < HALF).nonzero()[0]
         if below.size:
             edge = self._crossing(envelope, self._last_match + int(below[0]))
         else:
@@ -626,8 +652,8 @@ def _angle(z: NDArray[np.complex128]) -> NDArray[np.float64]:
 
 def _levels(pair: NDArray[np.float64]) -> tuple[float, float]:
     """Reported tone levels, to 0.01 dB (finer digits depend on how blocks were split)."""
-    low, high = (round(amplitude_to_dbm0(float(a)), 2) for a in pair)
-    return low, high
+    low, high = pair.tolist()
+    return round(amplitude_to_dbm0(low), 2), round(amplitude_to_dbm0(high), 2)
 
 
 def _digit(code: int) -> str:
