@@ -84,7 +84,7 @@ class DtmfCallerIdDecoder:
         self._quiet_run = HANGOVER_SAMPLES
         self._digits = ""
         self._last_digit_at = 0
-        self._waiting: list[np.ndarray] = []  # loud audio not analysed yet, amplified
+        self._waiting: list[np.ndarray] = []  # loud audio not analysed yet
         self._waiting_samples = 0
         self.last_format: DtmfFormat | None = None
 
@@ -122,6 +122,9 @@ class DtmfCallerIdDecoder:
         """Pass over `count` samples of quiet line while idle, without analysing them."""
         if not self.idle:
             raise RuntimeError("the DTMF caller-ID decoder can skip audio only while idle")
+        return self._skip(count)
+
+    def _skip(self, count: int) -> list[CallerIdResult]:
         if not self._skipped:
             self._offset = self.position
             self._skipped = True
@@ -135,19 +138,22 @@ class DtmfCallerIdDecoder:
         """Process a block of any length; return the messages completed within it."""
         block = np.asarray(samples)
         results: list[CallerIdResult] = []
+        quiet: bool | None = None  # whether the block is quiet throughout, when known
         if self.idle:
-            quiet = quiet_samples(block)
-            if quiet:
-                results += self.skip(quiet)
-                block = block[quiet:]
+            leading = quiet_samples(block)
+            if leading:
+                results += self._skip(leading)
+                block = block[leading:]
+            quiet = False  # what is left starts loud, or is too short to be judged quiet
         if block.size:
-            self._listen(block, results)
+            self._listen(block, results, quiet)
         return results
 
-    def _listen(self, block: np.ndarray, results: list[CallerIdResult]) -> None:
-        quiet = quiet_samples(block) == block.size
+    def _listen(self, block: np.ndarray, results: list[CallerIdResult], quiet: bool | None) -> None:
+        if quiet is None:
+            quiet = quiet_samples(block) == block.size
         self._quiet_run = self._quiet_run + block.size if quiet else 0
-        self._waiting.append(np.asarray(block, dtype=np.float64) * self._gain)  # a copy
+        self._waiting.append(block.copy())  # the caller may reuse its buffer
         self._waiting_samples += block.size
         if self._quiet_run >= HANGOVER_SAMPLES or self._waiting_samples >= ANALYSIS_SAMPLES:
             self._analyse(results)
@@ -159,7 +165,8 @@ class DtmfCallerIdDecoder:
             # hears the rest as the old one would have.
             self._receiver.reset()
             self._skipped = False
-        block = self._waiting[0] if len(self._waiting) == 1 else np.concatenate(self._waiting)
+        waiting = self._waiting[0] if len(self._waiting) == 1 else np.concatenate(self._waiting)
+        block = np.asarray(waiting, dtype=np.float64) * self._gain
         self._waiting.clear()
         self._waiting_samples = 0
         for event in self._receiver.feed(block):
