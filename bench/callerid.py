@@ -49,25 +49,29 @@ def _line(audio: np.ndarray, seconds: float = 3.0, noise_dbm0: float = -50.0) ->
     return np.round(line).astype(np.int16)
 
 
-def _time_frames(
-    feed: Callable[[np.ndarray], object], make: Callable[[], None], audio: np.ndarray
-) -> float:
-    """Best CPU time per channel-second (us) of feeding `audio` in 20 ms frames.
+Feeder = tuple[Callable[[], None], Callable[[np.ndarray], object]]  # (make, feed)
 
-    CPU time of this process, not wall time: on a shared machine the other jobs' load
-    then scales both sides of a comparison alike instead of whichever ran during a burst.
+
+def _time_frames(feeders: list[Feeder], audio: np.ndarray) -> list[float]:
+    """Best CPU time per channel-second (us) of each feeder fed `audio` in 20 ms frames.
+
+    CPU time of this process, not wall time, and the feeders' runs alternate: on a shared
+    machine the other jobs' load then scales both sides of a comparison alike instead of
+    whichever ran during a burst.
     """
-    best = float("inf")
+    frames = [audio[i : i + FRAME] for i in range(0, audio.size, FRAME)]
+    best = [float("inf")] * len(feeders)
     for _ in range(REPEATS):
-        make()
-        start = time.process_time()
-        for i in range(0, audio.size, FRAME):
-            feed(audio[i : i + FRAME])
-        best = min(best, time.process_time() - start)
-    return best / (audio.size / FS) * 1e6
+        for k, (make, feed) in enumerate(feeders):
+            make()
+            start = time.process_time()
+            for frame in frames:
+                feed(frame)
+            best[k] = min(best[k], time.process_time() - start)
+    return [b / (audio.size / FS) * 1e6 for b in best]
 
 
-def _ours(decoder_factory: Callable[[], object], audio: np.ndarray) -> float:
+def _ours(decoder_factory: Callable[[], object]) -> Feeder:
     holder: list[object] = []
 
     def make() -> None:
@@ -76,21 +80,31 @@ def _ours(decoder_factory: Callable[[], object], audio: np.ndarray) -> float:
     def feed(block: np.ndarray) -> object:
         return holder[0].feed(block)  # type: ignore[attr-defined]
 
-    return _time_frames(feed, make, audio)
+    return make, feed
 
 
-def _spandsp(standard: CallerIdStandard, audio: np.ndarray) -> float | None:
-    if not spandsp_adsi.available():
-        return None
+def _spandsp(codes: list[int]) -> Feeder:
+    """spandsp's receivers for `codes`, side by side (spandsp has no auto-detecting one)."""
     holder: list[spandsp_adsi.AdsiReceiver] = []
 
     def make() -> None:
-        holder[:] = [spandsp_adsi.AdsiReceiver(SPANDSP_CODE[standard])]
+        holder[:] = [spandsp_adsi.AdsiReceiver(code) for code in codes]
 
-    def feed(block: np.ndarray) -> object:
-        return holder[0].feed(block)
+    def feed(block: np.ndarray) -> None:
+        for receiver in holder:
+            receiver.feed(block)
 
-    return _time_frames(feed, make, audio)
+    return make, feed
+
+
+def _side_by_side(
+    decoder_factory: Callable[[], object], codes: list[int], audio: np.ndarray
+) -> tuple[float, float | None]:
+    """Ours and spandsp's cost on the same audio, their runs alternating."""
+    if not spandsp_adsi.available():
+        return _time_frames([_ours(decoder_factory)], audio)[0], None
+    ours, theirs = _time_frames([_ours(decoder_factory), _spandsp(codes)], audio)
+    return ours, theirs
 
 
 class _IdleExchangeLine:
@@ -124,23 +138,7 @@ def _idle_fxo_line(audio: np.ndarray) -> float:
         holder[0].pull()
         holder[0].push()
 
-    return _time_frames(feed, make, audio)
-
-
-def _spandsp_every_standard(audio: np.ndarray) -> float | None:
-    """spandsp has no auto-detecting receiver: its receivers for all three standards."""
-    if not spandsp_adsi.available():
-        return None
-    holder: list[spandsp_adsi.AdsiReceiver] = []
-
-    def make() -> None:
-        holder[:] = [spandsp_adsi.AdsiReceiver(code) for code in SPANDSP_CODE.values()]
-
-    def feed(block: np.ndarray) -> None:
-        for receiver in holder:
-            receiver.feed(block)
-
-    return _time_frames(feed, make, audio)
+    return _time_frames([(make, feed)], audio)[0]
 
 
 def _row(name: str, ours: float, theirs: float | None, note: str) -> dict:
@@ -175,25 +173,20 @@ def run() -> list[dict]:
             ("message", message, "3 s of line, -50 dBm0 noise, a message at -13 dBm0"),
             ("idle line", idle, "3 s of line, -50 dBm0 noise only"),
         ):
-            rows.append(
-                _row(
-                    f"caller ID {standard.value} decoder, {label}",
-                    _ours(factory, audio),
-                    _spandsp(standard, audio),
-                    note,
-                )
-            )
+            ours, theirs = _side_by_side(factory, [SPANDSP_CODE[standard]], audio)
+            rows.append(_row(f"caller ID {standard.value} decoder, {label}", ours, theirs, note))
     dtmf_message = encode_caller_id(CallerId(number="6135551234"), CallerIdStandard.DTMF)
     for label, audio in (
         ("Bell 202 message", _line(encode_caller_id(CALLER, CallerIdStandard.BELL202))),
         ("DTMF message", _line(dtmf_message)),
         ("idle line", idle),
     ):
+        ours, theirs = _side_by_side(CallerIdReceiver, list(SPANDSP_CODE.values()), audio)
         rows.append(
             _row(
                 f"caller ID auto-detecting receiver, {label}",
-                _ours(CallerIdReceiver, audio),
-                _spandsp_every_standard(audio),
+                ours,
+                theirs,
                 "Bell 202 + V.23 + DTMF decoders side by side;"
                 " spandsp: its three receivers side by side",
             )
