@@ -91,6 +91,9 @@ _PAIR_ROWS = tuple(
 # Reductions as ufunc methods: what the array methods give, without their wrappers.
 _largest = np.maximum.reduce
 _smallest = np.minimum.reduce
+_total = np.add.reduce
+_any = np.logical_or.reduce
+_every = np.logical_and.reduce
 _NORMAL_TWIST = 10 ** (-NORMAL_TWIST_DB / 20)
 _REVERSE_TWIST = 10 ** (REVERSE_TWIST_DB / 20)
 
@@ -214,7 +217,7 @@ def digit_codes(
         & (_largest(np.abs(deviation[index]), axis=-2) <= FREQUENCY_TOLERANCE)
     )
     codes = np.where(valid, chosen[..., 0, :] * 4 + chosen[..., 1, :] - 4, _NO_DIGIT)
-    return codes, valid.any(axis=-1)
+    return codes, _any(valid, axis=-1)
 
 
 def purity_span(possible_at: NDArray[np.int64], count: int) -> tuple[int, int]:
@@ -233,11 +236,11 @@ def screening(
     """`screen`'s findings as arrays over the channels: quiet, possible, strongest."""
     channels, _, count = magnitude.shape
     by_group = magnitude.reshape(channels, 2, 4, count)
-    ranked = np.sort(by_group, axis=2)  # (channel, group, rank, tick), strongest last
+    ranked = _sorted(by_group, axis=2)  # (channel, group, rank, tick), strongest last
     weaker_group_peak = _smallest(ranked[:, :, 3], axis=1)  # (channel, tick)
     quiet = (_largest(weaker_group_peak, axis=1) < QUIET_MAGNITUDE).tolist()
     standing_out = ranked[:, :, 3] >= _GROUP_PEAK * ranked[:, :, 2]  # (channel, group, tick)
-    possible = (weaker_group_peak >= QUIET_MAGNITUDE) & standing_out.all(axis=1)
+    possible = (weaker_group_peak >= QUIET_MAGNITUDE) & _every(standing_out, axis=1)
     strongest = by_group.argmax(axis=2)
     return quiet, possible, strongest
 
@@ -246,12 +249,12 @@ def _screen_alone(magnitude: NDArray[np.float64]) -> Screened:
     """`screen` for one channel's |z| (analyser, tick), stopping at quiet ticks (most)."""
     count = magnitude.shape[1]
     by_group = magnitude.reshape(2, 4, count)
-    ranked = np.sort(by_group, axis=1)  # (group, rank, tick), strongest last
+    ranked = _sorted(by_group, axis=1)  # (group, rank, tick), strongest last
     weaker_group_peak = _smallest(ranked[:, 3], axis=0)
     if _largest(weaker_group_peak, axis=0) < QUIET_MAGNITUDE:
         return Screened(magnitude, True, _NOTHING_POSSIBLE, _NOTHING_POSSIBLE)
     standing_out = ranked[:, 3] >= _GROUP_PEAK * ranked[:, 2]  # (group, tick)
-    possible = (weaker_group_peak >= QUIET_MAGNITUDE) & standing_out.all(axis=0)
+    possible = (weaker_group_peak >= QUIET_MAGNITUDE) & _every(standing_out, axis=0)
     return Screened(magnitude, False, possible, by_group.argmax(axis=1))
 
 
@@ -529,7 +532,7 @@ class DtmfReceiver:
         span = slice(earliest - START_TICKS + 1 - self._first, stop - self._first)
         windows = _windows(self._deviation[rows, span])
         drift = _largest(_largest(windows, axis=2) - _smallest(windows, axis=2), axis=0)
-        tone_power = (self._amplitude[rows, span] ** 2).sum(axis=0) / 2
+        tone_power = _total(self._amplitude[rows, span] ** 2, axis=0) / 2
         purity = tone_power / np.maximum(self._power[span], _TINY)
         core = _window_medians(purity)
         good = ((drift <= MAX_DRIFT) & (core >= MIN_CORE_PURITY)).nonzero()[0]
@@ -554,7 +557,7 @@ class DtmfReceiver:
 
     def _crossing(self, envelope: NDArray[np.float64], before: int) -> float:
         """Sample where `envelope` (one value per kept tick) crosses HALF after tick `before`."""
-        a, b = envelope[before - self._first], envelope[before + 1 - self._first]
+        a, b = envelope[before - self._first : before + 2 - self._first].tolist()
         fraction = 0.0 if a == b else min(1.0, max(0.0, (HALF - a) / (b - a)))
         return self._tick_end(before) + fraction * TICK_SAMPLES
 
@@ -634,8 +637,17 @@ def _window_medians(values: NDArray[np.float64]) -> NDArray[np.float64]:
     """Median of every START_TICKS consecutive values."""
     windows = _windows(values)
     if START_TICKS % 2:  # the middle element: what np.median gives, at a fraction of its cost
-        return np.partition(windows, START_TICKS // 2, axis=1)[:, START_TICKS // 2]
+        ordered = windows.copy()
+        ordered.partition(START_TICKS // 2, axis=1)
+        return ordered[:, START_TICKS // 2]
     return np.median(windows, axis=1)
+
+
+def _sorted(values: NDArray[np.float64], axis: int) -> NDArray[np.float64]:
+    """np.sort without its wrapper's cost (the same copy, sorted in place)."""
+    ordered = values.copy()
+    ordered.sort(axis=axis)
+    return ordered
 
 
 def _widened(kept: NDArray, capacity: int) -> NDArray:

@@ -43,6 +43,14 @@ def _oscillator_table(sample_rate: int) -> NDArray[np.complex128]:
 
 
 @cache
+def _silence(samples: int) -> NDArray[np.float64]:
+    """Zeros, shared read-only: what a bank has heard before its first block."""
+    zeros = np.zeros(samples)
+    zeros.setflags(write=False)
+    return zeros
+
+
+@cache
 def _hann(window_samples: int) -> NDArray[np.float64]:
     """Hann window without its zero end points, normalised to unit sum."""
     window = np.hanning(window_samples + 2)[1:-1]
@@ -113,7 +121,8 @@ class Ticks:
         known already), for a detector that reads the reference at a few ticks only."""
         if self._power is not None or self._bank is None or self._frames is None:
             return self.power
-        power = np.full(self.count, np.nan)
+        power = np.empty(self.count)
+        power.fill(np.nan)
         power[start:stop] = self._bank.reference_power(self._frames[start:stop])
         return power
 
@@ -193,7 +202,7 @@ class ToneBank:
         self._window_squared = self._window**2
         # Parseval: one-sided spectrum power of a windowed sine is A²/4 · fft_size · Σw².
         self._band_scale = 2.0 / (self._fft_size * float(np.sum(self._window_squared)))
-        self._x = np.zeros(window_samples - 1)  # the signal before the next block
+        self._x = _silence(window_samples - 1)  # the signal before the next block
         self._position = 0
         # A tone's edge reaches half amplitude when it passes the window's centre.
         self.half_rise_samples = (window_samples - 1) // 2
@@ -220,7 +229,7 @@ class ToneBank:
     def restart(self) -> None:
         """Forget the signal: the next sample processed is sample 0 (the kernels, worth
         milliseconds to build, are kept)."""
-        self._x = np.zeros(self.window_samples - 1)
+        self._x = _silence(self.window_samples - 1)
         self._position = 0
 
     def gain(self, offset_hz: NDArray[np.float64]) -> NDArray[np.float64]:
