@@ -281,15 +281,26 @@ def us_per_channel_second(
     `make` builds a fresh block and returns its per-frame function. Best of a few runs of
     process CPU time, so other load on the machine counts as little as possible.
     """
+    return side_by_side_us([make], audio, frame)[0]
+
+
+def side_by_side_us(
+    makers: list[Callable[[], Callable[[NDArray[np.int16]], object]]],
+    audio: NDArray[np.int16],
+    frame: int = FRAME_SAMPLES,
+) -> list[float]:
+    """`us_per_channel_second` of several blocks on the same audio, their runs alternating:
+    a burst of other load on the machine then weighs on every side of a comparison alike."""
     frames = [audio[i : i + frame] for i in range(0, audio.size, frame)]
-    best = float("inf")
+    best = [float("inf")] * len(makers)
     for _ in range(TIMING_REPEATS):
-        feed = make()
-        start = time.process_time()
-        for block in frames:
-            feed(block)
-        best = min(best, time.process_time() - start)
-    return best / (audio.size / SAMPLE_RATE_HZ) * 1e6
+        for k, make in enumerate(makers):
+            feed = make()
+            start = time.process_time()
+            for block in frames:
+                feed(block)
+            best[k] = min(best[k], time.process_time() - start)
+    return [b / (audio.size / SAMPLE_RATE_HZ) * 1e6 for b in best]
 
 
 def cost_row(name: str, ours_us: float, spandsp_us: float | None, note: str = "") -> dict:

@@ -55,8 +55,11 @@ def run() -> list[dict]:
     digits = DtmfGenerator(on_ms=60, off_ms=60, level_dbm0=-15).signal("1234567890*#ABCD" * 8)
     audio = np.concatenate([speech, digits])
     available = spandsp.load_library() is not None
-    ours = corpus.us_per_channel_second(_receiver, audio)
-    theirs = corpus.us_per_channel_second(_spandsp_receiver, audio) if available else None
+    theirs: float | None = None
+    if available:
+        ours, theirs = corpus.side_by_side_us([_receiver, _spandsp_receiver], audio)
+    else:
+        ours = corpus.us_per_channel_second(_receiver, audio)
     bank = _bank_us_per_channel_second(audio)
     seconds = audio.size / 8000
     return [

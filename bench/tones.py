@@ -61,8 +61,11 @@ def run() -> list[dict]:
         (f"call-progress detector ({COUNTRY})", _progress, _spandsp_progress),
         ("fax tone detector (CNG, ANS/ANSam ±PR)", _fax, _spandsp_fax),
     ):
-        ours_us = corpus.us_per_channel_second(ours, audio)
-        theirs_us = corpus.us_per_channel_second(theirs, audio) if available else None
+        theirs_us: float | None = None
+        if available:
+            ours_us, theirs_us = corpus.side_by_side_us([ours, theirs], audio)
+        else:
+            ours_us = corpus.us_per_channel_second(ours, audio)
         rows.append(corpus.cost_row(name, ours_us, theirs_us, "20 ms frames"))
     rows.append(
         corpus.cost_row(
