@@ -263,13 +263,17 @@ class DtmfReceiver:
 
     `feed()` returns events in order: for each digit one event when it starts (for low
     latency: the engine stops dial tone then) and one when it ends, carrying the duration.
-    Results do not depend on how the audio is split into blocks.
+    With `report_ends=False` only the starts are reported (a caller-ID decoder needs no
+    more): a digit still ends where it would, so the same key again starts anew, but where
+    its tones faded and at what level is not worked out. Results do not depend on how the
+    audio is split into blocks.
     """
 
-    def __init__(self, sample_rate: int = SAMPLE_RATE_HZ) -> None:
+    def __init__(self, sample_rate: int = SAMPLE_RATE_HZ, *, report_ends: bool = True) -> None:
         if sample_rate != SAMPLE_RATE_HZ:
             raise ValueError(f"the DTMF receiver works at {SAMPLE_RATE_HZ} Hz, not {sample_rate}")
         self.sample_rate = sample_rate
+        self.report_ends = report_ends
         self._bank = ToneBank(
             _FREQUENCIES,
             WINDOW_SAMPLES,
@@ -493,7 +497,10 @@ class DtmfReceiver:
                 end_tick = self._last_match + END_TICKS
                 if end_tick >= stop:
                     continue
-                events.append(self._end(end_tick))
+                if self.report_ends:
+                    events.append(self._end(end_tick))
+                else:
+                    self._active = _NO_DIGIT
                 earliest = end_tick
             if qualified_at is not None:
                 start_tick = max(earliest, qualified_at)

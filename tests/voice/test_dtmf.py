@@ -130,6 +130,18 @@ def test_a_40_ms_pause_separates_repeated_digits():
     assert "".join(event.digit for event in done) == "1111####DDDD"
 
 
+def test_a_receiver_reporting_only_starts_gives_the_same_starts_and_no_ends():
+    signal, _ = digit_train("1111" + "5#5#", 40, 40, -25, -25, 0.015, -0.015)
+    audio = to_int16(with_noise(signal, 26.0, peak(-25) ** 2))
+    both = DtmfReceiver()
+    starts_only = DtmfReceiver(report_ends=False)
+    every = both.feed(audio) + both.flush()
+    starts = starts_only.feed(audio) + starts_only.flush()
+    assert starts == [event for event in every if not event.ended]
+    assert "".join(event.digit for event in starts) == "11115#5#"
+    assert starts_only.digit_in_progress is None
+
+
 def test_a_10_ms_dropout_does_not_split_a_digit():
     rng = np.random.default_rng(3)
     first = dual_tone("5", 60, -10, -10, rng=rng)

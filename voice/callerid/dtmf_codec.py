@@ -73,7 +73,7 @@ class DtmfCallerIdDecoder:
     def __init__(self) -> None:
         self._gain = 10.0 ** (SENSITIVITY_GAIN_DB / 20.0)
         self._max_gap = round(MAX_DIGIT_GAP_MS * SAMPLE_RATE_HZ / 1000.0)
-        self._receiver = DtmfReceiver()
+        self._receiver = DtmfReceiver(report_ends=False)  # a message is read from starts
         self.reset()
 
     def reset(self) -> None:
@@ -170,8 +170,6 @@ class DtmfCallerIdDecoder:
         self._waiting.clear()
         self._waiting_samples = 0
         for event in self._receiver.feed(block):
-            if event.ended:
-                continue
             start = self._offset + event.start_sample
             if self._digits and start - self._last_digit_at > self._max_gap:
                 self._abandon(results, start)

@@ -26,7 +26,7 @@ def quiet_samples(samples: np.ndarray) -> int:
         return 0
     x = np.asarray(samples[: chunks * CHUNK_SAMPLES], dtype=np.float64)
     if chunks == 1:
-        return CHUNK_SAMPLES if float(np.dot(x, x)) < _CHUNK_ENERGY_LIMIT else 0
+        return CHUNK_SAMPLES if x.dot(x) < _CHUNK_ENERGY_LIMIT else 0
     blocks = x.reshape(chunks, CHUNK_SAMPLES)
     loud = np.flatnonzero(np.einsum("ij,ij->i", blocks, blocks) >= _CHUNK_ENERGY_LIMIT)
     return (int(loud[0]) if loud.size else chunks) * CHUNK_SAMPLES
