@@ -29,7 +29,7 @@ from voice.callerid import (
 
 FS = 8000
 FRAME = 160
-REPEATS = 15  # short runs: many, so the best of each side is a quiet moment
+REPEATS = 40  # short runs: many, so the best of each side is a quiet moment
 DBM0_POWER = (32768 * 10 ** (-3.14 / 20)) ** 2 / 2
 CALLER = CallerId(number="6135551234", name="SMITH JOHN", time=CallTime(11, 30, 14, 5))
 
