@@ -24,23 +24,25 @@ def _spandsp_receiver() -> Callable[[NDArray[np.int16]], object]:
     return spandsp.DtmfRx().feed
 
 
-def _bank_us_per_channel_second(audio: NDArray[np.int16]) -> float:
-    """Like corpus.us_per_channel_second for BANK_CHANNELS channels fed together, each the
-    same material started at a different point, as the engine feeds them: ANALYSIS_FRAMES
-    media frames at a time."""
+def _bank_run(audio: NDArray[np.int16]) -> Callable[[], float]:
+    """One timed run (µs per channel-second) of BANK_CHANNELS channels fed together, each
+    the same material started at a different point, as the engine feeds them:
+    ANALYSIS_FRAMES media frames at a time."""
     channels = list(range(BANK_CHANNELS))
     shift = audio.size // BANK_CHANNELS
     signals = np.stack([np.roll(audio, channel * shift) for channel in channels])
     frame = corpus.FRAME_SAMPLES * ANALYSIS_FRAMES
     blocks = [signals[:, i : i + frame] for i in range(0, audio.size - frame + 1, frame)]
-    best = float("inf")
-    for _ in range(corpus.TIMING_REPEATS):
+    seconds = BANK_CHANNELS * len(blocks) * frame / 8000
+
+    def one_run() -> float:
         bank = DtmfReceiverBank(BANK_CHANNELS)
         start = time.process_time()
         for block in blocks:
             bank.feed(channels, block)
-        best = min(best, time.process_time() - start)
-    return best / (BANK_CHANNELS * len(blocks) * frame / 8000) * 1e6
+        return (time.process_time() - start) / seconds * 1e6
+
+    return one_run
 
 
 def _generator() -> Callable[[NDArray[np.int16]], object]:
@@ -55,12 +57,11 @@ def run() -> list[dict]:
     digits = DtmfGenerator(on_ms=60, off_ms=60, level_dbm0=-15).signal("1234567890*#ABCD" * 8)
     audio = np.concatenate([speech, digits])
     available = spandsp.load_library() is not None
-    theirs: float | None = None
+    runs = [_bank_run(audio), corpus.frame_run(_receiver, audio)]
     if available:
-        ours, theirs = corpus.side_by_side_us([_receiver, _spandsp_receiver], audio)
-    else:
-        ours = corpus.us_per_channel_second(_receiver, audio)
-    bank = _bank_us_per_channel_second(audio)
+        runs.append(corpus.frame_run(_spandsp_receiver, audio))
+    bank, ours, *spandsp_us = corpus.alternating_best(runs)  # taking turns: see side_by_side_us
+    theirs = spandsp_us[0] if spandsp_us else None
     seconds = audio.size / 8000
     return [
         corpus.cost_row(
