@@ -9,12 +9,11 @@ included, to set beside one DTMF receiver (`python -m bench dtmf`).
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 
 import numpy as np
 
-from bench import spandsp_adsi
+from bench import corpus, spandsp_adsi
 from firmware.engine.port_channel import PortChannel
 from voice import g711
 from voice.callerid import (
@@ -49,52 +48,28 @@ def _line(audio: np.ndarray, seconds: float = 3.0, noise_dbm0: float = -50.0) ->
     return np.round(line).astype(np.int16)
 
 
-Feeder = tuple[Callable[[], None], Callable[[np.ndarray], object]]  # (make, feed)
+Maker = Callable[[], Callable[[np.ndarray], object]]  # builds a block, returns its feed
 
 
-def _time_frames(feeders: list[Feeder], audio: np.ndarray) -> list[float]:
-    """Best CPU time per channel-second (us) of each feeder fed `audio` in 20 ms frames.
-
-    CPU time of this process, not wall time, and the feeders' runs alternate: on a shared
-    machine the other jobs' load then scales both sides of a comparison alike instead of
-    whichever ran during a burst.
-    """
-    frames = [audio[i : i + FRAME] for i in range(0, audio.size, FRAME)]
-    best = [float("inf")] * len(feeders)
-    for _ in range(REPEATS):
-        for k, (make, feed) in enumerate(feeders):
-            make()
-            start = time.process_time()
-            for frame in frames:
-                feed(frame)
-            best[k] = min(best[k], time.process_time() - start)
-    return [b / (audio.size / FS) * 1e6 for b in best]
+def _ours(decoder_factory: Callable[[], object]) -> Maker:
+    return lambda: decoder_factory().feed  # type: ignore[attr-defined]
 
 
-def _ours(decoder_factory: Callable[[], object]) -> Feeder:
-    holder: list[object] = []
-
-    def make() -> None:
-        holder[:] = [decoder_factory()]
-
-    def feed(block: np.ndarray) -> object:
-        return holder[0].feed(block)  # type: ignore[attr-defined]
-
-    return make, feed
-
-
-def _spandsp(codes: list[int]) -> Feeder:
+def _spandsp(codes: list[int]) -> Maker:
     """spandsp's receivers for `codes`, side by side (spandsp has no auto-detecting one)."""
-    holder: list[spandsp_adsi.AdsiReceiver] = []
 
-    def make() -> None:
-        holder[:] = [spandsp_adsi.AdsiReceiver(code) for code in codes]
+    def make() -> Callable[[np.ndarray], object]:
+        receivers = [spandsp_adsi.AdsiReceiver(code) for code in codes]
+        if len(receivers) == 1:
+            return receivers[0].feed
 
-    def feed(block: np.ndarray) -> None:
-        for receiver in holder:
-            receiver.feed(block)
+        def feed(block: np.ndarray) -> None:
+            for receiver in receivers:
+                receiver.feed(block)
 
-    return make, feed
+        return feed
+
+    return make
 
 
 def _side_by_side(
@@ -102,9 +77,15 @@ def _side_by_side(
 ) -> tuple[float, float | None]:
     """Ours and spandsp's cost on the same audio, their runs alternating."""
     if not spandsp_adsi.available():
-        return _time_frames([_ours(decoder_factory)], audio)[0], None
-    ours, theirs = _time_frames([_ours(decoder_factory), _spandsp(codes)], audio)
+        return _cost([_ours(decoder_factory)], audio)[0], None
+    ours, theirs = _cost([_ours(decoder_factory), _spandsp(codes)], audio)
     return ours, theirs
+
+
+def _cost(makers: list[Maker], audio: np.ndarray) -> list[float]:
+    """Best CPU time per channel-second (us) of each block fed `audio` in 20 ms frames, their
+    runs taking turns (`corpus.side_by_side_us`)."""
+    return corpus.side_by_side_us(makers, audio, FRAME, repeats=REPEATS)
 
 
 class _IdleExchangeLine:
@@ -129,16 +110,17 @@ class _IdleExchangeLine:
 
 def _idle_fxo_line(audio: np.ndarray) -> float:
     """Per channel-second cost of the FXO channel's media tick on an idle, on-hook line."""
-    holder: list[PortChannel] = []
 
-    def make() -> None:
-        holder[:] = [PortChannel("FXO/1", _IdleExchangeLine(audio), echo_cancel=True)]
+    def make() -> Callable[[np.ndarray], object]:
+        channel = PortChannel("FXO/1", _IdleExchangeLine(audio), echo_cancel=True)
 
-    def feed(_block: np.ndarray) -> None:
-        holder[0].pull()
-        holder[0].push()
+        def tick(_block: np.ndarray) -> None:
+            channel.pull()
+            channel.push()
 
-    return _time_frames([(make, feed)], audio)[0]
+        return tick
+
+    return _cost([make], audio)[0]
 
 
 def _row(name: str, ours: float, theirs: float | None, note: str) -> dict:

@@ -288,10 +288,11 @@ def side_by_side_us(
     makers: list[Callable[[], Callable[[NDArray[np.int16]], object]]],
     audio: NDArray[np.int16],
     frame: int = FRAME_SAMPLES,
+    repeats: int = TIMING_REPEATS,
 ) -> list[float]:
     """`us_per_channel_second` of several blocks on the same audio, their runs alternating:
     a burst of other load on the machine then weighs on every side of a comparison alike."""
-    return alternating_best([frame_run(make, audio, frame) for make in makers])
+    return alternating_best([frame_run(make, audio, frame) for make in makers], repeats)
 
 
 def frame_run(
@@ -314,11 +315,11 @@ def frame_run(
     return one_run
 
 
-def alternating_best(runs: list[Callable[[], float]]) -> list[float]:
-    """The lowest of TIMING_REPEATS results of each run (a cost, in any unit), the runs
-    taking turns."""
+def alternating_best(runs: list[Callable[[], float]], repeats: int = TIMING_REPEATS) -> list[float]:
+    """The lowest of `repeats` results of each run (a cost, in any unit), the runs taking
+    turns."""
     best = [float("inf")] * len(runs)
-    for _ in range(TIMING_REPEATS):
+    for _ in range(repeats):
         for k, run in enumerate(runs):
             best[k] = min(best[k], run())
     return best
