@@ -497,10 +497,9 @@ class DtmfReceiver:
                 end_tick = self._last_match + END_TICKS
                 if end_tick >= stop:
                     continue
-                if self.report_ends:
-                    events.append(self._end(end_tick))
-                else:
-                    self._active = _NO_DIGIT
+                ended = self._end(end_tick)
+                if ended is not None:
+                    events.append(ended)
                 earliest = end_tick
             if qualified_at is not None:
                 start_tick = max(earliest, qualified_at)
@@ -592,8 +591,11 @@ class DtmfReceiver:
             _digit(code), self._active_start, None, self._tick_end(start_tick), low, high
         )
 
-    def _end(self, end_tick: int) -> DtmfEvent:
-        code = self._active
+    def _end(self, end_tick: int) -> DtmfEvent | None:
+        """End the digit in progress; its end event, unless only starts are reported."""
+        code, self._active = self._active, _NO_DIGIT
+        if not self.report_ends:
+            return None
         envelope = _smallest(self._channels(code) / self._plateau[:, None], axis=0)
         after = envelope[self._last_match + 1 - self._first : end_tick + 1 - self._first]
         below = (after < HALF).nonzero()[0]
@@ -603,7 +605,6 @@ class DtmfReceiver:
             edge = float(self._tick_end(self._last_match))
         end_sample = max(self._active_start + 1, round(edge) - self._delay)
         low, high = _levels(self._plateau)
-        self._active = _NO_DIGIT
         log.debug("DTMF %s ended at sample %d", _digit(code), end_sample)
         return DtmfEvent(
             _digit(code), self._active_start, end_sample, self._tick_end(end_tick), low, high
