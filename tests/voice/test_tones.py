@@ -209,3 +209,19 @@ def test_speech_and_music_are_not_taken_for_call_progress_tones(country, speech)
     for signal in (speech, tune):
         for level in (-25, -5):
             assert recognised(detect(country, material.scaled_to(signal, level), 8000)) == []
+
+
+def test_a_caller_reusing_its_frame_buffer_gets_the_same_tones():
+    tones = load_country("RU").tones
+    audio = np.concatenate(
+        [np.zeros(4000, dtype=np.int16), ToneGenerator(tones["busy"]).read(16000)]
+    )
+    fresh, reused = CallProgressDetector(tones), CallProgressDetector(tones)
+    buffer = np.empty(160, dtype=np.int16)
+    heard_fresh, heard_reused = [], []
+    for start in range(0, audio.size, 160):
+        heard_fresh += fresh.feed(audio[start : start + 160].copy())
+        buffer[:] = audio[start : start + 160]
+        heard_reused += reused.feed(buffer)
+    assert [e.tone for e in heard_fresh if e.detected] == ["busy"]
+    assert heard_reused == heard_fresh

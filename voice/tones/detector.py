@@ -186,8 +186,9 @@ class CallProgressDetector:
         Audio is analysed once `batch_samples` have gathered (decisions keep their exact
         sample positions); `flush()` analyses what is left.
         """
-        # Kept as given: the bank takes the batch to float64 as it joins its history.
-        self._pending.append(np.asarray(samples).ravel())
+        # A copy as given (the caller may reuse its buffer before the batch is analysed); the
+        # bank takes the batch to float64 as it joins its history.
+        self._pending.append(np.array(samples).reshape(-1))
         self._pending_samples += self._pending[-1].size
         if self._pending_samples < self.batch_samples:
             return []
