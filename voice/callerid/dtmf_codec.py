@@ -138,20 +138,19 @@ class DtmfCallerIdDecoder:
         """Process a block of any length; return the messages completed within it."""
         block = np.asarray(samples)
         results: list[CallerIdResult] = []
-        quiet: bool | None = None  # whether the block is quiet throughout, when known
         if self.idle:
             leading = quiet_samples(block)
             if leading:
                 results += self._skip(leading)
                 block = block[leading:]
             quiet = False  # what is left starts loud, or is too short to be judged quiet
+        else:
+            quiet = quiet_samples(block) == block.size
         if block.size:
-            self._listen(block, results, quiet)
+            self._listen(block, quiet, results)
         return results
 
-    def _listen(self, block: np.ndarray, results: list[CallerIdResult], quiet: bool | None) -> None:
-        if quiet is None:
-            quiet = quiet_samples(block) == block.size
+    def _listen(self, block: np.ndarray, quiet: bool, results: list[CallerIdResult]) -> None:
         self._quiet_run = self._quiet_run + block.size if quiet else 0
         self._waiting.append(block.copy())  # the caller may reuse its buffer
         self._waiting_samples += block.size
