@@ -63,3 +63,27 @@ def test_power_within_gives_the_same_values_where_asked_and_nothing_elsewhere() 
     some = part.power_within(10, 30)
     assert some[10:30] == pytest.approx(whole.power[10:30], rel=1e-12)
     assert np.isnan(some[:10]).all() and np.isnan(some[30:]).all()
+
+
+@pytest.mark.parametrize("offsets", [7, 64, 2000])  # few and many: the two ways of reading it
+def test_gain_is_the_windows_response_at_the_offset_and_zero_beyond_the_table(offsets: int) -> None:
+    bank = ToneBank((1000,), WINDOW, TICK)
+    distance = np.linspace(0.0, 520.0, offsets)
+    window = np.hanning(WINDOW + 2)[1:-1]
+    window /= window.sum()
+    steering = np.exp(-2j * np.pi * np.outer(distance, np.arange(WINDOW)) / RATE)
+    response = np.abs(steering @ window)
+    gain = bank.gain_at_distance(distance)
+    inside = distance <= 499.75
+    # Read linearly between points 0.25 Hz apart: closest to the truth but at the nulls.
+    assert gain[inside] == pytest.approx(response[inside], abs=1e-3)
+    assert (gain[~inside] == 0.0).all()
+    assert bank.gain(-distance) == pytest.approx(gain, abs=0.0)
+
+
+def test_gain_reads_the_same_for_few_offsets_as_for_many() -> None:
+    bank = ToneBank((1000,), WINDOW, TICK)
+    distance = np.random.default_rng(5).uniform(0.0, 520.0, 3000)
+    at_once = bank.gain_at_distance(distance)
+    in_pieces = np.concatenate([bank.gain_at_distance(d) for d in np.array_split(distance, 500)])
+    assert np.array_equal(at_once, in_pieces)

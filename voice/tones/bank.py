@@ -34,6 +34,8 @@ from voice.level import SAMPLE_RATE_HZ
 GAIN_TABLE_STEP_HZ = 0.25
 GAIN_TABLE_SPAN_HZ = 500.0  # beyond this every window in use has negligible response
 MAX_LAYOUTS = 256  # block layouts remembered per bank design (one block length needs ≤ 50)
+# Below this many offsets np.interp costs less than its arithmetic done without a search.
+SEARCH_GAIN_BELOW = 384
 
 
 @cache
@@ -60,15 +62,16 @@ def _hann(window_samples: int) -> NDArray[np.float64]:
 @cache
 def _gain_interpolation(
     window_samples: int, sample_rate: int
-) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """|window response| every GAIN_TABLE_STEP_HZ from 0 to GAIN_TABLE_SPAN_HZ, and the
-    slope from each point to the next (0 after the last, where the table ends)."""
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """The offsets every GAIN_TABLE_STEP_HZ from 0 to GAIN_TABLE_SPAN_HZ, the |window
+    response| at each, and the slope from each point to the next (0 after the last, where
+    the table ends)."""
     span = np.arange(0.0, GAIN_TABLE_SPAN_HZ, GAIN_TABLE_STEP_HZ)
     offsets = np.arange(window_samples)
     steering = np.exp(-2j * np.pi * np.outer(span, offsets) / sample_rate)
     table = np.asarray(np.abs(steering @ _hann(window_samples)))
     slopes = np.append(np.diff(table) / np.diff(span), 0.0)
-    return table, slopes
+    return span, table, slopes
 
 
 Layout = tuple[int, int, int, NDArray[np.complex128]]
@@ -91,6 +94,8 @@ class Ticks:
     out on first use since a detector often needs no more than z.
     Tick t covers the window of samples ending at `(t + 1) · tick_samples − 1`.
     """
+
+    __slots__ = ("_bank", "_frames", "_power", "count", "first", "z")
 
     def __init__(
         self,
@@ -119,7 +124,12 @@ class Ticks:
     def power_within(self, start: int, stop: int) -> NDArray[np.float64]:
         """`power` at ticks start … stop − 1 and NaN at the others (all of it when it is
         known already), for a detector that reads the reference at a few ticks only."""
-        if self._power is not None or self._bank is None or self._frames is None:
+        if (
+            self._power is not None
+            or self._bank is None
+            or self._frames is None
+            or (start == 0 and stop == self.count)
+        ):
             return self.power
         power = np.empty(self.count)
         power.fill(np.nan)
@@ -206,7 +216,9 @@ class ToneBank:
         self._position = 0
         # A tone's edge reaches half amplitude when it passes the window's centre.
         self.half_rise_samples = (window_samples - 1) // 2
-        self._gain_table, self._gain_slopes = _gain_interpolation(window_samples, sample_rate)
+        self._gain_offsets, self._gain_table, self._gain_slopes = _gain_interpolation(
+            window_samples, sample_rate
+        )
         self._gain_last = self._gain_table.size - 1
         self._gain_span_hz = self._gain_last * GAIN_TABLE_STEP_HZ
 
@@ -238,7 +250,10 @@ class ToneBank:
 
     def gain_at_distance(self, distance_hz: NDArray[np.float64]) -> NDArray[np.float64]:
         """`gain` for non-negative offsets: what np.interp gives from the table (0 beyond
-        it), bit for bit, without searching it (its points are evenly spaced)."""
+        it). Many offsets get the same, bit for bit, without searching the table (its points
+        are evenly spaced), which costs less there."""
+        if distance_hz.size < SEARCH_GAIN_BELOW:
+            return np.interp(distance_hz, self._gain_offsets, self._gain_table, right=0.0)
         index = np.minimum(
             (distance_hz * (1 / GAIN_TABLE_STEP_HZ)).astype(np.intp), self._gain_last
         )
@@ -252,7 +267,9 @@ class ToneBank:
         inside it."""
         n = x.size
         start = self._position
-        first_end, count, first_tick, rotation = self._layout(n, start)
+        layout = self._layouts.get((n, start % self._period)) or self._new_layout(n, start)
+        first_end, count, tick_offset, rotation = layout
+        first_tick = start // self.tick_samples + tick_offset
         signal = np.concatenate((self._x, x), dtype=np.float64)
         self._x = signal[n:]
         self._position += n
@@ -267,39 +284,38 @@ class ToneBank:
             offset=first_end * signal.itemsize,
             strides=(self.tick_samples * signal.itemsize, signal.itemsize),
         ).copy()
-        correlation = (frames @ self._kernel_parts).view(np.complex128)  # (ticks, frequencies)
-        return Ticks(first_tick, rotation * correlation.T, self, frames)
+        correlation = frames.dot(self._kernel_parts).view(np.complex128)  # (ticks, frequencies)
+        return Ticks(first_tick, (rotation * correlation).T, self, frames)
 
-    def _layout(self, n: int, start: int) -> Layout:
-        """For a block of n samples from sample `start`: the local end of its first tick, its
-        tick count, the first tick's number and each tick's oscillator phase (frequency, tick)."""
-        key = (n, start % self._period)
-        layout = self._layouts.get(key)
-        if layout is None:
-            first_end = (self.tick_samples - 1 - start) % self.tick_samples
-            ends = np.arange(first_end, n, self.tick_samples)
-            first_tick = (start + first_end + 1) // self.tick_samples - 1
-            # Absolute number of each window's first sample, within the oscillators' cycle.
-            window_start = (start + ends - (self.window_samples - 1)) % self.sample_rate
-            phase = (self.frequencies[:, None] * window_start) % self.sample_rate
-            if len(self._layouts) >= MAX_LAYOUTS:
-                self._layouts.clear()
-            layout = (
-                first_end,
-                ends.size,
-                first_tick - start // self.tick_samples,
-                self._table[phase],
-            )
-            self._layouts[key] = layout
-        first_end, count, tick_offset, rotation = layout
-        return first_end, count, start // self.tick_samples + tick_offset, rotation
+    def _new_layout(self, n: int, start: int) -> Layout:
+        """Work out and remember the layout of a block of n samples from sample `start`: the
+        local end of its first tick, its tick count, its first tick's number less
+        start // tick_samples, and each tick's oscillator phase (tick, frequency: the layout
+        of the correlations it turns). It holds for every block of that length starting at
+        the same point of the oscillators' common period."""
+        first_end = (self.tick_samples - 1 - start) % self.tick_samples
+        ends = np.arange(first_end, n, self.tick_samples)
+        first_tick = (start + first_end + 1) // self.tick_samples - 1
+        # Absolute number of each window's first sample, within the oscillators' cycle.
+        window_start = (start + ends - (self.window_samples - 1)) % self.sample_rate
+        phase = (self.frequencies[:, None] * window_start) % self.sample_rate
+        if len(self._layouts) >= MAX_LAYOUTS:
+            self._layouts.clear()
+        layout = (
+            first_end,
+            ends.size,
+            first_tick - start // self.tick_samples,
+            np.ascontiguousarray(self._table[phase].T),
+        )
+        self._layouts[(n, start % self._period)] = layout
+        return layout
 
     def reference_power(self, frames: NDArray[np.float64]) -> NDArray[np.float64]:
         """Power within the reference band of each windowed frame (one per tick)."""
-        parts = frames @ self._band_parts
-        band = (parts * parts) @ self._band_weights
+        parts = frames.dot(self._band_parts)
+        band = (parts * parts).dot(self._band_weights)
         if self._whole_weight:
-            band += ((frames * frames) @ self._window_squared) * self._whole_weight
+            band += (frames * frames).dot(self._window_squared) * self._whole_weight
             band = np.maximum(band, 0.0)  # what rounding may leave below an empty band
         return band * self._band_scale
 
