@@ -83,6 +83,7 @@ _NEAR_AMPLITUDE = _MIN_TONE_AMPLITUDE / MAX_GAIN_CORRECTION
 # Below this |z| (half the amplitude) in either group, a tick is nowhere near a digit.
 QUIET_MAGNITUDE = _NEAR_AMPLITUDE / 2
 _GROUP_PEAK = 10 ** (GROUP_PEAK_DB / 20)
+_GROUP_MEMBERS = np.kron(np.eye(2), np.ones(4))  # (group, analyser): rows, then columns
 # Rows of a digit's row and column analysers (code = row·4 + column), as slices: indexing
 # with them gives views, without turning a list into an index array each time.
 _PAIR_ROWS = tuple(
@@ -208,15 +209,18 @@ def digit_codes(
         index = (tick_indices(chosen.shape[0])[:, None, None], chosen, ticks)
     pair = amplitude[index]
     low, high = pair[..., 0, :], pair[..., 1, :]
+    squares = pair * pair
+    # Each tone loud enough and on frequency.
+    sound = (pair >= _MIN_TONE_AMPLITUDE) & (np.abs(deviation[index]) <= FREQUENCY_TOLERANCE)
     valid = (
         possible
-        & (np.minimum(low, high) >= _MIN_TONE_AMPLITUDE)
+        & sound[..., 0, :]
+        & sound[..., 1, :]
         & (high >= low * _NORMAL_TWIST)
         & (high <= low * _REVERSE_TWIST)
-        & ((low**2 + high**2) / 2 >= MIN_PURITY * power)
-        & (_largest(np.abs(deviation[index]), axis=-2) <= FREQUENCY_TOLERANCE)
+        & ((squares[..., 0, :] + squares[..., 1, :]) / 2 >= MIN_PURITY * power)
     )
-    codes = np.where(valid, chosen[..., 0, :] * 4 + chosen[..., 1, :] - 4, _NO_DIGIT)
+    codes = np.where(valid, strongest[..., 0, :] * 4 + strongest[..., 1, :], _NO_DIGIT)
     return codes, _any(valid, axis=-1)
 
 
@@ -245,16 +249,22 @@ def screening(
     return quiet, possible, strongest
 
 
+# A quiet block's screening: nothing after it reads the magnitudes.
+_QUIET = Screened(np.zeros((len(_FREQUENCIES), 0)), True, _NOTHING_POSSIBLE, _NOTHING_POSSIBLE)
+
+
 def _screen_alone(magnitude: NDArray[np.float64]) -> Screened:
-    """`screen` for one channel's |z| (analyser, tick), stopping at quiet ticks (most)."""
-    count = magnitude.shape[1]
-    by_group = magnitude.reshape(2, 4, count)
+    """`screen` for one channel's |z| (analyser, tick), stopping at quiet ticks (most).
+    The analysers reaching QUIET_MAGNITUDE are counted per group by a matrix product,
+    which costs less than reductions over arrays this small."""
+    loud = _GROUP_MEMBERS.dot(magnitude >= QUIET_MAGNITUDE)
+    rows, columns = loud[0], loud[1]  # (tick,) each; unpacking an array would cost more
+    if not rows.dot(columns):
+        return _QUIET
+    by_group = magnitude.reshape(2, 4, magnitude.shape[1])
     ranked = _sorted(by_group, axis=1)  # (group, rank, tick), strongest last
-    weaker_group_peak = _smallest(ranked[:, 3], axis=0)
-    if _largest(weaker_group_peak, axis=0) < QUIET_MAGNITUDE:
-        return Screened(magnitude, True, _NOTHING_POSSIBLE, _NOTHING_POSSIBLE)
     standing_out = ranked[:, 3] >= _GROUP_PEAK * ranked[:, 2]  # (group, tick)
-    possible = (weaker_group_peak >= QUIET_MAGNITUDE) & _every(standing_out, axis=0)
+    possible = (rows * columns > 0) & standing_out[0] & standing_out[1]
     return Screened(magnitude, False, possible, by_group.argmax(axis=1))
 
 
