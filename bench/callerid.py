@@ -74,12 +74,13 @@ def _spandsp(codes: list[int]) -> Maker:
 
 def _side_by_side(
     decoder_factory: Callable[[], object], codes: list[int], audio: np.ndarray
-) -> tuple[float, float | None]:
-    """Ours and spandsp's cost on the same audio, their runs alternating."""
+) -> tuple[float, float | None, float | None]:
+    """Ours and spandsp's cost on the same audio, their runs alternating, and the cost of
+    spandsp's C code alone (`corpus.c_alone_us`)."""
     if not spandsp_adsi.available():
-        return _cost([_ours(decoder_factory)], audio)[0], None
+        return _cost([_ours(decoder_factory)], audio)[0], None, None
     ours, theirs = _cost([_ours(decoder_factory), _spandsp(codes)], audio)
-    return ours, theirs
+    return ours, theirs, corpus.c_alone_us(_spandsp(codes), audio, repeats=REPEATS)
 
 
 def _cost(makers: list[Maker], audio: np.ndarray) -> list[float]:
@@ -123,9 +124,13 @@ def _idle_fxo_line(audio: np.ndarray) -> float:
     return _cost([make], audio)[0]
 
 
-def _row(name: str, ours: float, theirs: float | None, note: str) -> dict:
+def _row(
+    name: str, ours: float, theirs: float | None, note: str, c_alone: float | None = None
+) -> dict:
     if theirs:
         note += f"; ours/spandsp = {ours / theirs:.1f}x"
+    if c_alone:
+        note += "; " + corpus.c_alone_note(ours, c_alone)
     return {
         "name": name,
         "ours_us_per_channel_s": round(ours, 1),
@@ -155,15 +160,17 @@ def run() -> list[dict]:
             ("message", message, "3 s of line, -50 dBm0 noise, a message at -13 dBm0"),
             ("idle line", idle, "3 s of line, -50 dBm0 noise only"),
         ):
-            ours, theirs = _side_by_side(factory, [SPANDSP_CODE[standard]], audio)
-            rows.append(_row(f"caller ID {standard.value} decoder, {label}", ours, theirs, note))
+            ours, theirs, c_alone = _side_by_side(factory, [SPANDSP_CODE[standard]], audio)
+            rows.append(
+                _row(f"caller ID {standard.value} decoder, {label}", ours, theirs, note, c_alone)
+            )
     dtmf_message = encode_caller_id(CallerId(number="6135551234"), CallerIdStandard.DTMF)
     for label, audio in (
         ("Bell 202 message", _line(encode_caller_id(CALLER, CallerIdStandard.BELL202))),
         ("DTMF message", _line(dtmf_message)),
         ("idle line", idle),
     ):
-        ours, theirs = _side_by_side(CallerIdReceiver, list(SPANDSP_CODE.values()), audio)
+        ours, theirs, c_alone = _side_by_side(CallerIdReceiver, list(SPANDSP_CODE.values()), audio)
         rows.append(
             _row(
                 f"caller ID auto-detecting receiver, {label}",
@@ -171,6 +178,7 @@ def run() -> list[dict]:
                 theirs,
                 "Bell 202 + V.23 + DTMF decoders side by side;"
                 " spandsp: its three receivers side by side",
+                c_alone,
             )
         )
     for noise_dbm0 in (-50, -65):

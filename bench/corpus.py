@@ -256,6 +256,7 @@ def talker(language: str, seconds: float, skip: int = 0) -> NDArray[np.int16]:
 
 COST_SECONDS = 60.0
 TIMING_REPEATS = 3
+C_ALONE_REPEATS = 7  # a whole recording through spandsp takes milliseconds
 
 
 def cost_audio(seconds: float = COST_SECONDS) -> NDArray[np.int16]:
@@ -325,11 +326,42 @@ def alternating_best(runs: list[Callable[[], float]], repeats: int = TIMING_REPE
     return best
 
 
-def cost_row(name: str, ours_us: float, spandsp_us: float | None, note: str = "") -> dict:
-    """One row of the bench table, with channels per core and the ratio to spandsp."""
+def c_alone_us(
+    make: Callable[[], Callable[[NDArray[np.int16]], object]],
+    audio: NDArray[np.int16],
+    repeats: int = C_ALONE_REPEATS,
+) -> float:
+    """The cost (µs per channel-second) of a spandsp block's C code alone: a fresh block fed
+    the whole audio in one call, so no per-frame call from Python counts (best of
+    `repeats`). Its results do not depend on how the audio is split."""
+    return alternating_best([frame_run(make, audio, audio.size)], repeats)[0]
+
+
+def c_alone_note(ours_us: float, c_alone: float | None) -> str:
+    """What a row says of spandsp's C code alone, beside the per-frame comparison."""
+    if not c_alone:
+        return ""
+    return (
+        f"spandsp's C code alone (whole recording in one call) {c_alone:.0f} µs:"
+        f" ours ×{ours_us / c_alone:.1f}"
+    )
+
+
+def cost_row(
+    name: str,
+    ours_us: float,
+    spandsp_us: float | None,
+    note: str = "",
+    c_alone: float | None = None,
+) -> dict:
+    """One row of the bench table, with channels per core and the ratio to spandsp (called
+    from Python frame by frame, as this firmware would call it), and to its C code alone
+    when `c_alone` is given."""
     parts = [f"{1e6 / ours_us:,.0f} channels per core"]
     if spandsp_us:
         parts.append(f"spandsp {1e6 / spandsp_us:,.0f}; ours costs ×{ours_us / spandsp_us:.1f}")
+    if c_alone:
+        parts.append(c_alone_note(ours_us, c_alone))
     if note:
         parts.append(note)
     return {

@@ -57,11 +57,18 @@ def run() -> list[dict]:
     digits = DtmfGenerator(on_ms=60, off_ms=60, level_dbm0=-15).signal("1234567890*#ABCD" * 8)
     audio = np.concatenate([speech, digits])
     available = spandsp.load_library() is not None
-    runs = [_bank_run(audio), corpus.frame_run(_receiver, audio)]
+    analysis = corpus.FRAME_SAMPLES * ANALYSIS_FRAMES
+    runs = [
+        _bank_run(audio),
+        corpus.frame_run(_receiver, audio, analysis),
+        corpus.frame_run(_receiver, audio),
+    ]
     if available:
         runs.append(corpus.frame_run(_spandsp_receiver, audio))
-    bank, ours, *spandsp_us = corpus.alternating_best(runs)  # taking turns: see side_by_side_us
+    # Taking turns: see side_by_side_us.
+    bank, gathered, ours, *spandsp_us = corpus.alternating_best(runs)
     theirs = spandsp_us[0] if spandsp_us else None
+    c_alone = corpus.c_alone_us(_spandsp_receiver, audio) if available else None
     seconds = audio.size / 8000
     return [
         corpus.cost_row(
@@ -70,12 +77,23 @@ def run() -> list[dict]:
             theirs,
             f"per channel; {seconds:.0f} s of prompts and digits,"
             f" analysed {ANALYSIS_FRAMES * 20} ms at a time",
+            c_alone,
         ),
         corpus.cost_row(
             "DTMF receiver, one channel alone",
+            gathered,
+            theirs,
+            f"{seconds:.0f} s of prompts and digits, analysed {ANALYSIS_FRAMES * 20} ms at a"
+            " time, as the engine analyses",
+            c_alone,
+        ),
+        corpus.cost_row(
+            "DTMF receiver, one channel alone, 20 ms frames",
             ours,
             theirs,
-            f"{seconds:.0f} s of prompts and digits, 20 ms frames",
+            f"{seconds:.0f} s of prompts and digits, each 20 ms frame analysed as it comes"
+            " (no product path feeds it so)",
+            c_alone,
         ),
         corpus.cost_row("DTMF generator", corpus.us_per_channel_second(_generator, audio), None),
     ]

@@ -1,5 +1,6 @@
 """The benchmark corpus comes from the Debian packages the Makefile installs, or stops loudly."""
 
+import numpy as np
 import pytest
 
 from bench import corpus
@@ -28,3 +29,16 @@ def test_the_cost_audio_is_recorded_speech_not_noise():
     frames = audio[: audio.size // 160 * 160].reshape(-1, 160).astype(float)
     quiet = (frames**2).mean(axis=1) < 1e-4 * (frames**2).mean()
     assert quiet.any()
+
+
+def test_the_c_code_alone_is_timed_on_the_whole_recording_in_one_call():
+    audio = np.zeros(8000, dtype=np.int16)
+    calls: list[int] = []
+
+    def make():
+        return lambda block: calls.append(block.size)
+
+    cost = corpus.c_alone_us(make, audio, repeats=3)
+    assert calls == [audio.size] * 3
+    assert cost >= 0.0
+    assert "ours ×4.0" in corpus.c_alone_note(200.0, 50.0)
