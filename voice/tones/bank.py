@@ -34,8 +34,6 @@ from voice.level import SAMPLE_RATE_HZ
 GAIN_TABLE_STEP_HZ = 0.25
 GAIN_TABLE_SPAN_HZ = 500.0  # beyond this every window in use has negligible response
 MAX_LAYOUTS = 256  # block layouts remembered per bank design (one block length needs ≤ 50)
-# Below this many offsets np.interp costs less than its arithmetic done without a search.
-SEARCH_GAIN_BELOW = 384
 
 
 @cache
@@ -60,18 +58,15 @@ def _hann(window_samples: int) -> NDArray[np.float64]:
 
 
 @cache
-def _gain_interpolation(
+def _gain_table(
     window_samples: int, sample_rate: int
-) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
-    """The offsets every GAIN_TABLE_STEP_HZ from 0 to GAIN_TABLE_SPAN_HZ, the |window
-    response| at each, and the slope from each point to the next (0 after the last, where
-    the table ends)."""
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """The offsets every GAIN_TABLE_STEP_HZ from 0 to GAIN_TABLE_SPAN_HZ and the |window
+    response| at each."""
     span = np.arange(0.0, GAIN_TABLE_SPAN_HZ, GAIN_TABLE_STEP_HZ)
     offsets = np.arange(window_samples)
     steering = np.exp(-2j * np.pi * np.outer(span, offsets) / sample_rate)
-    table = np.asarray(np.abs(steering @ _hann(window_samples)))
-    slopes = np.append(np.diff(table) / np.diff(span), 0.0)
-    return span, table, slopes
+    return span, np.asarray(np.abs(steering @ _hann(window_samples)))
 
 
 Layout = tuple[int, int, int, NDArray[np.complex128]]
@@ -131,8 +126,7 @@ class Ticks:
             or (start == 0 and stop == self.count)
         ):
             return self.power
-        power = np.empty(self.count)
-        power.fill(np.nan)
+        power = np.full(self.count, np.nan)
         power[start:stop] = self._bank.reference_power(self._frames[start:stop])
         return power
 
@@ -216,11 +210,7 @@ class ToneBank:
         self._position = 0
         # A tone's edge reaches half amplitude when it passes the window's centre.
         self.half_rise_samples = (window_samples - 1) // 2
-        self._gain_offsets, self._gain_table, self._gain_slopes = _gain_interpolation(
-            window_samples, sample_rate
-        )
-        self._gain_last = self._gain_table.size - 1
-        self._gain_span_hz = self._gain_last * GAIN_TABLE_STEP_HZ
+        self._gain_offsets, self._gain_table = _gain_table(window_samples, sample_rate)
 
     @property
     def kernel_parts(self) -> NDArray[np.float64]:
@@ -249,18 +239,8 @@ class ToneBank:
         return self.gain_at_distance(np.abs(offset_hz))
 
     def gain_at_distance(self, distance_hz: NDArray[np.float64]) -> NDArray[np.float64]:
-        """`gain` for non-negative offsets: what np.interp gives from the table (0 beyond
-        it). Many offsets get the same, bit for bit, without searching the table (its points
-        are evenly spaced), which costs less there."""
-        if distance_hz.size < SEARCH_GAIN_BELOW:
-            return np.interp(distance_hz, self._gain_offsets, self._gain_table, right=0.0)
-        index = np.minimum(
-            (distance_hz * (1 / GAIN_TABLE_STEP_HZ)).astype(np.intp), self._gain_last
-        )
-        after = distance_hz - index * GAIN_TABLE_STEP_HZ
-        gain = self._gain_slopes[index] * after + self._gain_table[index]
-        gain[distance_hz > self._gain_span_hz] = 0.0
-        return gain
+        """`gain` for non-negative offsets, read linearly from the table (0 beyond it)."""
+        return np.interp(distance_hz, self._gain_offsets, self._gain_table, right=0.0)
 
     def process(self, x: NDArray[np.float64] | NDArray[np.int16]) -> Ticks:
         """Run a block (1-D, int16 or float) through the bank; return the ticks that ended
