@@ -55,6 +55,7 @@ FREQUENCY_TOLERANCE = 0.02  # relative
 MIN_PURITY = 0.85
 GROUP_PEAK_DB = 12.0
 FREQUENCY_SMOOTHING_TICKS = 4
+RECENT_TICKS = FREQUENCY_SMOOTHING_TICKS + 1  # what a frequency measurement looks back at
 MAX_GAIN_CORRECTION = 4.0  # never undo more than 12 dB of window loss
 START_TICKS = 7
 # Heard from the onset to the centre of the latest window: a 40 ms tone reaches ~34 ms
@@ -350,6 +351,21 @@ class DtmfReceiver:
         they are older than the history the next `take` keeps."""
         self._gap += count
 
+    def analysis_state(self) -> tuple[NDArray[np.float64], NDArray[np.complex128]]:
+        """What this receiver's own analysers carry into the next block fed: the last
+        WINDOW_SAMPLES − 1 samples and z of the last RECENT_TICKS ticks (read-only views),
+        for a bank that goes on analysing the signal for it."""
+        return self._bank.tail, self._z_buffer[:, self._used - RECENT_TICKS : self._used]
+
+    def resume_analysis(
+        self, tail: NDArray[np.float64], recent_z: NDArray[np.complex128], position: int
+    ) -> None:
+        """Analyse the next blocks fed here after a bank analysed the signal up to
+        `position` samples for this receiver (`take`): its last WINDOW_SAMPLES − 1 samples
+        were `tail` and z of its last RECENT_TICKS ticks `recent_z`."""
+        self._bank.resume(tail, position)
+        self._z_buffer[:, self._used - RECENT_TICKS : self._used] = recent_z
+
     def feed(self, samples: ArrayLike) -> list[DtmfEvent]:
         """Take a block of int16 audio (any length); return the digit starts and ends in it."""
         x = np.asarray(samples)  # the bank takes it to float64 as it joins the history
@@ -429,7 +445,7 @@ class DtmfReceiver:
         shown_at = possible.nonzero()[0]
         z = screened.recent_z
         if z is None:
-            z = self._z[:, -(count + FREQUENCY_SMOOTHING_TICKS + 1) :]
+            z = self._z[:, -(count + RECENT_TICKS) :]
             if not shown_at.size:
                 self._unmeasured.append((ticks, z.copy()))
                 return None

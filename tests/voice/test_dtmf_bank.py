@@ -106,6 +106,34 @@ def test_channels_fed_in_turns_and_restarted_match_receivers_used_the_same_way(t
     assert sum(event.ended for events in together for event in events) > 100
 
 
+def test_channels_fed_in_calls_of_every_size_match_their_own_receivers(tmp_path):
+    """One phone dialling is fed alone, a busy office many at once: a channel moving
+    between small and large calls, mid-digit too, still hears what its receiver hears."""
+    signals = np.stack(channel_material(tmp_path))
+    frames = signals.shape[1] // FRAME
+    rng = np.random.default_rng(11)
+    bank = DtmfReceiverBank(len(signals))
+    receivers = [DtmfReceiver() for _ in signals]
+    together: list[list[DtmfEvent]] = [[] for _ in signals]
+    separately: list[list[DtmfEvent]] = [[] for _ in signals]
+    sizes: set[int] = set()
+    frame = 0
+    while frame < frames:
+        size = int(rng.integers(1, len(signals) + 1))
+        listening = sorted(rng.choice(len(signals), size, replace=False).tolist())
+        sizes.add(size)
+        for _ in range(int(rng.integers(1, 4))):
+            block = signals[:, frame * FRAME : (frame + 1) * FRAME]
+            results = bank.feed(listening, block[listening])
+            for channel, events in zip(listening, results, strict=True):
+                together[channel] += events
+                separately[channel] += receivers[channel].feed(block[channel])
+            frame += 1
+    assert together == separately
+    assert sizes == set(range(1, len(signals) + 1))
+    assert sum(event.ended for events in together for event in events) > 50
+
+
 def test_a_channel_added_later_counts_from_its_own_first_sample():
     signal = fitted(train(50, 50, -10, -10, seed=9))
     bank = DtmfReceiverBank(1)

@@ -79,3 +79,19 @@ def test_gain_is_the_windows_response_at_the_offset_and_zero_beyond_the_table(of
     assert gain[inside] == pytest.approx(response[inside], abs=1e-3)
     assert (gain[~inside] == 0.0).all()
     assert bank.gain(-distance) == pytest.approx(gain, abs=0.0)
+
+
+def test_a_bank_resumed_from_anothers_tail_gives_the_ticks_the_other_would_have() -> None:
+    rng = np.random.default_rng(3)
+    signal = sine(1209, -10, 4000) + rng.normal(0.0, 30.0, 4000)
+    whole = ToneBank([697.0, 1209.0], WINDOW, TICK)
+    expected = whole.process(signal)
+    first = ToneBank([697.0, 1209.0], WINDOW, TICK)
+    head = first.process(signal[:1460])
+    second = ToneBank([697.0, 1209.0], WINDOW, TICK)
+    second.resume(first.tail, first.position)
+    tail = second.process(signal[1460:])
+    assert head.first == 0 and tail.first == head.count == 73
+    np.testing.assert_allclose(np.hstack((head.z, tail.z)), expected.z, rtol=1e-12, atol=1e-9)
+    with pytest.raises(ValueError, match=f"last {WINDOW - 1} samples"):
+        second.resume(first.tail[1:], first.position)

@@ -228,6 +228,21 @@ class ToneBank:
         """Samples processed so far."""
         return self._position
 
+    @property
+    def tail(self) -> NDArray[np.float64]:
+        """The last window_samples − 1 samples processed (silence before the first): what
+        the next block's first windows reach back into (read-only)."""
+        return self._x
+
+    def resume(self, tail: NDArray[np.float64], position: int) -> None:
+        """Continue a signal analysed elsewhere up to `position` samples, whose last
+        window_samples − 1 samples were `tail`: the next block gives the ticks it would
+        have given there."""
+        if tail.shape != (self.window_samples - 1,) or position < 0:
+            raise ValueError(f"need the last {self.window_samples - 1} samples and a position ≥ 0")
+        self._x = np.array(tail, dtype=np.float64)
+        self._position = position
+
     def restart(self) -> None:
         """Forget the signal: the next sample processed is sample 0 (the kernels, worth
         milliseconds to build, are kept)."""
