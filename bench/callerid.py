@@ -75,18 +75,9 @@ def _spandsp(codes: list[int]) -> Maker:
 def _side_by_side(
     decoder_factory: Callable[[], object], codes: list[int], audio: np.ndarray
 ) -> tuple[float, float | None, float | None]:
-    """Ours and spandsp's cost on the same audio, their runs alternating, and the cost of
-    spandsp's C code alone (`corpus.c_alone_us`)."""
-    if not spandsp_adsi.available():
-        return _cost([_ours(decoder_factory)], audio)[0], None, None
-    ours, theirs = _cost([_ours(decoder_factory), _spandsp(codes)], audio)
-    return ours, theirs, corpus.c_alone_us(_spandsp(codes), audio, repeats=REPEATS)
-
-
-def _cost(makers: list[Maker], audio: np.ndarray) -> list[float]:
-    """Best CPU time per channel-second (us) of each block fed `audio` in 20 ms frames, their
-    runs taking turns (`corpus.side_by_side_us`)."""
-    return corpus.side_by_side_us(makers, audio, FRAME, repeats=REPEATS)
+    """Ours and spandsp's receivers for `codes` on the same audio (`corpus.beside_spandsp`)."""
+    theirs = _spandsp(codes) if spandsp_adsi.available() else None
+    return corpus.beside_spandsp(_ours(decoder_factory), theirs, audio, FRAME, REPEATS)
 
 
 class _IdleExchangeLine:
@@ -121,22 +112,7 @@ def _idle_fxo_line(audio: np.ndarray) -> float:
 
         return tick
 
-    return _cost([make], audio)[0]
-
-
-def _row(
-    name: str, ours: float, theirs: float | None, note: str, c_alone: float | None = None
-) -> dict:
-    if theirs:
-        note += f"; ours/spandsp = {ours / theirs:.1f}x"
-    if c_alone:
-        note += "; " + corpus.c_alone_note(ours, c_alone)
-    return {
-        "name": name,
-        "ours_us_per_channel_s": round(ours, 1),
-        "spandsp_us_per_channel_s": None if theirs is None else round(theirs, 1),
-        "note": note,
-    }
+    return corpus.side_by_side_us([make], audio, FRAME, REPEATS)[0]
 
 
 def run() -> list[dict]:
@@ -162,7 +138,9 @@ def run() -> list[dict]:
         ):
             ours, theirs, c_alone = _side_by_side(factory, [SPANDSP_CODE[standard]], audio)
             rows.append(
-                _row(f"caller ID {standard.value} decoder, {label}", ours, theirs, note, c_alone)
+                corpus.cost_row(
+                    f"caller ID {standard.value} decoder, {label}", ours, theirs, note, c_alone
+                )
             )
     dtmf_message = encode_caller_id(CallerId(number="6135551234"), CallerIdStandard.DTMF)
     for label, audio in (
@@ -172,7 +150,7 @@ def run() -> list[dict]:
     ):
         ours, theirs, c_alone = _side_by_side(CallerIdReceiver, list(SPANDSP_CODE.values()), audio)
         rows.append(
-            _row(
+            corpus.cost_row(
                 f"caller ID auto-detecting receiver, {label}",
                 ours,
                 theirs,
@@ -183,7 +161,7 @@ def run() -> list[dict]:
         )
     for noise_dbm0 in (-50, -65):
         rows.append(
-            _row(
+            corpus.cost_row(
                 f"idle FXO line listening, {noise_dbm0} dBm0 noise",
                 _idle_fxo_line(_line(np.zeros(0, dtype=np.int16), noise_dbm0=noise_dbm0)),
                 None,
@@ -195,12 +173,7 @@ def run() -> list[dict]:
 
 
 def main() -> None:
-    for row in run():
-        theirs = row["spandsp_us_per_channel_s"]
-        print(
-            f"{row['name']:<46} ours {row['ours_us_per_channel_s']:>8.1f} us/ch-s   "
-            f"spandsp {'-' if theirs is None else f'{theirs:.1f}':>8} us/ch-s   {row['note']}"
-        )
+    corpus.print_rows(run())
 
 
 if __name__ == "__main__":

@@ -337,6 +337,22 @@ def c_alone_us(
     return alternating_best([frame_run(make, audio, audio.size)], repeats)[0]
 
 
+def beside_spandsp(
+    ours: Callable[[], Callable[[NDArray[np.int16]], object]],
+    theirs: Callable[[], Callable[[NDArray[np.int16]], object]] | None,
+    audio: NDArray[np.int16],
+    frame: int = FRAME_SAMPLES,
+    repeats: int = TIMING_REPEATS,
+) -> tuple[float, float | None, float | None]:
+    """Our block's and spandsp's cost (µs per channel-second) on the same audio, their runs
+    taking turns, and spandsp's C code alone; spandsp's figures are None without `theirs`
+    (the library is missing)."""
+    if theirs is None:
+        return side_by_side_us([ours], audio, frame, repeats)[0], None, None
+    ours_us, theirs_us = side_by_side_us([ours, theirs], audio, frame, repeats)
+    return ours_us, theirs_us, c_alone_us(theirs, audio, max(repeats, C_ALONE_REPEATS))
+
+
 def c_alone_note(ours_us: float, c_alone: float | None) -> str:
     """What a row says of spandsp's C code alone, beside the per-frame comparison."""
     if not c_alone:

@@ -61,13 +61,9 @@ def run() -> list[dict]:
         (f"call-progress detector ({COUNTRY})", _progress, _spandsp_progress),
         ("fax tone detector (CNG, ANS/ANSam ±PR)", _fax, _spandsp_fax),
     ):
-        theirs_us: float | None = None
-        c_alone: float | None = None
-        if available:
-            ours_us, theirs_us = corpus.side_by_side_us([ours, theirs], audio)
-            c_alone = corpus.c_alone_us(theirs, audio)
-        else:
-            ours_us = corpus.us_per_channel_second(ours, audio)
+        ours_us, theirs_us, c_alone = corpus.beside_spandsp(
+            ours, theirs if available else None, audio
+        )
         rows.append(corpus.cost_row(name, ours_us, theirs_us, "20 ms frames", c_alone))
     rows.append(
         corpus.cost_row(
